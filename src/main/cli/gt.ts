@@ -1,0 +1,389 @@
+// gt: the one command for humans and agents. Humans' commands reach the running control room of their
+// town through <town>/endpoint.json; agents' commands carry the agent's own GT_TOKEN to GT_ENDPOINT.
+// `gt serve` runs the control room itself, headless.
+import { readFileSync } from 'node:fs'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import type { Bead, Escalation, LedgerEvent, Polecat, PrimeContext, Rig, Session, SessionLogLine } from '../../shared/domain'
+import type { BeadDetail, DoneResult, SessionTranscript } from '../../shared/contract'
+import { resolveTown } from '../host/town-path'
+import { processAlive, readEndpoint } from '../core/endpoint/endpoint-file'
+
+class UsageError extends Error {}
+
+const HELP = `gt — Gas Town Control Room
+
+Humans (talk to the running control room of the town: --town DIR, $GT_TOWN, or ~/gt):
+  gt serve [--port N]                         run the control room headless on 127.0.0.1 and print its URL
+  gt rig add NAME SOURCE                      add a repository (local path or git URL) as a rig
+  gt rig list | gt rig remove NAME [--force]
+  gt bead create TITLE [-d TEXT] [-p 0-4] [--type T] [--rig R] [--label L]… [--blocked-by ID]… [--dep TYPE:ID]…
+  gt bead list [--status S]… [--rig R] [--all] | gt bead show ID
+  gt bead update ID [--title T] [-d TEXT] [--status S] [-p N] [--assignee A] [--add-label L] [--remove-label L]
+  gt bead close ID [--reason TEXT]
+  gt ready [--rig R]                          open, unblocked beads by priority
+  gt sling BEAD RIG [--agent NAME | --agent-cmd 'COMMAND']
+  gt polecat list | gt polecat stop RIG/NAME
+  gt session list [--bead ID] [--polecat RIG/NAME] | gt session show ID
+  gt inbox [--all] | gt inbox ack ID
+
+Agents (from a polecat's terminal; GT_TOKEN identifies the agent):
+  gt prime                                    your identity, hooked bead, checkpoint, mail, notes, past attempts
+  gt checkpoint JSON|-                        save recovery data (JSON; - reads stdin)
+  gt note TEXT                                record a decision or failure in the ledger
+  gt mail send TO --subject S [--body B] | gt mail check
+  gt escalate --severity P0|P1|P2 --title T [--body B]
+  gt done [--summary S]                       push your branch, open a merge request, go idle
+
+Every command takes --json for machine-readable output.`
+
+// ---- transport ----
+
+interface Target {
+  url: string
+  token: string
+}
+
+function humanTarget(town: string): Target {
+  const info = readEndpoint(town)
+  if (!info || !processAlive(info.pid)) {
+    throw new Error(`No control room is running for town ${town}. Start it with \`npm start\` (desktop) or \`gt serve --town ${town}\`.`)
+  }
+  return { url: info.url, token: info.token }
+}
+
+function agentTarget(): Target {
+  const url = process.env.GT_ENDPOINT
+  const token = process.env.GT_TOKEN
+  if (!url || !token) throw new Error('This is an agent command: run it from a polecat terminal, where GT_ENDPOINT and GT_TOKEN are set.')
+  return { url, token }
+}
+
+async function call<T>(target: Target, method: string, params: unknown, onProgress?: (m: string, pct: number | null) => void): Promise<T> {
+  let res: Response
+  try {
+    res = await fetch(`${target.url}/rpc`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ method, params })
+    })
+  } catch {
+    throw new Error(`The control room at ${target.url} is not answering (was it stopped?).`)
+  }
+  const reader = res.body!.getReader()
+  const decoder = new TextDecoder()
+  let buffered = ''
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (value) buffered += decoder.decode(value, { stream: true })
+    let nl: number
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl)
+      buffered = buffered.slice(nl + 1)
+      if (!line) continue
+      const msg = JSON.parse(line) as { progress?: { message: string; percent: number | null }; result?: T; error?: { code: string; message: string } }
+      if (msg.progress) onProgress?.(msg.progress.message, msg.progress.percent)
+      else if (msg.error) throw new Error(msg.error.message)
+      else if ('result' in msg) return msg.result as T
+    }
+    if (done) break
+  }
+  throw new Error('The control room closed the connection without an answer.')
+}
+
+// ---- output ----
+
+const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : s + '\n')
+const json = (v: unknown): void => out(JSON.stringify(v, null, 2))
+
+function table(rows: string[][]): string {
+  if (rows.length === 0) return ''
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n')
+}
+
+const beadLine = (b: Bead): string[] => [b.id, `P${b.priority}`, b.status, b.type, b.rig ?? '-', b.assignee ?? '-', b.title]
+const beadTable = (beads: Bead[]): string =>
+  beads.length ? table([['ID', 'PRI', 'STATUS', 'TYPE', 'RIG', 'ASSIGNEE', 'TITLE'], ...beads.map(beadLine)]) : '(no beads)'
+
+function printBead(d: BeadDetail): void {
+  const b = d.bead
+  out(`${b.id}  ${b.title}\n  status ${b.status} · P${b.priority} · ${b.type} · rig ${b.rig ?? '-'} · assignee ${b.assignee ?? '-'}`)
+  if (b.labels.length) out(`  labels: ${b.labels.join(', ')}`)
+  for (const dep of b.deps) out(`  ${dep.type} → ${dep.target}`)
+  if (b.closedAt) out(`  closed ${b.closedAt}: ${b.closeReason ?? ''}`)
+  if (d.mergeRequests.length) out(`  ready for merge: ${d.mergeRequests.map((m) => `${m.id} (${m.title})`).join(', ')}`)
+  if (b.description) out(`\n${b.description}`)
+  if (d.sessions.length) out(`\nSessions:\n${sessionTable(d.sessions)}`)
+  if (d.events.length) out(`\nLedger:\n${d.events.map(eventLine).join('\n')}`)
+}
+
+const eventLine = (e: LedgerEvent): string => `  ${e.at}  ${e.actor.padEnd(14)} ${e.kind}${e.data && typeof e.data === 'object' ? '  ' + JSON.stringify(e.data) : ''}`
+const sessionTable = (s: Session[]): string =>
+  s.length
+    ? table([['SESSION', 'POLECAT', 'BEAD', 'STARTED', 'ENDED', 'REASON'], ...s.map((x) => [x.id, x.polecatId, x.beadId ?? '-', x.startedAt, x.endedAt ?? 'running', x.endReason ?? '-'])])
+    : '(no sessions)'
+
+function printPrime(p: PrimeContext): void {
+  out(`# You are polecat ${p.polecat.id} (rig ${p.rig.name}, branch ${p.polecat.branch ?? '-'})`)
+  out(`Worktree: ${p.polecat.worktree}`)
+  if (p.bead) {
+    out(`\n## On your hook: ${p.bead.id} — ${p.bead.title} (P${p.bead.priority}, ${p.bead.status})`)
+    if (p.bead.description) out(p.bead.description)
+  } else out('\n## Nothing is on your hook.')
+  out(`\n## Latest checkpoint\n${p.checkpoint ? `${p.checkpoint.at}: ${JSON.stringify(p.checkpoint.data)}` : '(none: start from the beginning)'}`)
+  if (p.attempts.length) out(`\n## Past attempts on this bead\n${p.attempts.map((a) => `- ${a.id} by ${a.polecatId}: ${a.endReason ?? 'running'} (${a.startedAt} → ${a.endedAt ?? '…'})`).join('\n')}`)
+  const notes = p.notes.filter((n) => n.kind === 'agent.note' || n.kind === 'agent.escalate' || n.kind === 'session.ended' || n.kind === 'agent.done')
+  if (notes.length) out(`\n## Notes from the ledger\n${notes.map((n) => `- ${n.at} ${n.actor} ${n.kind}: ${JSON.stringify(n.data)}`).join('\n')}`)
+  if (p.mail.length) out(`\n## Mail (${p.mail.length} unread; gt mail check to mark read)\n${p.mail.map((m) => `- from ${m.from}: ${m.subject}`).join('\n')}`)
+  out(`\n## Other open beads in ${p.rig.name}\n${p.openBeads.filter((b) => b.id !== p.bead?.id).map((b) => `- ${b.id} P${b.priority} ${b.status}: ${b.title}`).join('\n') || '(none)'}`)
+  out(`\n## Directives\n${p.directives.map((d) => `- ${d}`).join('\n')}`)
+}
+
+function printTranscript(t: SessionTranscript): void {
+  const s = t.session
+  out(`session ${s.id} · ${s.polecatId} · bead ${s.beadId ?? '-'} · ${s.runtime} · ${s.startedAt} → ${s.endedAt ?? 'running'} (${s.endReason ?? '-'})`)
+  for (const l of t.lines as SessionLogLine[]) {
+    if (l.kind === 'output') process.stdout.write(l.data)
+    else if (l.kind === 'input') process.stdout.write(`\n[${l.t} human typed ${JSON.stringify(l.data)}]\n`)
+    else process.stdout.write(`\n[${l.t} ${l.event}${l.data ? ' ' + JSON.stringify(l.data) : ''}]\n`)
+  }
+  out('')
+}
+
+// ---- commands ----
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- option values are checked by the core's schemas
+type Parsed = { values: Record<string, any>; positionals: string[] }
+
+function parse(args: string[], options: ParseArgsConfig['options']): Parsed {
+  try {
+    return parseArgs({ args, options: { ...options, json: { type: 'boolean' }, town: { type: 'string' } }, allowPositionals: true, strict: true })
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+}
+
+function need(value: string | undefined, what: string): string {
+  if (!value) throw new UsageError(`missing ${what}`)
+  return value
+}
+
+function parseDep(spec: string): { type: string; target: string } {
+  const i = spec.indexOf(':')
+  if (i <= 0) throw new UsageError(`--dep takes TYPE:ID (e.g. blocks:gt-abc12), not "${spec}"`)
+  return { type: spec.slice(0, i), target: spec.slice(i + 1) }
+}
+
+const toInt = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number.parseInt(v, 10))
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, sub, ...rest] = argv
+  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') return out(HELP)
+  const town = resolveTown(argv, process.env)
+  const human = () => humanTarget(town)
+
+  switch (cmd) {
+    case 'serve': {
+      const a = parse(argv.slice(1), { port: { type: 'string' } })
+      const { serve } = await import('./serve')
+      return serve({ town, port: toInt(a.values.port as string | undefined) ?? 0 })
+    }
+    case 'rig': {
+      if (sub === 'add') {
+        const a = parse(rest, {})
+        const [name, source] = a.positionals
+        let last = ''
+        const rig = await call<Rig>(human(), 'rigs.add', { name: need(name, 'NAME'), source: need(source, 'SOURCE') }, (m, pct) => {
+          if (a.values.json) return
+          const line = `${m}${pct === null ? '' : ` ${pct}%`}`
+          if (line !== last) process.stderr.write(`\r\x1b[K${line}`)
+          last = line
+        })
+        if (!a.values.json) process.stderr.write('\r\x1b[K')
+        return a.values.json ? json(rig) : out(`Added rig ${rig.name} (${rig.defaultBranch}) from ${rig.source}\n  clone: ${rig.path}`)
+      }
+      if (sub === 'list') {
+        const a = parse(rest, {})
+        const rigs = await call<Rig[]>(human(), 'rigs.list', {})
+        return a.values.json ? json(rigs) : out(rigs.length ? table([['RIG', 'BRANCH', 'SOURCE'], ...rigs.map((r) => [r.name, r.defaultBranch, r.source])]) : '(no rigs: gt rig add NAME SOURCE)')
+      }
+      if (sub === 'remove') {
+        const a = parse(rest, { force: { type: 'boolean' } })
+        const r = await call<{ removed: string }>(human(), 'rigs.remove', { name: need(a.positionals[0], 'NAME'), force: !!a.values.force })
+        return a.values.json ? json(r) : out(`Removed rig ${r.removed}`)
+      }
+      throw new UsageError('gt rig add|list|remove')
+    }
+    case 'bead': {
+      if (sub === 'create') {
+        const a = parse(rest, {
+          title: { type: 'string' },
+          description: { type: 'string', short: 'd' },
+          priority: { type: 'string', short: 'p' },
+          type: { type: 'string' },
+          rig: { type: 'string' },
+          label: { type: 'string', multiple: true },
+          'blocked-by': { type: 'string', multiple: true },
+          dep: { type: 'string', multiple: true }
+        })
+        const v = a.values as Record<string, string | string[] | undefined>
+        const deps = [...((v['blocked-by'] as string[]) ?? []).map((t) => ({ type: 'blocks', target: t })), ...((v.dep as string[]) ?? []).map(parseDep)]
+        const bead = await call<Bead>(human(), 'beads.create', {
+          title: need((v.title as string) ?? a.positionals.join(' '), 'TITLE'),
+          description: v.description,
+          priority: toInt(v.priority as string),
+          type: v.type,
+          rig: v.rig,
+          labels: v.label,
+          deps
+        })
+        return a.values.json ? json(bead) : out(`Created ${bead.id}: ${bead.title}`)
+      }
+      if (sub === 'list') {
+        const a = parse(rest, { status: { type: 'string', multiple: true }, rig: { type: 'string' }, all: { type: 'boolean' }, type: { type: 'string' } })
+        const beads = await call<Bead[]>(human(), 'beads.list', { status: a.values.status, rig: a.values.rig, type: a.values.type, includeClosed: !!a.values.all })
+        return a.values.json ? json(beads) : out(beadTable(beads))
+      }
+      if (sub === 'show') {
+        const a = parse(rest, {})
+        const d = await call<BeadDetail>(human(), 'beads.show', { id: need(a.positionals[0], 'ID') })
+        return a.values.json ? json(d) : printBead(d)
+      }
+      if (sub === 'update') {
+        const a = parse(rest, {
+          title: { type: 'string' },
+          description: { type: 'string', short: 'd' },
+          status: { type: 'string' },
+          priority: { type: 'string', short: 'p' },
+          type: { type: 'string' },
+          assignee: { type: 'string' },
+          'add-label': { type: 'string', multiple: true },
+          'remove-label': { type: 'string', multiple: true }
+        })
+        const v = a.values as Record<string, string | string[] | undefined>
+        const bead = await call<Bead>(human(), 'beads.update', {
+          id: need(a.positionals[0], 'ID'),
+          title: v.title,
+          description: v.description,
+          status: v.status,
+          priority: toInt(v.priority as string),
+          type: v.type,
+          assignee: v.assignee,
+          addLabels: v['add-label'],
+          removeLabels: v['remove-label']
+        })
+        return a.values.json ? json(bead) : out(`Updated ${bead.id}: ${bead.status} P${bead.priority} ${bead.title}`)
+      }
+      if (sub === 'close') {
+        const a = parse(rest, { reason: { type: 'string' } })
+        const bead = await call<Bead>(human(), 'beads.close', { id: need(a.positionals[0], 'ID'), reason: a.values.reason })
+        return a.values.json ? json(bead) : out(`Closed ${bead.id}: ${bead.closeReason}`)
+      }
+      throw new UsageError('gt bead create|list|show|update|close')
+    }
+    case 'ready': {
+      const a = parse([sub, ...rest].filter((x) => x !== undefined), { rig: { type: 'string' } })
+      const beads = await call<Bead[]>(human(), 'beads.ready', { rig: a.values.rig })
+      return a.values.json ? json(beads) : out(beadTable(beads))
+    }
+    case 'sling': {
+      const a = parse([sub, ...rest].filter((x) => x !== undefined), { agent: { type: 'string' }, 'agent-cmd': { type: 'string' } })
+      const [bead, rig] = a.positionals
+      const pc = await call<Polecat>(human(), 'sling', { bead: need(bead, 'BEAD'), rig: need(rig, 'RIG'), agent: a.values.agent, agentCmd: a.values['agent-cmd'] })
+      return a.values.json ? json(pc) : out(`Slung ${bead} to ${pc.id} on ${pc.branch} (${pc.runtime}, session ${pc.sessionId})\n  worktree: ${pc.worktree}`)
+    }
+    case 'polecat': {
+      const a = parse(rest, {})
+      if (sub === 'stop') {
+        const pc = await call<Polecat>(human(), 'polecats.stop', { polecat: need(a.positionals[0], 'RIG/NAME') })
+        return a.values.json ? json(pc) : out(`Stopping ${pc.id}`)
+      }
+      const list = await call<Polecat[]>(human(), 'polecats.list', {})
+      return a.values.json
+        ? json(list)
+        : out(list.length ? table([['POLECAT', 'STATE', 'BEAD', 'BRANCH', 'RUNTIME'], ...list.map((p) => [p.id, p.state + (p.takenOver ? ' (taken over)' : ''), p.beadId ?? '-', p.branch ?? '-', p.runtime ?? '-'])]) : '(no polecats)')
+    }
+    case 'session': {
+      const a = parse(rest, { bead: { type: 'string' }, polecat: { type: 'string' } })
+      if (sub === 'show') {
+        const t = await call<SessionTranscript>(human(), 'sessions.show', { id: need(a.positionals[0], 'ID') })
+        return a.values.json ? json(t) : printTranscript(t)
+      }
+      if (sub === 'list' || sub === undefined) {
+        const s = await call<Session[]>(human(), 'sessions.list', { bead: a.values.bead, polecat: a.values.polecat })
+        return a.values.json ? json(s) : out(sessionTable(s))
+      }
+      throw new UsageError('gt session list|show')
+    }
+    case 'inbox': {
+      if (sub === 'ack') {
+        const a = parse(rest, {})
+        const e = await call<Escalation>(human(), 'inbox.ack', { id: need(a.positionals[0], 'ID') })
+        return a.values.json ? json(e) : out(`Acknowledged ${e.id}`)
+      }
+      const a = parse([sub, ...rest].filter((x) => x !== undefined), { all: { type: 'boolean' } })
+      const list = await call<Escalation[]>(human(), 'inbox.list', { includeAcknowledged: !!a.values.all })
+      return a.values.json ? json(list) : out(list.length ? table([['ID', 'SEV', 'FROM', 'TITLE'], ...list.map((e) => [e.id, e.severity, e.polecatId ?? '-', e.title])]) : '(inbox empty)')
+    }
+
+    // ---- agent commands ----
+    case 'prime': {
+      const a = parse([sub, ...rest].filter((x) => x !== undefined), { hook: { type: 'boolean' } })
+      const p = await call<PrimeContext>(agentTarget(), 'agent.prime', {})
+      return a.values.json ? json(p) : printPrime(p)
+    }
+    case 'checkpoint': {
+      const a = parse([sub, ...rest].filter((x) => x !== undefined), {})
+      const raw = need(a.positionals[0], 'JSON (or - for stdin)')
+      const text = raw === '-' ? readFileSync(0, 'utf8') : raw
+      let data: unknown
+      try {
+        data = JSON.parse(text)
+      } catch {
+        throw new UsageError('gt checkpoint takes JSON, e.g. gt checkpoint \'{"step":"tests","notes":"…"}\'')
+      }
+      const r = await call<{ at: string }>(agentTarget(), 'agent.checkpoint', { data })
+      return a.values.json ? json(r) : out(`Checkpoint saved at ${r.at}`)
+    }
+    case 'note': {
+      const a = parse([sub, ...rest].filter((x) => x !== undefined), {})
+      const e = await call<LedgerEvent>(agentTarget(), 'agent.note', { text: need(a.positionals.join(' '), 'TEXT') })
+      return a.values.json ? json(e) : out(`Noted in the ledger (#${e.id})`)
+    }
+    case 'mail': {
+      if (sub === 'send') {
+        const a = parse(rest, { subject: { type: 'string', short: 's' }, body: { type: 'string', short: 'b' } })
+        const m = await call(agentTarget(), 'agent.mail.send', { to: need(a.positionals[0], 'TO'), subject: need(a.values.subject as string, '--subject'), body: a.values.body })
+        return a.values.json ? json(m) : out(`Mail sent to ${a.positionals[0]}`)
+      }
+      if (sub === 'check') {
+        const a = parse(rest, {})
+        const mail = await call<{ from: string; subject: string; body: string; createdAt: string }[]>(agentTarget(), 'agent.mail.check', {})
+        return a.values.json ? json(mail) : out(mail.length ? mail.map((m) => `From ${m.from} (${m.createdAt}): ${m.subject}\n${m.body}`).join('\n\n') : '(no new mail)')
+      }
+      throw new UsageError('gt mail send|check')
+    }
+    case 'escalate': {
+      const a = parse([sub, ...rest].filter((x) => x !== undefined), { severity: { type: 'string' }, title: { type: 'string' }, body: { type: 'string' } })
+      const e = await call<Escalation>(agentTarget(), 'agent.escalate', {
+        severity: need(a.values.severity as string, '--severity P0|P1|P2'),
+        title: need((a.values.title as string) ?? a.positionals.join(' '), '--title'),
+        body: a.values.body
+      })
+      return a.values.json ? json(e) : out(`Escalated ${e.severity}: ${e.title} (${e.id})`)
+    }
+    case 'done': {
+      const a = parse([sub, ...rest].filter((x) => x !== undefined), { summary: { type: 'string' } })
+      const r = await call<DoneResult>(agentTarget(), 'agent.done', { summary: a.values.summary })
+      return a.values.json ? json(r) : out(`Done: pushed ${r.branch} (${r.commits} commit${r.commits === 1 ? '' : 's'}); merge request ${r.mergeRequest.id} is ready for the merge queue.`)
+    }
+  }
+  throw new UsageError(`unknown command "${cmd}"`)
+}
+
+main(process.argv.slice(2)).catch((err: Error) => {
+  process.stderr.write(`gt: ${err.message}\n`)
+  if (err instanceof UsageError) process.stderr.write('Run `gt help` for usage.\n')
+  process.exit(err instanceof UsageError ? 2 : 1)
+})
+

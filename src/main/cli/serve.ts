@@ -1,0 +1,21 @@
+// gt serve: the control room without Electron — the core plus the headless web host on 127.0.0.1.
+import { join } from 'node:path'
+import { createCore } from '../core/core'
+import { startWebHost } from '../host/web'
+
+export async function serve(opts: { town: string; port: number; rendererDir?: string }): Promise<void> {
+  const core = await createCore({ town: opts.town, gtScript: join(__dirname, 'gt.js') })
+  const host = await startWebHost({ core, port: opts.port, rendererDir: opts.rendererDir ?? join(__dirname, '..', 'renderer') })
+  process.stdout.write(`Gas Town Control Room (headless) for town ${core.town}\nOpen: ${host.url}\n`)
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    process.stdout.write(`\n${signal}: stopping agents and closing the ledger…\n`)
+    await host.close()
+    await core.close()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+}

@@ -1,0 +1,175 @@
+// What an agent may do, as the polecat its token names and no other. Every call is written to the ledger.
+import { randomBytes } from 'node:crypto'
+import type { Escalation, Mail, PrimeContext, Session } from '../../../shared/domain'
+import { CoreError, type DoneResult, type Params } from '../../../shared/contract'
+import { inTransaction, type Db } from '../store/db'
+import { now, type Ledger } from '../ledger/ledger'
+import type { Beads } from '../beads/beads'
+import type { Rigs } from '../rigs/rigs'
+import type { Polecats } from '../polecats/polecats'
+import type { Sessions } from '../sessions/sessions'
+import { DIRECTIVES } from '../polecats/prompt'
+import { commitsAhead, git, gitMessage, refExists } from '../git/git'
+
+const newId = (prefix: string): string => `${prefix}-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`
+
+interface MailRow {
+  id: string
+  sender: string
+  recipient: string
+  subject: string
+  body: string
+  created_at: string
+  delivered_at: string | null
+}
+const toMail = (r: MailRow): Mail => ({ id: r.id, from: r.sender, to: r.recipient, subject: r.subject, body: r.body, createdAt: r.created_at, deliveredAt: r.delivered_at })
+
+export interface AgentApiDeps {
+  db: Db
+  ledger: Ledger
+  beads: Beads
+  rigs: Rigs
+  polecats: Polecats
+  sessions: Sessions
+  changed: (...topics: ('beads' | 'polecats' | 'sessions' | 'ledger' | 'inbox')[]) => void
+}
+
+export class AgentApi {
+  constructor(private d: AgentApiDeps) {}
+
+  prime(session: Session): PrimeContext {
+    const polecat = this.d.polecats.get(session.polecatId)
+    const rig = this.d.rigs.get(polecat.rig)
+    const beadId = polecat.beadId ?? session.beadId
+    const bead = beadId ? this.d.beads.find(beadId) : null
+    const cp = beadId
+      ? (this.d.db.prepare('SELECT at, data FROM checkpoints WHERE bead_id = ? ORDER BY id DESC LIMIT 1').get(beadId) as { at: string; data: string } | undefined)
+      : undefined
+    const mail = this.undelivered(polecat.id, false)
+    const context: PrimeContext = {
+      polecat,
+      rig,
+      bead,
+      checkpoint: cp ? { at: cp.at, data: JSON.parse(cp.data) } : null,
+      mail,
+      openBeads: this.d.beads.list({ rig: rig.name }).filter((b) => b.type !== 'merge-request'),
+      notes: beadId ? this.d.ledger.list({ subject: beadId, limit: 200 }) : [],
+      attempts: beadId ? this.d.sessions.list({ bead: beadId }).filter((s) => s.id !== session.id) : [],
+      directives: DIRECTIVES
+    }
+    this.d.ledger.append(polecat.id, 'agent.prime', beadId, { session: session.id })
+    return context
+  }
+
+  checkpoint(session: Session, p: Params<'agent.checkpoint'>): { at: string } {
+    const polecat = this.d.polecats.get(session.polecatId)
+    const beadId = polecat.beadId ?? session.beadId
+    const at = now()
+    inTransaction(this.d.db, () => {
+      this.d.db.prepare('INSERT INTO checkpoints (polecat_id, bead_id, session_id, at, data) VALUES (?, ?, ?, ?, ?)').run(polecat.id, beadId, session.id, at, JSON.stringify(p.data ?? null))
+      this.d.ledger.append(polecat.id, 'agent.checkpoint', beadId, { session: session.id, data: p.data ?? null })
+    })
+    this.d.changed('ledger')
+    return { at }
+  }
+
+  note(session: Session, p: Params<'agent.note'>) {
+    const polecat = this.d.polecats.get(session.polecatId)
+    const event = this.d.ledger.append(polecat.id, 'agent.note', polecat.beadId ?? session.beadId, { session: session.id, text: p.text })
+    this.d.changed('ledger')
+    return event
+  }
+
+  mailSend(session: Session, p: Params<'agent.mail.send'>): Mail {
+    const mail: Mail = { id: newId('mail'), from: session.polecatId, to: p.to, subject: p.subject, body: p.body, createdAt: now(), deliveredAt: null }
+    inTransaction(this.d.db, () => {
+      this.d.db.prepare('INSERT INTO mail (id, sender, recipient, subject, body, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(mail.id, mail.from, mail.to, mail.subject, mail.body, mail.createdAt)
+      this.d.ledger.append(session.polecatId, 'agent.mail.send', mail.to, { id: mail.id, subject: mail.subject })
+    })
+    this.d.changed('ledger')
+    return mail
+  }
+
+  /** Undelivered mail for the polecat; `markDelivered` when the agent has now read it. */
+  private undelivered(polecatId: string, markDelivered: boolean): Mail[] {
+    const rows = this.d.db.prepare('SELECT * FROM mail WHERE recipient = ? AND delivered_at IS NULL ORDER BY created_at').all(polecatId) as MailRow[]
+    if (markDelivered && rows.length) {
+      const at = now()
+      const mark = this.d.db.prepare('UPDATE mail SET delivered_at = ? WHERE id = ?')
+      for (const r of rows) mark.run(at, r.id)
+    }
+    return rows.map(toMail)
+  }
+
+  mailCheck(session: Session): Mail[] {
+    return inTransaction(this.d.db, () => {
+      const mail = this.undelivered(session.polecatId, true)
+      this.d.ledger.append(session.polecatId, 'agent.mail.check', session.polecatId, { delivered: mail.map((m) => m.id) })
+      return mail
+    })
+  }
+
+  escalate(session: Session, p: Params<'agent.escalate'>): Escalation {
+    const polecat = this.d.polecats.get(session.polecatId)
+    const e: Escalation = {
+      id: newId('esc'),
+      severity: p.severity,
+      title: p.title,
+      body: p.body,
+      polecatId: polecat.id,
+      beadId: polecat.beadId ?? session.beadId,
+      createdAt: now(),
+      acknowledgedAt: null
+    }
+    inTransaction(this.d.db, () => {
+      this.d.db
+        .prepare('INSERT INTO escalations (id, severity, title, body, polecat_id, bead_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(e.id, e.severity, e.title, e.body, e.polecatId, e.beadId, e.createdAt)
+      this.d.ledger.append(polecat.id, 'agent.escalate', e.beadId, { id: e.id, severity: e.severity, title: e.title })
+    })
+    this.d.changed('inbox', 'ledger')
+    return e
+  }
+
+  async done(session: Session, p: Params<'agent.done'>): Promise<DoneResult> {
+    const polecat = this.d.polecats.get(session.polecatId)
+    if (!polecat.beadId || !polecat.branch) throw new CoreError('conflict', `nothing is hooked to ${polecat.id}: there is no work to finish`)
+    const rig = this.d.rigs.get(polecat.rig)
+    const wt = git(polecat.worktree)
+    const status = await wt.status()
+    const changed = status.files.filter((f) => f.index !== '?')
+    if (changed.length) {
+      throw new CoreError('conflict', `uncommitted changes in ${changed.map((f) => f.path).slice(0, 5).join(', ')}${changed.length > 5 ? ' …' : ''}: commit them (or discard them) before gt done`)
+    }
+    const base = (await refExists(polecat.worktree, `origin/${rig.defaultBranch}`)) ? `origin/${rig.defaultBranch}` : rig.defaultBranch
+    const commits = await commitsAhead(polecat.worktree, base, 'HEAD')
+    if (commits === 0) throw new CoreError('conflict', `branch ${polecat.branch} has no commits beyond ${base}: commit your work before gt done`)
+    try {
+      await wt.push('origin', `HEAD:refs/heads/${polecat.branch}`)
+    } catch (err) {
+      this.d.ledger.append(polecat.id, 'agent.done.push-failed', polecat.beadId, { error: gitMessage(err) })
+      throw new CoreError('failed', `could not push ${polecat.branch} to ${rig.source}: ${gitMessage(err)}`)
+    }
+    const beadId = polecat.beadId
+    const result = inTransaction(this.d.db, () => {
+      const mr = this.d.beads.create(
+        {
+          title: `Merge ${polecat.branch}`,
+          description: p.summary,
+          priority: this.d.beads.get(beadId).priority,
+          type: 'merge-request',
+          rig: rig.name,
+          labels: [`branch:${polecat.branch}`],
+          deps: [{ type: 'tracks', target: beadId }]
+        },
+        polecat.id
+      )
+      this.d.beads.setWork(beadId, 'in_progress', polecat.id)
+      this.d.polecats.markDone(polecat.id, session.id)
+      this.d.ledger.append(polecat.id, 'agent.done', beadId, { session: session.id, branch: polecat.branch, commits, summary: p.summary, mergeRequest: mr.id })
+      return { branch: polecat.branch!, commits, mergeRequest: mr }
+    })
+    this.d.changed('beads', 'polecats', 'ledger')
+    return result
+  }
+}

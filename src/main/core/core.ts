@@ -1,0 +1,322 @@
+// The core: opens a town (database, settings, endpoint), reconciles what a previous run left behind, and
+// answers the contract. Hosts (Electron main, the headless web host, the gt endpoint) only carry calls here.
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import type { Server } from 'node:http'
+import {
+  ALL_METHODS,
+  CoreError,
+  type CoreEvent,
+  type HumanMethod,
+  type Params,
+  type Result,
+  type Topic
+} from '../../shared/contract'
+import type { CallContext, Caller, ClientConnection, CoreApi } from './connection'
+import { openDatabase, type Db } from './store/db'
+import { Ledger } from './ledger/ledger'
+import { Beads } from './beads/beads'
+import { Rigs } from './rigs/rigs'
+import { Sessions } from './sessions/sessions'
+import { Polecats } from './polecats/polecats'
+import { AgentApi } from './agents/agent-api'
+import { Inbox } from './inbox/inbox'
+import { loadSettings, type TownSettings } from './town/settings'
+import { startEndpointServer } from './endpoint/endpoint-server'
+import { processAlive, readEndpoint, removeEndpoint, writeEndpoint } from './endpoint/endpoint-file'
+
+export const VERSION = '0.1.0'
+const HUMAN = 'human'
+
+export interface CoreOptions {
+  town: string
+  /** The built gt command (out/main/gt.js); agents get a launcher for it on PATH. */
+  gtScript?: string
+}
+
+/** Finds out/main/gt.js from the running file, whether it runs built (out/main) or from source (tests). */
+function defaultGtScript(): string {
+  let dir = __dirname
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'out', 'main', 'gt.js'))) return join(dir, 'out', 'main', 'gt.js')
+    if (existsSync(join(dir, 'gt.js')) && dir.endsWith(join('out', 'main'))) return join(dir, 'gt.js')
+    dir = dirname(dir)
+  }
+  return join(__dirname, 'gt.js')
+}
+
+const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
+
+/**
+ * Writes <town>/bin/gt, the launcher agents find first on PATH. Inside the desktop app process.execPath is
+ * Electron, which runs plain Node scripts with ELECTRON_RUN_AS_NODE=1; under Node the variable is ignored.
+ */
+function writeLauncher(town: string, gtScript: string): string {
+  const binDir = join(town, 'bin')
+  mkdirSync(binDir, { recursive: true })
+  const launcher = join(binDir, 'gt')
+  writeFileSync(launcher, `#!/bin/sh\nELECTRON_RUN_AS_NODE=1 exec ${shellQuote(process.execPath)} ${shellQuote(gtScript)} "$@"\n`, { mode: 0o755 })
+  chmodSync(launcher, 0o755)
+  return binDir
+}
+
+type Handlers = { [M in HumanMethod]: (p: Params<M>, ctx: CallContext) => Result<M> | Promise<Result<M>> }
+
+export class Core implements CoreApi {
+  readonly db: Db
+  readonly ledger: Ledger
+  readonly beads: Beads
+  readonly rigs: Rigs
+  readonly sessions: Sessions
+  readonly polecats: Polecats
+  readonly agents: AgentApi
+  readonly inbox: Inbox
+  private settings: TownSettings
+  private clients = new Map<string, ClientConnection>()
+  private pendingTopics = new Set<Topic>()
+  private humanToken = randomBytes(32).toString('base64url')
+  private endpoint: { server: Server; url: string } | null = null
+  private binDir: string
+  private closed = false
+
+  constructor(
+    readonly town: string,
+    gtScript: string
+  ) {
+    mkdirSync(town, { recursive: true })
+    this.settings = loadSettings(town)
+    this.db = openDatabase(join(town, 'town.db'))
+    this.ledger = new Ledger(this.db)
+    this.beads = new Beads(this.db, this.ledger, this.settings.beadPrefix)
+    this.rigs = new Rigs(this.db, this.ledger, town)
+    this.sessions = new Sessions(this.db)
+    this.inbox = new Inbox(this.db, this.ledger)
+    this.binDir = writeLauncher(town, gtScript)
+    const changed = (...topics: Topic[]) => this.changed(...topics)
+    this.polecats = new Polecats({
+      db: this.db,
+      ledger: this.ledger,
+      beads: this.beads,
+      rigs: this.rigs,
+      sessions: this.sessions,
+      town,
+      runtimes: () => ({ list: this.settings.runtimes, defaultName: this.settings.defaultRuntime }),
+      agentEnv: () => this.agentEnv(),
+      endpointUrl: () => this.endpoint?.url ?? '',
+      changed
+    })
+    this.agents = new AgentApi({ db: this.db, ledger: this.ledger, beads: this.beads, rigs: this.rigs, polecats: this.polecats, sessions: this.sessions, changed })
+  }
+
+  async start(): Promise<void> {
+    this.polecats.reconcile()
+    this.endpoint = await startEndpointServer(this)
+    writeEndpoint(this.town, { url: this.endpoint.url, token: this.humanToken, pid: process.pid, startedAt: new Date().toISOString() })
+    this.ledger.append('core', 'town.started', null, { pid: process.pid, version: VERSION })
+  }
+
+  private agentEnv(): Record<string, string> {
+    const env: Record<string, string> = {}
+    for (const [k, v] of Object.entries(process.env)) {
+      if (v === undefined || k.startsWith('GT_') || k === 'ELECTRON_RUN_AS_NODE' || k === 'NODE_OPTIONS') continue
+      env[k] = v
+    }
+    env.PATH = `${this.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`
+    env.TERM = 'xterm-256color'
+    return env
+  }
+
+  get endpointUrl(): string {
+    return this.endpoint?.url ?? ''
+  }
+
+  // ---- the contract ----
+
+  authenticate(token: string | undefined | null): Caller | null {
+    if (!token) return null
+    const a = Buffer.from(token)
+    const b = Buffer.from(this.humanToken)
+    if (a.length === b.length && timingSafeEqual(a, b)) return { kind: 'human' }
+    const session = this.polecats.sessionForToken(token)
+    return session ? { kind: 'agent', polecatId: session.polecatId, sessionId: session.id } : null
+  }
+
+  async dispatch(method: string, params: unknown, ctx: CallContext): Promise<unknown> {
+    if (this.closed) throw new CoreError('failed', 'the control room is shutting down')
+    const spec = Object.hasOwn(ALL_METHODS, method) ? ALL_METHODS[method] : undefined
+    if (!spec) throw new CoreError('unknown_method', `unknown method ${method}`)
+    const parsed = spec.params.safeParse(params ?? {})
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
+      throw new CoreError('invalid_params', `${method}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`, issues)
+    }
+    const p = parsed.data as never
+    if (method.startsWith('agent.')) {
+      if (ctx.caller.kind !== 'agent') throw new CoreError('unauthorized', `${method} is for agents: run it from a polecat's terminal (it needs GT_TOKEN)`)
+      const session = this.sessions.find(ctx.caller.sessionId)
+      if (!session || session.endedAt) throw new CoreError('unauthorized', 'this session has ended; its token is no longer valid')
+      return this.agentCall(method, session, p)
+    }
+    if (ctx.caller.kind !== 'human') throw new CoreError('unauthorized', `agents may only call agent commands, not ${method}`)
+    const handler = this.handlers[method as HumanMethod] as (p: never, ctx: CallContext) => unknown
+    return handler(p, ctx)
+  }
+
+  private async agentCall(method: string, session: NonNullable<ReturnType<Sessions['find']>>, p: never): Promise<unknown> {
+    switch (method) {
+      case 'agent.prime':
+        return this.agents.prime(session)
+      case 'agent.checkpoint':
+        return this.agents.checkpoint(session, p)
+      case 'agent.note':
+        return this.agents.note(session, p)
+      case 'agent.mail.send':
+        return this.agents.mailSend(session, p)
+      case 'agent.mail.check':
+        return this.agents.mailCheck(session)
+      case 'agent.escalate':
+        return this.agents.escalate(session, p)
+      case 'agent.done':
+        return this.agents.done(session, p)
+    }
+    throw new CoreError('unknown_method', `unknown method ${method}`)
+  }
+
+  private requireClient(ctx: CallContext): ClientConnection {
+    if (!ctx.client) throw new CoreError('invalid_params', 'terminal calls need a connected client')
+    return ctx.client
+  }
+
+  private handlers: Handlers = {
+    'town.info': () => ({ town: this.town, version: VERSION, runtimes: this.settings.runtimes, defaultRuntime: this.settings.defaultRuntime }),
+    'rigs.list': () => this.rigs.list(),
+    'rigs.add': async (p, ctx) => {
+      const rig = await this.rigs.add(p.name, p.source, HUMAN, ctx.progress)
+      this.changed('rigs', 'ledger')
+      return rig
+    },
+    'rigs.remove': async (p) => {
+      this.rigs.get(p.name)
+      const running = this.polecats.list().filter((pc) => pc.rig === p.name && this.polecats.isRunning(pc.id))
+      const unmerged = await this.rigs.unmergedBranches(p.name)
+      if (!p.force && (running.length || unmerged.length)) {
+        const why = [
+          running.length ? `running polecats: ${running.map((r) => r.id).join(', ')}` : '',
+          unmerged.length ? `unmerged branches: ${unmerged.map((u) => `${u.branch} (${u.commits} commit${u.commits === 1 ? '' : 's'})`).join(', ')}` : ''
+        ].filter(Boolean)
+        throw new CoreError('conflict', `refusing to remove rig ${p.name}: ${why.join('; ')}. Use --force to remove it anyway.`)
+      }
+      for (const pc of running) this.polecats.stop(pc.id, HUMAN)
+      this.sessions.archiveRig(p.name, this.town)
+      await this.rigs.remove(p.name, HUMAN)
+      this.changed('rigs', 'polecats', 'ledger', 'sessions')
+      return { removed: p.name }
+    },
+    'beads.list': (p) => this.beads.list(p),
+    'beads.ready': (p) => this.beads.ready(p.rig),
+    'beads.show': (p) => ({
+      bead: this.beads.get(p.id),
+      events: this.ledger.list({ subject: p.id }),
+      sessions: this.sessions.list({ bead: p.id }),
+      mergeRequests: this.beads.mergeRequestsFor(p.id)
+    }),
+    'beads.create': (p) => {
+      if (p.rig) this.rigs.get(p.rig)
+      const bead = this.beads.create(p, HUMAN)
+      this.changed('beads', 'ledger')
+      return bead
+    },
+    'beads.update': (p) => {
+      const bead = this.beads.update(p, HUMAN)
+      this.changed('beads', 'ledger')
+      return bead
+    },
+    'beads.close': (p) => {
+      const bead = this.beads.close(p.id, p.reason, HUMAN)
+      this.changed('beads', 'ledger')
+      return bead
+    },
+    sling: (p) => this.polecats.sling(p, HUMAN),
+    'polecats.list': () => this.polecats.list(),
+    'polecats.stop': (p) => this.polecats.stop(p.polecat, HUMAN),
+    'terminal.attach': (p, ctx) => this.polecats.attach(p.polecat, this.requireClient(ctx)),
+    'terminal.detach': (p, ctx) => {
+      this.polecats.detach(p.polecat, this.requireClient(ctx).id)
+      return { ok: true as const }
+    },
+    'terminal.ack': (p, ctx) => {
+      this.polecats.ack(p.polecat, this.requireClient(ctx).id, p.chars)
+      return { ok: true as const }
+    },
+    'terminal.input': (p) => {
+      this.polecats.input(p.polecat, p.data)
+      return { ok: true as const }
+    },
+    'terminal.resize': (p) => {
+      this.polecats.resize(p.polecat, p.cols, p.rows)
+      return { ok: true as const }
+    },
+    'terminal.takeover': (p) => this.polecats.setTakenOver(p.polecat, true, HUMAN),
+    'terminal.handback': (p) => this.polecats.setTakenOver(p.polecat, false, HUMAN),
+    'inbox.list': (p) => this.inbox.list(p.includeAcknowledged),
+    'inbox.ack': (p) => {
+      const e = this.inbox.ack(p.id, HUMAN)
+      this.changed('inbox', 'ledger')
+      return e
+    },
+    'sessions.list': (p) => this.sessions.list(p),
+    'sessions.show': (p) => this.sessions.transcript(p.id),
+    'ledger.list': (p) => this.ledger.list(p)
+  }
+
+  // ---- events ----
+
+  connect(client: ClientConnection): () => void {
+    this.clients.set(client.id, client)
+    return () => {
+      this.clients.delete(client.id)
+      this.polecats.detachAll(client.id)
+    }
+  }
+
+  /** Coalesces change notices within one turn of the event loop into one event per client. */
+  private changed(...topics: Topic[]): void {
+    const first = this.pendingTopics.size === 0
+    for (const t of topics) this.pendingTopics.add(t)
+    if (!first) return
+    setImmediate(() => {
+      const event: CoreEvent = { type: 'changed', topics: [...this.pendingTopics] }
+      this.pendingTopics.clear()
+      for (const c of this.clients.values()) c.send(event)
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.polecats.shutdown()
+    if (this.endpoint) await new Promise<void>((r) => this.endpoint!.server.close(() => r()))
+    this.endpoint?.server.closeAllConnections?.()
+    removeEndpoint(this.town, process.pid)
+    this.ledger.append('core', 'town.stopped', null, { pid: process.pid })
+    this.db.close()
+  }
+}
+
+/** Opens the town and starts its endpoint; refuses if another control room is running on the same town. */
+export async function createCore(opts: CoreOptions): Promise<Core> {
+  const town = resolve(opts.town)
+  const existing = readEndpoint(town)
+  if (existing && existing.pid !== process.pid && processAlive(existing.pid)) {
+    throw new Error(`a control room is already running for ${town} (pid ${existing.pid}, ${existing.url}); stop it first`)
+  }
+  const core = new Core(town, opts.gtScript ?? defaultGtScript())
+  try {
+    await core.start()
+  } catch (err) {
+    await core.close().catch(() => {})
+    throw err
+  }
+  return core
+}

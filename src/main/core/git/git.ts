@@ -1,0 +1,58 @@
+// Thin git helpers over simple-git, shared by rigs, polecats and done.
+import { simpleGit, type SimpleGit, type SimpleGitProgressEvent } from 'simple-git'
+
+// simple-git strips GIT_* variables from the environment unless they are allowed by name. The core lets
+// through only the ones it sets itself: git must never wait for a password prompt nobody can see.
+const ALLOWED_ENV = ['GIT_TERMINAL_PROMPT', 'GIT_SSH_COMMAND', 'GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL']
+
+function gitEnv(): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && (!/^(GIT_|EDITOR$|VISUAL$|PAGER$|PREFIX$|SSH_ASKPASS$)/i.test(k) || ALLOWED_ENV.includes(k))) env[k] = v
+  env.GIT_TERMINAL_PROMPT = '0'
+  env.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes'
+  return env
+}
+
+export function git(dir: string, onProgress?: (e: SimpleGitProgressEvent) => void): SimpleGit {
+  return simpleGit({ baseDir: dir, progress: onProgress, unsafe: { allowUnsafeSshCommand: true }, allowEnvironment: ALLOWED_ENV }).env(gitEnv())
+}
+
+/** git's own last line of error output, without simple-git's wrapping. */
+export function gitMessage(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err)
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('hint:'))
+  const fatal = lines.find((l) => l.startsWith('fatal:') || l.startsWith('error:'))
+  return (fatal ?? lines[lines.length - 1] ?? text).replace(/^(fatal|error):\s*/, '')
+}
+
+export async function isRepository(dir: string): Promise<boolean> {
+  try {
+    return await git(dir).checkIsRepo()
+  } catch {
+    return false
+  }
+}
+
+/** Whether `ref` resolves to a commit. (simple-git resolves quiet failures, so read the output, not the exit.) */
+export async function refExists(repo: string, ref: string): Promise<boolean> {
+  const out = await git(repo)
+    .raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])
+    .catch(() => '')
+  return out.trim().length > 0
+}
+
+export const branchExists = (repo: string, branch: string): Promise<boolean> => refExists(repo, `refs/heads/${branch}`)
+
+/** Number of commits on `branch` that are not on `base`. */
+export async function commitsAhead(repo: string, base: string, branch: string): Promise<number> {
+  const out = await git(repo).raw(['rev-list', '--count', `${base}..${branch}`])
+  return Number(out.trim())
+}
+
+export async function isDirty(dir: string): Promise<boolean> {
+  const status = await git(dir).status()
+  return !status.isClean()
+}

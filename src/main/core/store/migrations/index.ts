@@ -1,0 +1,11 @@
+// Numbered schema migrations, applied in order, each in its own transaction.
+// Add a file NNN_name.ts exporting `sql`, list it here, and give it a test in test/store/.
+import { sql as m001 } from './001_initial'
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const MIGRATIONS: Migration[] = [{ version: 1, name: 'initial', sql: m001 }]

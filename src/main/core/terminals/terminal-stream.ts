@@ -1,0 +1,165 @@
+// One live polecat terminal: a node-pty process whose output is batched, logged, kept in a replay buffer
+// and sent to the views attached to it, with flow control. A view acknowledges characters after xterm has
+// parsed them; when any view is more than FLOW.highWater behind, the PTY is paused until all are below
+// FLOW.lowWater. Views that are not attached cost nothing but the log and the replay buffer.
+import * as pty from 'node-pty'
+import { FLOW, type CoreEvent } from '../../../shared/contract'
+import type { ClientConnection } from '../connection'
+import { ReplayBuffer } from './replay-buffer'
+import type { SessionLog } from '../sessions/session-log'
+
+interface Viewer {
+  client: ClientConnection
+  unacked: number
+}
+
+export interface TerminalSpawn {
+  file: string
+  args: string[]
+  cwd: string
+  env: Record<string, string>
+  cols?: number
+  rows?: number
+}
+
+export class TerminalStream {
+  private proc: pty.IPty
+  private viewers = new Map<string, Viewer>()
+  private replay = new ReplayBuffer(FLOW.replayBytes)
+  private pending = ''
+  private timer: NodeJS.Timeout | null = null
+  private paused = false
+  private exitListeners: ((code: number | null, signal: number | null) => void)[] = []
+  private firstOutput: (() => void)[] = []
+  outputChars = 0
+  running = true
+  exitCode: number | null = null
+
+  constructor(
+    readonly polecatId: string,
+    readonly sessionId: string,
+    spawn: TerminalSpawn,
+    readonly log: SessionLog
+  ) {
+    this.proc = pty.spawn(spawn.file, spawn.args, {
+      name: 'xterm-256color',
+      cols: spawn.cols ?? 120,
+      rows: spawn.rows ?? 32,
+      cwd: spawn.cwd,
+      env: spawn.env
+    })
+    this.proc.onData((data) => this.onData(data))
+    this.proc.onExit(({ exitCode, signal }) => this.handleExit(exitCode, signal ?? null))
+  }
+
+  get pid(): number {
+    return this.proc.pid
+  }
+
+  private onData(data: string): void {
+    this.pending += data
+    this.outputChars += data.length
+    for (const f of this.firstOutput.splice(0)) f()
+    // Batch: one event per FLOW.batchMs instead of one per read, and flush early when the batch is large.
+    if (this.pending.length >= 64 * 1024) this.flush()
+    else if (!this.timer) this.timer = setTimeout(() => this.flush(), FLOW.batchMs)
+  }
+
+  private flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer)
+      this.timer = null
+    }
+    if (!this.pending) return
+    const data = this.pending
+    this.pending = ''
+    const seq = this.replay.push(data)
+    this.log.output(seq, data)
+    const event: CoreEvent = { type: 'terminal.output', polecatId: this.polecatId, sessionId: this.sessionId, seq, data }
+    for (const v of this.viewers.values()) {
+      v.unacked += data.length
+      v.client.send(event)
+    }
+    this.applyFlowControl()
+  }
+
+  private applyFlowControl(): void {
+    let behind = 0
+    for (const v of this.viewers.values()) behind = Math.max(behind, v.unacked)
+    if (!this.paused && behind > FLOW.highWater && this.running) {
+      this.paused = true
+      this.proc.pause()
+    } else if (this.paused && behind < FLOW.lowWater) {
+      this.paused = false
+      if (this.running) this.proc.resume()
+    }
+  }
+
+  get isPaused(): boolean {
+    return this.paused
+  }
+
+  attach(client: ClientConnection): { data: string; seq: number; truncated: boolean } {
+    this.flush()
+    this.viewers.set(client.id, { client, unacked: 0 })
+    return this.replay.snapshot()
+  }
+
+  detach(clientId: string): void {
+    if (this.viewers.delete(clientId)) this.applyFlowControl()
+  }
+
+  ack(clientId: string, chars: number): void {
+    const v = this.viewers.get(clientId)
+    if (!v) return
+    v.unacked = Math.max(0, v.unacked - chars)
+    this.applyFlowControl()
+  }
+
+  write(data: string): void {
+    if (this.running) this.proc.write(data)
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.running) this.proc.resize(cols, rows)
+  }
+
+  kill(signal = 'SIGTERM'): void {
+    if (this.running) this.proc.kill(signal)
+  }
+
+  /** Resolves on the first output or after `ms`, whichever comes first (used before typing a prompt). */
+  whenFirstOutput(ms: number): Promise<void> {
+    if (this.outputChars > 0) return Promise.resolve()
+    return new Promise((res) => {
+      const t = setTimeout(res, ms)
+      this.firstOutput.push(() => {
+        clearTimeout(t)
+        res()
+      })
+    })
+  }
+
+  onExit(listener: (code: number | null, signal: number | null) => void): void {
+    this.exitListeners.push(listener)
+  }
+
+  private handleExit(code: number | null, signal: number | null): void {
+    // node-pty can report exit before the last data event; give queued output a turn first.
+    setImmediate(() => {
+      this.flush()
+      this.running = false
+      this.exitCode = code
+      for (const l of this.exitListeners) l(code, signal)
+    })
+  }
+
+  sendToViewers(event: CoreEvent): void {
+    for (const v of this.viewers.values()) v.client.send(event)
+  }
+
+  snapshotState(): { data: string; seq: number; truncated: boolean } {
+    this.flush()
+    return this.replay.snapshot()
+  }
+}
