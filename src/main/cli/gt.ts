@@ -186,7 +186,7 @@ async function main(argv: string[]): Promise<void> {
     case 'serve': {
       const a = parse(argv.slice(1), { port: { type: 'string' } })
       const { serve } = await import('./serve')
-      return serve({ town, port: toInt(a.values.port as string | undefined) ?? 0 })
+      return serve({ town, port: toInt(a.values.port as string | undefined) ?? 0, outMain: __dirname })
     }
     case 'rig': {
       if (sub === 'add') {

@@ -3,9 +3,10 @@ import { join } from 'node:path'
 import { createCore } from '../core/core'
 import { startWebHost } from '../host/web'
 
-export async function serve(opts: { town: string; port: number; rendererDir?: string }): Promise<void> {
-  const core = await createCore({ town: opts.town, gtScript: join(__dirname, 'gt.js') })
-  const host = await startWebHost({ core, port: opts.port, rendererDir: opts.rendererDir ?? join(__dirname, '..', 'renderer') })
+/** `outMain` is the folder of the built gt.js (out/main): this module may be bundled into a chunk below it. */
+export async function serve(opts: { town: string; port: number; outMain: string }): Promise<void> {
+  const core = await createCore({ town: opts.town, gtScript: join(opts.outMain, 'gt.js') })
+  const host = await startWebHost({ core, port: opts.port, rendererDir: join(opts.outMain, '..', 'renderer') })
   process.stdout.write(`Gas Town Control Room (headless) for town ${core.town}\nOpen: ${host.url}\n`)
   let stopping = false
   const stop = async (signal: string) => {

@@ -1,0 +1,125 @@
+// The WebSocket transport of the contract. Each socket is one ClientConnection of the core.
+//   client → host: {"id", "method", "params"}
+//   host → client: {"id", "result"} | {"id", "error"} | {"event": CoreEvent}
+import { randomUUID } from 'node:crypto'
+import { STATUS_CODES, type IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocket, WebSocketServer, type RawData } from 'ws'
+import type { ClientConnection, CoreApi } from '../../core/connection'
+import { dispatchAsHuman, isContractError, readEnvelope, toContractError } from '../call'
+import { cookieName, hostAllowed, originAllowed, presentedToken, readCookie, tokenMatches } from './auth'
+import type { Gate } from './http'
+
+export const WS_PATH = '/ws'
+const MAX_FRAME = 1024 * 1024
+const CLOSE_GRACE_MS = 1000
+
+export interface WsHub {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
+  close(): Promise<void>
+}
+
+export function createWsHub(opts: { core: CoreApi; gate: Gate }): WsHub {
+  const { core, gate } = opts
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME })
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${gate.port}`)
+    if (url.pathname !== WS_PATH) return refuse(socket, 404, 'No WebSocket here; use /ws.')
+    if (!hostAllowed(req.headers.host, gate.port)) return refuse(socket, 403, 'Unexpected Host header.')
+
+    const origin = req.headers.origin
+    const withToken = tokenMatches(gate.token, presentedToken(req, url))
+    if (origin !== undefined) {
+      // A browser: only pages served by this host, carrying the session cookie (or the token).
+      if (!originAllowed(origin, gate.port)) return refuse(socket, 403, 'Foreign Origin.')
+      if (!withToken && !tokenMatches(gate.token, readCookie(req, cookieName(gate.port)))) return refuse(socket, 401, 'Open the URL printed by gt serve.')
+    } else if (!withToken) {
+      // Not a browser (no Origin): it must present the token itself.
+      return refuse(socket, 401, 'Token required.')
+    }
+
+    wss.handleUpgrade(req, socket, head, (ws) => serve(ws))
+  }
+
+  function serve(ws: WebSocket): void {
+    const client: ClientConnection = {
+      id: `ws-${randomUUID()}`,
+      send: (event) => write(ws, { event })
+    }
+    let disconnect: () => void
+    try {
+      disconnect = core.connect(client)
+    } catch (err) {
+      ws.close(1011, 'the core is not accepting connections')
+      console.error('web host: core.connect failed:', toContractError(err).message)
+      return
+    }
+    ws.on('close', () => disconnect())
+    ws.on('error', () => ws.terminate()) // e.g. a frame over maxPayload; 'close' follows and disconnects.
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) return write(ws, { id: null, error: { code: 'invalid_params', message: 'send calls as JSON text frames' } })
+      let raw: unknown
+      try {
+        raw = JSON.parse(rawToString(data))
+      } catch {
+        return write(ws, { id: null, error: { code: 'invalid_params', message: 'a frame must be JSON' } })
+      }
+      const call = readEnvelope(raw, 'id')
+      if (isContractError(call)) return write(ws, { id: idOf(raw), error: call })
+      // Calls run concurrently; replies carry the id, so their order does not matter.
+      void dispatchAsHuman(core, call, client).then((reply) => write(ws, { id: call.id, ...reply }))
+    })
+  }
+
+  async function close(): Promise<void> {
+    // wss.close() calls back once every socket is gone; sockets get a moment for the closing handshake, then are cut.
+    const closed = new Promise<void>((resolve) => wss.close(() => resolve()))
+    for (const ws of wss.clients) ws.close(1001, 'server shutting down')
+    const grace = setTimeout(() => {
+      for (const ws of wss.clients) ws.terminate()
+    }, CLOSE_GRACE_MS)
+    await closed
+    clearTimeout(grace)
+  }
+
+  return { handleUpgrade, close }
+}
+
+/** Sends one JSON message if the socket is still open. ws queues when the peer is slow; the core's terminal.ack does the flow control. */
+function write(ws: WebSocket, message: object): void {
+  if (ws.readyState !== WebSocket.OPEN) return
+  let json: string
+  try {
+    json = JSON.stringify(message)
+  } catch (err) {
+    const id = (message as { id?: unknown }).id ?? null
+    json = JSON.stringify({ id, error: { code: 'failed', message: `reply could not be encoded: ${toContractError(err).message}` } })
+  }
+  ws.send(json)
+}
+
+/** The id of a rejected frame, when it has a usable one, so the client can fail the right request. */
+function idOf(raw: unknown): string | null {
+  const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined
+  return typeof id === 'string' ? id : null
+}
+
+function rawToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8')
+  return data.toString('utf8')
+}
+
+function refuse(socket: Duplex, status: number, message: string): void {
+  const body = message + '\n'
+  // As ws does it: let the response flush, then close the socket.
+  socket.once('finish', () => socket.destroy())
+  socket.on('error', () => socket.destroy())
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+      'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  )
+}

@@ -1,0 +1,91 @@
+// UI state that isn't data from the core: theme, current view, selections, open terminals, toasts,
+// and the connection status the header shows.
+import { create } from 'zustand'
+import { errorText } from '../lib/format'
+import type { ConnStatus } from '../transport'
+
+export const VIEWS = ['rigs', 'work', 'polecats', 'inbox', 'history'] as const
+export type View = (typeof VIEWS)[number]
+export type Theme = 'dark' | 'light'
+
+export interface Toast {
+  id: number
+  kind: 'error' | 'info'
+  message: string
+}
+
+interface UiState {
+  theme: Theme
+  view: View
+  /** The selected row's key in each view's list. */
+  selection: Partial<Record<View, string>>
+  /** Polecat ids with a terminal pane open, in opening order. */
+  terminals: string[]
+  toasts: Toast[]
+  conn: ConnStatus
+  setTheme(theme: Theme): void
+  setView(view: View): void
+  select(view: View, id: string | undefined): void
+  openTerminal(polecatId: string): void
+  closeTerminal(polecatId: string): void
+  toast(kind: Toast['kind'], message: string): void
+  dismiss(id: number): void
+  setConn(conn: ConnStatus): void
+}
+
+const THEME_KEY = 'gt.theme'
+const TOAST_MS = { error: 8000, info: 4000 }
+let toastId = 0
+
+function initialTheme(): Theme {
+  try {
+    return localStorage.getItem(THEME_KEY) === 'light' ? 'light' : 'dark'
+  } catch {
+    return 'dark'
+  }
+}
+
+export const useUi = create<UiState>()((set, get) => ({
+  theme: initialTheme(),
+  view: 'rigs',
+  selection: {},
+  terminals: [],
+  toasts: [],
+  conn: 'connecting',
+  setTheme(theme) {
+    try {
+      localStorage.setItem(THEME_KEY, theme)
+    } catch {
+      // Storage can be disabled; the theme then lasts for this page only.
+    }
+    set({ theme })
+  },
+  setView: (view) => set({ view }),
+  select: (view, id) => set({ selection: { ...get().selection, [view]: id } }),
+  openTerminal(polecatId) {
+    const { terminals, selection } = get()
+    set({
+      view: 'polecats',
+      selection: { ...selection, polecats: polecatId },
+      terminals: terminals.includes(polecatId) ? terminals : [...terminals, polecatId]
+    })
+  },
+  closeTerminal: (polecatId) => set({ terminals: get().terminals.filter((t) => t !== polecatId) }),
+  toast(kind, message) {
+    const id = ++toastId
+    set({ toasts: [...get().toasts.slice(-4), { id, kind, message }] })
+    setTimeout(() => get().dismiss(id), TOAST_MS[kind])
+  },
+  dismiss: (id) => set({ toasts: get().toasts.filter((t) => t.id !== id) }),
+  setConn: (conn) => set({ conn })
+}))
+
+/** Run an action; on failure show its message as an error toast. Returns undefined on failure. */
+export async function attempt<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn()
+  } catch (err) {
+    useUi.getState().toast('error', `${what}: ${errorText(err)}`)
+    return undefined
+  }
+}
