@@ -18,9 +18,10 @@ import {
   type Session,
   type SessionLogLine
 } from './domain'
+import { FLOW, SAFE_NAME, TOPICS, type Topic } from './constants'
 
-// A rig or polecat name becomes a directory and a git ref component: keep it boring.
-export const SAFE_NAME = /^[a-z0-9][a-z0-9_-]{0,38}$/
+export { FLOW, SAFE_NAME, TOPICS, type Topic }
+
 export const safeName = z
   .string()
   .regex(SAFE_NAME, 'use 1–39 lowercase letters, digits, "-" or "_", starting with a letter or digit')
@@ -189,10 +190,6 @@ export type AnySpec = Spec
 
 export const ALL_METHODS: Record<string, { params: z.ZodType }> = { ...humanMethods, ...agentMethods }
 
-/** Topics whose lists a client should re-read when the core says they changed. */
-export const TOPICS = ['rigs', 'beads', 'polecats', 'inbox', 'sessions', 'ledger'] as const
-export type Topic = (typeof TOPICS)[number]
-
 /** Events the core pushes to a connected client. */
 export type CoreEvent =
   | { type: 'changed'; topics: Topic[] }
@@ -226,12 +223,3 @@ export interface ControlRoomClient {
   call<M extends HumanMethod>(method: M, params: ParamsIn<M>, opts?: { onProgress?: (message: string, percent: number | null) => void }): Promise<Result<M>>
   onEvent(listener: (event: CoreEvent) => void): () => void
 }
-
-/** Terminal flow control, in characters (VS Code's figures). */
-export const FLOW = {
-  batchMs: 5,
-  highWater: 100_000,
-  lowWater: 5_000,
-  ackEvery: 5_000,
-  replayBytes: 512 * 1024
-} as const
