@@ -9,7 +9,7 @@
 // Steps: {say}, {run: "shell command"}, {write: {path, content}}, {commit: "message"}, {ask: "prompt"}
 // (reads one line from the terminal; later steps can use {{answer}}), {flood: bytes}, {waitFor: "cue"},
 // {signal: "cue"}, {hang: true}, {crash: exitCode}, {exit: exitCode}.
-import { existsSync, mkdirSync, readFileSync, watch, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { createInterface } from 'node:readline'
@@ -42,6 +42,13 @@ const DEFAULT_SCRIPT = [
 const script = scriptFile ? JSON.parse(readFileSync(scriptFile, 'utf8')) : DEFAULT_SCRIPT
 const vars = { ...process.env, answer: '' }
 const fill = (s) => String(s).replace(/\{\{(\w+)\}\}/g, (_, k) => vars[k] ?? '')
+
+// Cue files appear whole (write, then rename), so a test that sees one can read it at once.
+function cue(name, content) {
+  const tmp = join(cues, `.${name}.tmp`)
+  writeFileSync(tmp, content)
+  renameSync(tmp, join(cues, name))
+}
 
 const print = (s) => process.stdout.write(s.replace(/\n/g, '\r\n'))
 
@@ -78,7 +85,7 @@ async function step(s) {
     const r = spawnSync('sh', ['-c', fill(s.run)], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' })
     print(r.stdout + r.stderr)
     print(`fake-agent: \`${fill(s.run)}\` exited ${r.status}\n`)
-    writeFileSync(join(cues, `run-${s.run.split(' ')[1] ?? 'cmd'}.status`), String(r.status))
+    cue(`run-${s.run.split(' ')[1] ?? 'cmd'}.status`, String(r.status))
   } else if (s.write !== undefined) {
     writeFileSync(fill(s.write.path), fill(s.write.content))
     print(`fake-agent: wrote ${fill(s.write.path)}\n`)
@@ -90,7 +97,7 @@ async function step(s) {
     print(fill(s.ask))
     vars.answer = (await readLine()).trim()
     print(`fake-agent: got "${vars.answer}"\n`)
-    writeFileSync(join(cues, 'answer'), vars.answer)
+    cue('answer', vars.answer)
   } else if (s.flood !== undefined) {
     const line = 'flood '.padEnd(79, 'x') + '\r\n'
     let left = s.flood
@@ -101,7 +108,7 @@ async function step(s) {
       left -= part.length
     }
   } else if (s.waitFor !== undefined) await waitForFile(join(cues, fill(s.waitFor)))
-  else if (s.signal !== undefined) writeFileSync(join(cues, fill(s.signal)), new Date().toISOString())
+  else if (s.signal !== undefined) cue(fill(s.signal), new Date().toISOString())
   else if (s.hang) await new Promise(() => {})
   else if (s.crash !== undefined) {
     print('fake-agent: crashing\n')
