@@ -13,5 +13,7 @@ export const FLOW = {
   highWater: 100_000,
   lowWater: 5_000,
   ackEvery: 5_000,
-  replayBytes: 512 * 1024
+  replayBytes: 512 * 1024,
+  /** A view this long over the high-water mark is dropped (told `terminal.lagged`) so it cannot hold an agent. */
+  stallMs: 2_000
 } as const

@@ -196,6 +196,8 @@ export type CoreEvent =
   | { type: 'progress'; requestId: string; message: string; percent: number | null }
   | { type: 'terminal.output'; polecatId: string; sessionId: string; seq: number; data: string }
   | { type: 'terminal.exit'; polecatId: string; sessionId: string; exitCode: number | null; reason: string }
+  /** This view stopped acknowledging and no longer receives output: attach again for a fresh snapshot. */
+  | { type: 'terminal.lagged'; polecatId: string; sessionId: string }
 
 /** The error shape every transport returns. `code` is stable; `message` is for people. */
 export interface ContractError {

@@ -16,6 +16,7 @@ import { branchExists, git, gitMessage, isDirty, refExists } from '../git/git'
 import { nextName } from './names'
 import { firstPrompt } from './prompt'
 import { TerminalStream } from '../terminals/terminal-stream'
+import { BackgroundBudget } from '../terminals/background-budget'
 import { SessionLog, appendSessionEvent, readSessionLog } from '../sessions/session-log'
 import type { Sessions } from '../sessions/sessions'
 import type { ClientConnection } from '../connection'
@@ -49,6 +50,9 @@ const toPolecat = (r: PolecatRow): Polecat => ({
   updatedAt: r.updated_at
 })
 
+/** What all terminals nobody watches may print together, per second (see BackgroundBudget). */
+export const BACKGROUND_CHARS_PER_SECOND = 8_000_000
+
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
 
 export interface PolecatDeps {
@@ -69,6 +73,7 @@ export class Polecats {
   private streams = new Map<string, TerminalStream>() // by polecat id: the live or last session of this run
   /** Why a session is ending, when the core knows before the process exits (stopped, done, app-quit). */
   private endReasons = new Map<string, string>()
+  private background = new BackgroundBudget(BACKGROUND_CHARS_PER_SECOND)
 
   constructor(private d: PolecatDeps) {}
 
@@ -193,7 +198,7 @@ export class Polecats {
     }
     let stream: TerminalStream
     try {
-      stream = new TerminalStream(id, sessionId, { file: argv[0], args: argv.slice(1), cwd: worktree, env }, log)
+      stream = new TerminalStream(id, sessionId, { file: argv[0], args: argv.slice(1), cwd: worktree, env }, log, this.background)
     } catch (err) {
       log.event('session.failed-to-start', { error: String(err) })
       log.close()
@@ -360,6 +365,7 @@ export class Polecats {
           })
       )
     )
+    this.background.dispose()
   }
 
   streamOf(id: string): TerminalStream | undefined {

@@ -7,6 +7,16 @@ import { FLOW, type CoreEvent } from '../../../shared/contract'
 import type { ClientConnection } from '../connection'
 import { ReplayBuffer } from './replay-buffer'
 import type { SessionLog } from '../sessions/session-log'
+import type { BackgroundBudget, Throttleable } from './background-budget'
+
+function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
 
 interface Viewer {
   client: ClientConnection
@@ -22,13 +32,18 @@ export interface TerminalSpawn {
   rows?: number
 }
 
-export class TerminalStream {
+export class TerminalStream implements Throttleable {
   private proc: pty.IPty
   private viewers = new Map<string, Viewer>()
   private replay = new ReplayBuffer(FLOW.replayBytes)
   private pending = ''
   private timer: NodeJS.Timeout | null = null
-  private paused = false
+  private flowPaused = false // a viewer is too far behind
+  private throttled = false // over the shared budget of unwatched terminals
+  private ptyPaused = false
+  private childGone = false // the agent exited: read its PTY to the end whatever the viewers say
+  private pauseWatch: NodeJS.Timeout | null = null
+  private flowPausedAt = 0
   private exitListeners: ((code: number | null, signal: number | null) => void)[] = []
   private firstOutput: (() => void)[] = []
   outputChars = 0
@@ -39,7 +54,8 @@ export class TerminalStream {
     readonly polecatId: string,
     readonly sessionId: string,
     spawn: TerminalSpawn,
-    readonly log: SessionLog
+    readonly log: SessionLog,
+    private budget: BackgroundBudget
   ) {
     this.proc = pty.spawn(spawn.file, spawn.args, {
       name: 'xterm-256color',
@@ -80,28 +96,63 @@ export class TerminalStream {
       v.unacked += data.length
       v.client.send(event)
     }
+    if (this.viewers.size === 0) this.budget.take(this, data.length)
     this.applyFlowControl()
   }
 
   private applyFlowControl(): void {
     let behind = 0
     for (const v of this.viewers.values()) behind = Math.max(behind, v.unacked)
-    if (!this.paused && behind > FLOW.highWater && this.running) {
-      this.paused = true
+    if (!this.flowPaused && behind > FLOW.highWater) {
+      this.flowPaused = true
+      this.flowPausedAt = Date.now()
+    } else if (this.flowPaused && behind < FLOW.lowWater) this.flowPaused = false
+    this.updatePty()
+  }
+
+  throttle(on: boolean): void {
+    this.throttled = on
+    this.updatePty()
+  }
+
+  private updatePty(): void {
+    const pause = this.running && !this.childGone && (this.flowPaused || this.throttled)
+    if (pause === this.ptyPaused) return
+    this.ptyPaused = pause
+    if (pause) {
       this.proc.pause()
-    } else if (this.paused && behind < FLOW.lowWater) {
-      this.paused = false
-      if (this.running) this.proc.resume()
+      this.pauseWatch ??= setInterval(() => this.watchWhilePaused(), 25)
+    } else {
+      if (this.pauseWatch) clearInterval(this.pauseWatch)
+      this.pauseWatch = null
+      this.proc.resume()
     }
   }
 
+  private watchWhilePaused(): void {
+    // node-pty waits only 200 ms after the child exits for the PTY to be read to its end, then drops
+    // the rest: watch for the exit ourselves and drain, so no output is ever lost.
+    if (processGone(this.proc.pid)) this.childGone = true
+    // A view that stopped acknowledging (a hidden tab, a dead socket) must not hold the agent forever.
+    if (this.flowPaused && Date.now() - this.flowPausedAt > FLOW.stallMs) {
+      for (const [id, v] of this.viewers) {
+        if (v.unacked < FLOW.lowWater) continue
+        this.viewers.delete(id)
+        v.client.send({ type: 'terminal.lagged', polecatId: this.polecatId, sessionId: this.sessionId })
+      }
+      this.applyFlowControl()
+    }
+    this.updatePty()
+  }
+
   get isPaused(): boolean {
-    return this.paused
+    return this.ptyPaused
   }
 
   attach(client: ClientConnection): { data: string; seq: number; truncated: boolean } {
     this.flush()
     this.viewers.set(client.id, { client, unacked: 0 })
+    this.budget.release(this)
     return this.replay.snapshot()
   }
 
@@ -125,7 +176,12 @@ export class TerminalStream {
   }
 
   kill(signal = 'SIGTERM'): void {
-    if (this.running) this.proc.kill(signal)
+    if (!this.running) return
+    // A paused PTY is never read to its end, and node-pty reports exit only after that: resume first.
+    this.flowPaused = false
+    this.throttled = false
+    this.updatePty()
+    this.proc.kill(signal)
   }
 
   /** Resolves on the first output or after `ms`, whichever comes first (used before typing a prompt). */
@@ -149,6 +205,9 @@ export class TerminalStream {
     setImmediate(() => {
       this.flush()
       this.running = false
+      if (this.pauseWatch) clearInterval(this.pauseWatch)
+      this.pauseWatch = null
+      this.budget.release(this)
       this.exitCode = code
       for (const l of this.exitListeners) l(code, signal)
     })

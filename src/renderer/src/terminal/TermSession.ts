@@ -176,6 +176,9 @@ export class TermSession {
     if (ev.type === 'terminal.output' && ev.polecatId === this.polecatId) {
       if (this.attached) this.applyLive(ev)
       else this.pending.push(ev)
+    } else if (ev.type === 'terminal.lagged' && ev.polecatId === this.polecatId) {
+      // The core dropped this view for not keeping up; a fresh snapshot puts it back in step.
+      void this.attach()
     } else if (ev.type === 'terminal.exit' && ev.polecatId === this.polecatId) {
       this.update({ running: false, exit: { reason: ev.reason, exitCode: ev.exitCode } })
     }
