@@ -1,0 +1,315 @@
+// The control room end to end, as a user drives it: `gt serve` on a temp town, the renderer in real
+// Chromium, a real git repository as rig, the scripted fake agent in a real PTY calling the real gt.
+// Waits are on the fake agent's cue files and on what the page shows, never on sleeps.
+//
+//   npx electron-vite build && npx node --import tsx --test e2e/control-room.e2e.ts
+//
+// Screenshots go to /tmp/e2e-shots. Chromium must be at /usr/bin/chromium (or CHROMIUM_PATH): a missing
+// browser fails these tests with the install command.
+import assert from 'node:assert/strict'
+import { existsSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { fakeAgentCmd, makeRepo, removeDir, requireBuild, sh, tempDir, waitForFile } from '../test/support/fixtures'
+import { SHOTS, expectAttr, expectTerminal, expectText, launchChromium, shot, terminalText, until, watchPage } from './support/browser'
+import { killLeftovers, pidsMentioning, readCue, startServe, type Served } from './support/serve'
+import { createBead, expectConnected, expectNoErrorToast, goTo, key, openTerminal, polecatOf, slingBead, submitRig, tid } from './support/ui'
+
+let browser: Browser
+
+before(async () => {
+  requireBuild()
+  assert.ok(existsSync(join(__dirname, '..', 'out', 'renderer', 'index.html')), 'the renderer is not built: run `npx electron-vite build` first')
+  rmSync(SHOTS, { recursive: true, force: true })
+  browser = await launchChromium()
+})
+
+after(async () => {
+  await browser?.close()
+})
+
+/** A fresh browser context and page, watched for page errors, sized like a laptop screen. */
+async function newPage(): Promise<{ context: BrowserContext; page: Page; problems: ReturnType<typeof watchPage> }> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+  const page = await context.newPage()
+  page.setDefaultTimeout(15_000)
+  return { context, page, problems: watchPage(page) }
+}
+
+test('a user adds a rig, slings a bead to an agent, takes over its terminal, and it all survives a restart', { timeout: 60_000 }, async () => {
+  const town = tempDir('e2e-town')
+  const repo = makeRepo()
+  const notRepo = tempDir('e2e-not-a-repo')
+  const cuesRoot = tempDir('e2e-cues')
+  const cues = join(cuesRoot, 'cues')
+  let served: Served | undefined
+  let context: BrowserContext | undefined
+  let shown: Page | undefined // for a screenshot if the test fails
+  try {
+    // 1. Start the control room headless and open the URL it prints.
+    served = await startServe(town)
+    const opened = await newPage()
+    context = opened.context
+    const { page, problems } = opened
+    shown = page
+    await page.goto(served.url)
+    await expectConnected(page)
+    assert.equal(await page.title(), 'Gas Town Control Room')
+    await shot(page, 'connected-empty-town')
+
+    // 2. Rigs: add the repository through the form; progress shows, then the row.
+    const added = await submitRig(page, 'sample', repo)
+    assert.ok(added.seen.includes('rig-add-progress'), `the add-rig progress strip never showed (saw ${JSON.stringify(added)})`)
+    assert.ok(!added.seen.includes('rig-add-error'), `adding a real repository showed an error: ${JSON.stringify(added.texts)}`)
+    await expectText(tid(page, 'rig-row-sample'), repo, 'the rig row of sample')
+    // A plain folder is refused with a message that says why, right at the form.
+    const refused = await submitRig(page, 'notrepo', notRepo)
+    assert.ok(refused.seen.includes('rig-add-progress'), 'the progress strip shows while the core checks the source')
+    await expectText(tid(page, 'rig-add-error'), `${notRepo} is not a git repository`, 'the add-rig error')
+    assert.equal(await tid(page, 'rig-row-notrepo').count(), 0, 'a refused rig gets no row')
+    await shot(page, 'rigs-added-and-refused')
+
+    // 3. Work: create a bead and sling it to rig sample with the fake agent as custom command.
+    const title = 'Write the answer'
+    const beadId = await createBead(page, { title, description: 'Ask the human what to write, then write it to answer.txt.', priority: 1, rig: 'sample' })
+    await expectAttr(tid(page, `bead-row-${beadId}`), 'data-status', 'open', 'the new bead row')
+    await expectText(tid(page, `bead-row-${beadId}`), 'P1', 'the new bead row priority')
+    await shot(page, 'bead-created')
+    await slingBead(page, beadId, 'sample', fakeAgentCmd(cues))
+    await shot(page, 'bead-slung')
+
+    // 4. Polecats: watch the agent's terminal live, take over, answer its question, hand back.
+    const polecatId = await polecatOf(page, 'sample', beadId)
+    const name = polecatId.split('/')[1]
+    const pane = tid(page, `terminal-${key(polecatId)}`)
+    await openTerminal(page, polecatId)
+    await waitForFile(join(cues, 'primed'))
+    await expectTerminal(page, polecatId, `On your hook: ${beadId}`)
+    await expectTerminal(page, polecatId, 'fake-agent: what should I write?')
+    assert.equal(await tid(page, 'terminal-banner').count(), 0, 'no takeover banner before taking over')
+    await shot(page, 'terminal-live')
+
+    await pane.getByTestId('terminal-takeover').click()
+    await expectText(pane.getByTestId('terminal-banner'), 'TAKEN OVER', 'the takeover banner')
+    await expectAttr(pane, 'data-taken-over', 'true', 'the terminal pane')
+    await expectText(tid(page, `polecat-row-${key(polecatId)}`), 'taken over', 'the polecat row input column')
+    await pane.locator('.xterm').click()
+    await page.keyboard.type('forty-two')
+    await page.keyboard.press('Enter')
+    assert.equal(await readCue(join(cues, 'answer')), 'forty-two', 'the agent read what the human typed')
+    await expectTerminal(page, polecatId, 'fake-agent: got "forty-two"')
+    await shot(page, 'terminal-taken-over')
+
+    await pane.getByTestId('terminal-handback').click()
+    await until(async () => (await pane.getByTestId('terminal-banner').count()) === 0, 'the takeover banner to go')
+    await expectAttr(pane, 'data-taken-over', 'false', 'the terminal pane after hand back')
+    await until(async () => !((await tid(page, `polecat-row-${key(polecatId)}`).textContent()) ?? '').includes('taken over'), 'the polecat row to drop its "taken over" badge')
+    // Typing now must not reach the agent: checked below in the terminal echo and the session log.
+    await pane.locator('.xterm').click()
+    await page.keyboard.type('not-for-the-agent')
+    await page.keyboard.press('Enter')
+
+    // The agent commits, checkpoints, notes; then on cue calls gt done and exits.
+    assert.equal((await readCue(join(cues, 'run-note.status'))).trim(), '0', 'gt note from the agent works')
+    writeFileSync(join(cues, 'finish'), 'go')
+    await waitForFile(join(cues, 'done'))
+    const doneStatus = (await readCue(join(cues, 'run-done.status'))).trim()
+    assert.equal(doneStatus, '0', `gt done failed:\n${(await terminalText(page, polecatId))?.slice(-2000)}`)
+    const finalText = await expectTerminal(page, polecatId, 'fake-agent: finished')
+    assert.ok(!finalText.includes('not-for-the-agent'), 'keystrokes after hand back reached the PTY (their echo is in the terminal)')
+    await expectText(pane.getByTestId('terminal-exit'), 'session ended: done', 'the terminal status line')
+    await expectAttr(tid(page, `polecat-row-${key(polecatId)}`), 'data-state', 'idle', 'the polecat after gt done')
+    await shot(page, 'terminal-done')
+
+    // The bead is ready for merge, and its branch with the agent's commit reached the source repository.
+    await goTo(page, 'work')
+    await tid(page, `bead-row-${beadId}`).click()
+    await expectText(tid(page, 'bead-ready-for-merge'), 'ready for merge', 'the bead detail')
+    await expectText(tid(page, `bead-row-${beadId}`), 'ready for merge', 'the bead row')
+    const branch = `polecat/${name}/${beadId}`
+    assert.match(sh(repo, 'git', ['branch', '--list', branch]), new RegExp(branch.replace(/\//g, '\\/')), `branch ${branch} is in the source repository`)
+    assert.match(sh(repo, 'git', ['log', '-1', '--format=%s', branch]), /Write the answer: forty-two/)
+    await shot(page, 'bead-ready-for-merge')
+
+    // History (Seance): the session ended with done; its transcript has the answer and one human input.
+    await goTo(page, 'history')
+    const sessionRow = page.locator('[data-testid^="session-row-"]', { hasText: polecatId })
+    await expectText(sessionRow, /done, exit 0/, 'the session row')
+    const sessionId = ((await sessionRow.getAttribute('data-testid')) ?? '').slice('session-row-'.length)
+    await sessionRow.click()
+    await expectText(tid(page, 'session-transcript-text'), 'fake-agent: got "forty-two"', 'the session transcript')
+    const transcript = (await tid(page, 'session-transcript-text').textContent()) ?? ''
+    assert.ok(!transcript.includes('not-for-the-agent'), 'input after hand back is not in the transcript')
+    // Keystrokes reach the core in batches, each one "human input" line in the timeline; together they are exactly what was typed.
+    const inputs = (await tid(page, 'session-transcript').locator('.tl-input code').allTextContents()).map((t) => JSON.parse(t) as string)
+    assert.equal(inputs.join(''), 'forty-two\r', `the human input in the session timeline: ${JSON.stringify(inputs)}`)
+    await shot(page, 'history-transcript')
+    await expectNoErrorToast(page, 'during the flow')
+
+    // 5. Restart: stop gt serve cleanly, start it again on the same town, open its new URL.
+    assert.equal(await served.stop('SIGTERM'), 0, `gt serve did not exit cleanly on SIGTERM:\n${served.output()}`)
+    await expectText(tid(page, 'connection-status'), /reconnecting/, 'the connection status once the host is gone')
+    await shot(page, 'host-gone')
+    served = await startServe(town)
+    await page.goto(served.url)
+    await expectConnected(page)
+
+    await expectText(tid(page, 'rig-row-sample'), repo, 'the rig row after restart')
+    await goTo(page, 'work')
+    await tid(page, `bead-row-${beadId}`).click()
+    await expectText(tid(page, 'bead-detail'), title, 'the bead detail after restart')
+    await expectText(tid(page, 'bead-ready-for-merge'), 'ready for merge', 'the bead detail after restart')
+    await goTo(page, 'polecats')
+    await expectAttr(tid(page, `polecat-row-${key(polecatId)}`), 'data-state', 'idle', 'the polecat after restart')
+    await openTerminal(page, polecatId)
+    await expectTerminal(page, polecatId, 'fake-agent: got "forty-two"')
+    await goTo(page, 'history')
+    await expectText(tid(page, `session-row-${sessionId}`), /done, exit 0/, 'the session row after restart')
+    await tid(page, `session-row-${sessionId}`).click()
+    await expectText(tid(page, 'session-transcript-text'), 'fake-agent: got "forty-two"', 'the session transcript after restart')
+    await shot(page, 'after-restart-history')
+    await expectNoErrorToast(page, 'after the restart')
+
+    assert.deepEqual(problems.pageErrors, [], 'uncaught exceptions in the page')
+  } catch (err) {
+    if (shown) await shot(shown, 'FAILED-restart').catch(() => {})
+    throw err
+  } finally {
+    await context?.close()
+    await served?.stop('SIGTERM').catch(() => served?.proc.kill('SIGKILL'))
+    killLeftovers(cuesRoot)
+    for (const dir of [town, repo, notRepo, cuesRoot]) removeDir(dir)
+  }
+})
+
+test('after SIGKILL of gt serve mid-session, the polecat shows exited, its old output, and app-restart in History', { timeout: 45_000 }, async () => {
+  const town = tempDir('e2e-town')
+  const repo = makeRepo()
+  const cuesRoot = tempDir('e2e-cues')
+  const cues = join(cuesRoot, 'cues')
+  let served: Served | undefined
+  let context: BrowserContext | undefined
+  let shown: Page | undefined // for a screenshot if the test fails
+  try {
+    served = await startServe(town)
+    const opened = await newPage()
+    context = opened.context
+    const { page, problems } = opened
+    shown = page
+    await page.goto(served.url)
+    await expectConnected(page)
+    await submitRig(page, 'sample', repo)
+    await expectText(tid(page, 'rig-row-sample'), repo, 'the rig row of sample')
+    const beadId = await createBead(page, { title: 'Hang in there', rig: 'sample' })
+    await slingBead(page, beadId, 'sample', fakeAgentCmd(cues, [{ say: 'working' }, { signal: 'ready' }, { hang: true }]))
+    const polecatId = await polecatOf(page, 'sample', beadId)
+    await openTerminal(page, polecatId)
+    await waitForFile(join(cues, 'ready'))
+    await expectTerminal(page, polecatId, 'working')
+    await expectAttr(tid(page, `polecat-row-${key(polecatId)}`), 'data-state', 'working', 'the polecat while its agent runs')
+
+    served.proc.kill('SIGKILL')
+    await until(() => served!.proc.exitCode !== null || served!.proc.signalCode !== null, 'gt serve to die')
+    await expectText(tid(page, 'connection-status'), /reconnecting/, 'the connection status once the host is killed')
+    served = await startServe(town)
+    await page.goto(served.url)
+    await expectConnected(page)
+
+    // The killed host's agent lost its terminal with it: nothing of it is left running unwatched.
+    await until(() => pidsMentioning(cuesRoot).length === 0, () => `the orphaned agent to be gone (still running: ${pidsMentioning(cuesRoot).join(', ')})`, 5_000)
+    await goTo(page, 'polecats')
+    await expectAttr(tid(page, `polecat-row-${key(polecatId)}`), 'data-state', 'exited', 'the polecat after SIGKILL and restart')
+    await openTerminal(page, polecatId)
+    await expectTerminal(page, polecatId, 'working')
+    await expectText(tid(page, `terminal-${key(polecatId)}`).getByTestId('terminal-exit'), 'app-restart', 'the terminal status line after restart')
+    await shot(page, 'sigkill-terminal-after-restart')
+
+    await goTo(page, 'history')
+    const sessionRow = page.locator('[data-testid^="session-row-"]', { hasText: polecatId })
+    await expectText(sessionRow, 'app-restart', 'the session row after SIGKILL')
+    await sessionRow.click()
+    await expectText(tid(page, 'session-transcript-text'), 'working', 'the transcript of the killed session')
+    await shot(page, 'sigkill-history')
+
+    await goTo(page, 'work')
+    await expectAttr(tid(page, `bead-row-${beadId}`), 'data-status', 'hooked', 'the bead: its hook outlives the process')
+    await expectNoErrorToast(page, 'after the SIGKILL restart')
+    assert.deepEqual(problems.pageErrors, [], 'uncaught exceptions in the page')
+  } catch (err) {
+    if (shown) await shot(shown, 'FAILED-sigkill').catch(() => {})
+    throw err
+  } finally {
+    await context?.close()
+    await served?.stop('SIGTERM').catch(() => served?.proc.kill('SIGKILL'))
+    const leftovers = killLeftovers(cuesRoot)
+    for (const dir of [town, repo, cuesRoot]) removeDir(dir)
+    if (leftovers.length) console.log(`# killed ${leftovers.length} agent process(es) left behind by the SIGKILLed host: ${leftovers.join(', ')}`)
+  }
+})
+
+test('an agent escalates: the Deacon inbox shows it, the user stops the agent and acknowledges it', { timeout: 30_000 }, async () => {
+  const town = tempDir('e2e-town')
+  const repo = makeRepo()
+  const cuesRoot = tempDir('e2e-cues')
+  const cues = join(cuesRoot, 'cues')
+  let served: Served | undefined
+  let context: BrowserContext | undefined
+  let shown: Page | undefined // for a screenshot if the test fails
+  try {
+    served = await startServe(town)
+    const opened = await newPage()
+    context = opened.context
+    const { page, problems } = opened
+    shown = page
+    await page.goto(served.url)
+    await expectConnected(page)
+    await submitRig(page, 'sample', repo)
+    await expectText(tid(page, 'rig-row-sample'), repo, 'the rig row of sample')
+    const beadId = await createBead(page, { title: 'Pick a database', rig: 'sample' })
+    const script = [{ run: 'gt escalate --severity P1 --title "Which database?" --body "Postgres or SQLite? I will wait."' }, { signal: 'escalated' }, { hang: true }]
+    await slingBead(page, beadId, 'sample', fakeAgentCmd(cues, script))
+    assert.equal((await readCue(join(cues, 'run-escalate.status'))).trim(), '0', 'gt escalate from the agent works')
+    await waitForFile(join(cues, 'escalated'))
+    const polecatId = await polecatOf(page, 'sample', beadId)
+
+    // The nav counts what is waiting; the inbox shows it with its severity and where it came from.
+    await expectText(tid(page, 'nav-inbox'), /1/, 'the unacknowledged count in the nav')
+    await goTo(page, 'inbox')
+    const row = page.locator('[data-testid^="inbox-row-"]', { hasText: 'Which database?' })
+    await until(async () => (await row.count()) === 1, 'the escalation in the inbox')
+    const escalationId = ((await row.getAttribute('data-testid')) ?? '').slice('inbox-row-'.length)
+    await expectAttr(row, 'data-severity', 'P1', 'the escalation row')
+    await expectText(row, 'Postgres or SQLite?', 'the escalation body')
+    await expectText(row, polecatId, 'the escalation row: which polecat asked')
+    await tid(page, 'theme-toggle').click()
+    await expectAttr(page.locator('html'), 'data-theme', 'light', 'the page after toggling the theme')
+    await shot(page, 'inbox-light-theme')
+    await tid(page, 'theme-toggle').click()
+    await expectAttr(page.locator('html'), 'data-theme', 'dark', 'the page after toggling the theme back')
+
+    // Stop the agent from its terminal pane (with confirmation); its session ends as stopped.
+    await openTerminal(page, polecatId)
+    await tid(page, `terminal-${key(polecatId)}`).getByRole('button', { name: 'Stop', exact: true }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Stop agent' }).click()
+    await expectAttr(tid(page, `polecat-row-${key(polecatId)}`), 'data-state', 'exited', 'the polecat after Stop')
+    await expectText(tid(page, `terminal-${key(polecatId)}`).getByTestId('terminal-exit'), 'stopped', 'the terminal status line after Stop')
+    await until(() => pidsMentioning(cuesRoot).length === 0, 'the stopped agent process to be gone', 5_000)
+
+    // Acknowledge: it leaves the inbox (and the nav count).
+    await goTo(page, 'inbox')
+    await tid(page, `inbox-ack-${escalationId}`).click()
+    await until(async () => (await tid(page, `inbox-row-${escalationId}`).count()) === 0, 'the acknowledged escalation to leave the inbox')
+    await until(async () => !/\d/.test((await tid(page, 'nav-inbox').locator('.nav-name').textContent()) ?? ''), 'the nav count to clear')
+    await expectNoErrorToast(page, 'in the inbox flow')
+    assert.deepEqual(problems.pageErrors, [], 'uncaught exceptions in the page')
+  } catch (err) {
+    if (shown) await shot(shown, 'FAILED-inbox').catch(() => {})
+    throw err
+  } finally {
+    await context?.close()
+    await served?.stop('SIGTERM').catch(() => served?.proc.kill('SIGKILL'))
+    killLeftovers(cuesRoot)
+    for (const dir of [town, repo, cuesRoot]) removeDir(dir)
+  }
+})
