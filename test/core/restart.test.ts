@@ -91,6 +91,7 @@ test('after SIGKILL of gt serve, start-up reconciliation ends the orphaned sessi
       const [session] = core.sessions.list({ bead: bead.id })
       assert.equal(session.endReason, 'app-restart')
       assert.ok(session.endedAt)
+      assert.ok(session.outputBytes > 0, 'the output size is counted from the log of a killed session')
       assert.equal(core.polecats.get(pc.id).state, 'exited')
       assert.equal(core.beads.get(bead.id).status, 'hooked')
       assert.ok(core.ledger.list({ subject: bead.id }).some((e) => e.kind === 'agent.checkpoint'))

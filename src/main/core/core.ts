@@ -218,7 +218,7 @@ export class Core implements CoreApi {
     'beads.show': (p) => ({
       bead: this.beads.get(p.id),
       events: this.ledger.list({ subject: p.id }),
-      sessions: this.sessions.list({ bead: p.id }),
+      sessions: this.polecats.withLiveOutput(this.sessions.list({ bead: p.id })),
       mergeRequests: this.beads.mergeRequestsFor(p.id)
     }),
     'beads.create': (p) => {
@@ -265,7 +265,7 @@ export class Core implements CoreApi {
       this.changed('inbox', 'ledger')
       return e
     },
-    'sessions.list': (p) => this.sessions.list(p),
+    'sessions.list': (p) => this.polecats.withLiveOutput(this.sessions.list(p)),
     'sessions.show': (p) => this.sessions.transcript(p.id),
     'ledger.list': (p) => this.ledger.list(p)
   }

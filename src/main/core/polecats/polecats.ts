@@ -341,6 +341,8 @@ export class Polecats {
     for (const s of this.d.sessions.listOpen()) {
       if (this.streams.get(s.polecatId)?.sessionId === s.id) continue
       appendSessionEvent(s.logPath, 'session.ended', { reason: 'app-restart' })
+      const logged = readSessionLog(s.logPath).reduce((n, l) => n + (l.kind === 'output' ? l.data.length : 0), 0)
+      this.d.sessions.setOutputBytes(s.id, logged)
       this.endSession(s.polecatId, s.id, null, 'app-restart')
     }
     for (const row of this.d.db.prepare("SELECT * FROM polecats WHERE state IN ('starting','working')").all() as PolecatRow[]) {
@@ -348,7 +350,7 @@ export class Polecats {
     }
   }
 
-  /** Ends every live session (app quit). */
+  /** Ends every live session (app quit); a session whose process outlives the grace period is ended all the same. */
   async shutdown(): Promise<void> {
     const live = [...this.streams.values()].filter((s) => s.running)
     await Promise.all(
@@ -365,7 +367,16 @@ export class Polecats {
           })
       )
     )
+    for (const s of live) if (s.running) this.endSession(s.polecatId, s.sessionId, null, 'app-quit')
     this.background.dispose()
+  }
+
+  /** Sessions as listed, with the output size of live ones counted up to now. */
+  withLiveOutput(sessions: Session[]): Session[] {
+    return sessions.map((s) => {
+      const stream = this.streams.get(s.polecatId)
+      return stream?.running && stream.sessionId === s.id ? { ...s, outputBytes: stream.outputChars } : s
+    })
   }
 
   streamOf(id: string): TerminalStream | undefined {

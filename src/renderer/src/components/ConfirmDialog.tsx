@@ -53,7 +53,7 @@ export function ConfirmDialog(p: ConfirmProps) {
               {p.extra.label}
             </button>
           ) : null}
-          <button className={p.danger ? 'danger' : 'primary'} onClick={p.onConfirm} disabled={p.busy}>
+          <button className={p.danger ? 'danger' : 'primary'} data-testid="confirm-dialog-confirm" onClick={p.onConfirm} disabled={p.busy}>
             {p.busy ? 'Working…' : p.confirmLabel}
           </button>
         </div>

@@ -17,11 +17,13 @@ interface TranscriptState {
   error: string | null
   loading: boolean
   show(id: string | null): Promise<void>
+  /** Re-reads the open transcript if its session is still live. */
+  reload(): Promise<void>
 }
 
 let token = 0
 
-export const useTranscript = create<TranscriptState>()((set) => ({
+export const useTranscript = create<TranscriptState>()((set, get) => ({
   id: null,
   transcript: null,
   error: null,
@@ -35,6 +37,18 @@ export const useTranscript = create<TranscriptState>()((set) => ({
       if (mine === token) set({ transcript, loading: false })
     } catch (err) {
       if (mine === token) set({ error: errorText(err), loading: false })
+    }
+  },
+  async reload() {
+    // Re-read in place (no blank state in between): the session may have grown or ended.
+    const { id, transcript } = get()
+    if (!id || !transcript || transcript.session.endedAt) return
+    const mine = ++token
+    try {
+      const fresh = await getClient().call('sessions.show', { id })
+      if (mine === token) set({ transcript: fresh })
+    } catch {
+      // keep what is shown; the next change tries again
     }
   }
 }))

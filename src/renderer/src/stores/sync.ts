@@ -21,17 +21,18 @@ const refreshers: Record<Topic, () => void> = {
   sessions: () => {
     void useSessions.getState().refresh()
     void useBeadDetail.getState().refresh()
+    void useTranscript.getState().reload()
   },
-  // The ledger has no list of its own here; it shows up as events in the bead detail.
-  ledger: () => void useBeadDetail.getState().refresh()
+  // The ledger has no list of its own here; it shows up as events in the bead detail (and a live transcript).
+  ledger: () => {
+    void useBeadDetail.getState().refresh()
+    void useTranscript.getState().reload()
+  }
 }
 
 function refreshAll(): void {
   void useTown.getState().refresh()
   for (const fn of new Set(Object.values(refreshers))) fn()
-  // A transcript of a session that was live when the host went away may have grown since.
-  const t = useTranscript.getState()
-  if (t.id && t.transcript && !t.transcript.session.endedAt) void t.show(t.id)
 }
 
 let started = false

@@ -81,7 +81,7 @@ export function TerminalPane({ polecatId, visible, onStop }: { polecatId: string
             Take over
           </button>
         )}
-        <button className="small danger-quiet" onClick={() => polecat && onStop(polecat)} disabled={!polecat || polecat.state === 'exited'}>
+        <button className="small danger-quiet" data-testid="terminal-stop" onClick={() => polecat && onStop(polecat)} disabled={!polecat || polecat.state === 'exited'}>
           Stop
         </button>
         <button className="icon" onClick={() => useUi.getState().closeTerminal(polecatId)} aria-label={`Close terminal ${polecatId}`} title="Close pane (the agent keeps running)">

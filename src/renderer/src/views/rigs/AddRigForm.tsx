@@ -7,7 +7,7 @@ import { useRigs } from '../../stores/rigs'
 import { useUi } from '../../stores/ui'
 import { getClient } from '../../transport'
 
-/** A rig name guessed from the source's last path segment, if the user hasn't typed one. */
+/** A rig name guessed from the source's last path segment: shown as the placeholder, used if the name is left empty. */
 function nameFromSource(source: string): string {
   const last = source.trim().replace(/[\\/]+$/, '').split(/[\\/:]/).pop() ?? ''
   return last
@@ -35,7 +35,7 @@ export function AddRigForm() {
     try {
       const rig = await getClient().call(
         'rigs.add',
-        { name: name.trim(), source: source.trim() },
+        { name: name.trim() || nameFromSource(source), source: source.trim() },
         { onProgress: (message, percent) => setProgress({ message, percent }) }
       )
       useRigs.getState().upsert(rig)
@@ -59,7 +59,7 @@ export function AddRigForm() {
             data-testid="rig-add-name"
             value={name}
             onChange={(e) => setName(e.target.value)}
-            placeholder="my-project"
+            placeholder={nameFromSource(source) || 'my-project'}
             spellCheck={false}
             autoComplete="off"
             disabled={busy}
@@ -72,7 +72,6 @@ export function AddRigForm() {
             data-testid="rig-add-source"
             value={source}
             onChange={(e) => setSource(e.target.value)}
-            onBlur={() => !name && source && setName(nameFromSource(source))}
             placeholder="/home/me/src/project  or  https://github.com/org/repo.git"
             spellCheck={false}
             autoComplete="off"

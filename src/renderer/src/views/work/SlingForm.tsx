@@ -34,8 +34,11 @@ export function SlingForm({ bead }: { bead: Bead }) {
     if (!polecat) return
     usePolecats.getState().upsert(polecat)
     useUi.getState().toast('info', `${bead.id} slung to ${polecat.id}`)
-    setAgentCmd('')
+    // The command stays: re-slinging after a crash usually wants the same one.
   }
+
+  // The custom runtime is nothing without a command line.
+  const needsCmd = runtime === 'custom' && !agentCmd.trim()
 
   return (
     <form className="sling" onSubmit={submit} aria-label="Sling bead">
@@ -78,7 +81,7 @@ export function SlingForm({ bead }: { bead: Bead }) {
             autoComplete="off"
           />
         </label>
-        <button type="submit" className="primary" data-testid="sling-submit" disabled={busy || !rig}>
+        <button type="submit" className="primary" data-testid="sling-submit" disabled={busy || !rig || needsCmd} title={needsCmd ? 'type the command to run' : undefined}>
           {busy ? 'Slinging…' : 'Sling'}
         </button>
       </div>
