@@ -115,5 +115,6 @@ test('rig add shows progress; sling starts the agent; agent commands need the ag
   const kinds = core.ledger.list({ subject: pc.id }).map((e) => e.kind)
   assert.ok(kinds.includes('agent.mail.check'))
   assert.ok(core.ledger.list({ subject: bead.id }).some((e) => e.kind === 'agent.escalate'))
+  assert.ok(core.ledger.list({ subject: bead.id }).some((e) => e.kind === 'agent.done.refused'), 'a refused call is in the ledger too')
   assert.equal((await gt(['polecat', 'stop', pc.id])).code, 0)
 })

@@ -156,7 +156,14 @@ export class Core implements CoreApi {
       if (ctx.caller.kind !== 'agent') throw new CoreError('unauthorized', `${method} is for agents: run it from a polecat's terminal (it needs GT_TOKEN)`)
       const session = this.sessions.find(ctx.caller.sessionId)
       if (!session || session.endedAt) throw new CoreError('unauthorized', 'this session has ended; its token is no longer valid')
-      return this.agentCall(method, session, p)
+      try {
+        return await this.agentCall(method, session, p)
+      } catch (err) {
+        // Refusals are part of the record too: the next agent learns what did not work.
+        this.ledger.append(session.polecatId, `${method}.refused`, session.beadId, { session: session.id, error: (err as Error).message })
+        this.changed('ledger')
+        throw err
+      }
     }
     if (ctx.caller.kind !== 'human') throw new CoreError('unauthorized', `agents may only call agent commands, not ${method}`)
     const handler = this.handlers[method as HumanMethod] as (p: never, ctx: CallContext) => unknown
