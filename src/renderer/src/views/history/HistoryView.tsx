@@ -2,7 +2,7 @@
 // human input and lifecycle events as a timeline beside it).
 import { useEffect, useMemo } from 'react'
 import type { SessionTranscript } from '../../../../shared/contract'
-import { GLOSSARY } from '../../../../shared/domain'
+import { GLOSSARY, type SessionLogLine } from '../../../../shared/domain'
 import { useListKeys } from '../../components/keys'
 import { compactJson, duration, formatBytes, plainText, shortTime } from '../../lib/format'
 import { useSessions, useTranscript } from '../../stores/sessions'
@@ -97,6 +97,17 @@ function TranscriptPane() {
   )
 }
 
+/** Keystrokes typed in one go show as one entry: consecutive input lines are joined. */
+function coalesceInput(lines: SessionLogLine[]): SessionLogLine[] {
+  const out: SessionLogLine[] = []
+  for (const l of lines) {
+    const prev = out[out.length - 1]
+    if (l.kind === 'input' && prev?.kind === 'input') out[out.length - 1] = { ...prev, data: prev.data + l.data }
+    else out.push(l)
+  }
+  return out
+}
+
 function TranscriptBody({ transcript }: { transcript: SessionTranscript }) {
   const { session, lines } = transcript
   const output = useMemo(
@@ -109,7 +120,7 @@ function TranscriptBody({ transcript }: { transcript: SessionTranscript }) {
     [lines]
   )
   const text = useMemo(() => plainText(output), [output])
-  const timeline = lines.filter((l) => l.kind !== 'output')
+  const timeline = useMemo(() => coalesceInput(lines.filter((l) => l.kind !== 'output')), [lines])
   return (
     <>
       <div className="transcript-head">
