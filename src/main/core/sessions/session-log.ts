@@ -4,41 +4,62 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } fr
 import { dirname } from 'node:path'
 import type { SessionLogLine } from '../../../shared/domain'
 
+// Output is the bulk of a log: it is buffered and written every WRITE_MS (or per WRITE_BYTES), and the file
+// is fsynced at most every SYNC_MS. Events and human input are written at once (after what came before).
+// So a crash of the app loses nothing that reached the log; a power loss at most the last second of it.
+const WRITE_MS = 50
+const WRITE_BYTES = 256 * 1024
+const SYNC_MS = 1000
+
 export class SessionLog {
   private fd: number | null
-  private sinceSync = 0
+  private pending = ''
+  private writeTimer: NodeJS.Timeout | null = null
+  private syncTimer: NodeJS.Timeout | null = null
 
   constructor(readonly path: string) {
     mkdirSync(dirname(path), { recursive: true })
     this.fd = openSync(path, 'a', 0o600)
   }
 
-  private write(line: SessionLogLine, sync: boolean): void {
+  private append(line: SessionLogLine, now: boolean): void {
     if (this.fd === null) return
-    const text = JSON.stringify(line) + '\n'
-    writeSync(this.fd, text)
-    this.sinceSync += text.length
-    // Events and human input are synced at once; output is synced every 256 KiB and on close.
-    if (sync || this.sinceSync > 256 * 1024) {
-      fsyncSync(this.fd)
-      this.sinceSync = 0
-    }
+    this.pending += JSON.stringify(line) + '\n'
+    if (now || this.pending.length >= WRITE_BYTES) this.flush()
+    else this.writeTimer ??= setTimeout(() => this.flush(), WRITE_MS)
+  }
+
+  private flush(): void {
+    if (this.writeTimer) clearTimeout(this.writeTimer)
+    this.writeTimer = null
+    if (this.fd === null || !this.pending) return
+    writeSync(this.fd, this.pending)
+    this.pending = ''
+    this.syncTimer ??= setTimeout(() => this.sync(), SYNC_MS).unref()
+  }
+
+  private sync(): void {
+    this.syncTimer = null
+    if (this.fd !== null) fsyncSync(this.fd)
   }
 
   output(seq: number, data: string): void {
-    this.write({ t: new Date().toISOString(), kind: 'output', seq, data }, false)
+    this.append({ t: new Date().toISOString(), kind: 'output', seq, data }, false)
   }
 
   input(data: string): void {
-    this.write({ t: new Date().toISOString(), kind: 'input', by: 'human', data }, true)
+    this.append({ t: new Date().toISOString(), kind: 'input', by: 'human', data }, true)
   }
 
   event(event: string, data?: unknown): void {
-    this.write({ t: new Date().toISOString(), kind: 'event', event, ...(data === undefined ? {} : { data }) }, true)
+    this.append({ t: new Date().toISOString(), kind: 'event', event, ...(data === undefined ? {} : { data }) }, true)
   }
 
   close(): void {
     if (this.fd === null) return
+    this.flush()
+    if (this.syncTimer) clearTimeout(this.syncTimer)
+    this.syncTimer = null
     fsyncSync(this.fd)
     closeSync(this.fd)
     this.fd = null

@@ -38,6 +38,7 @@ export class TerminalStream implements Throttleable {
   private replay = new ReplayBuffer(FLOW.replayBytes)
   private pending = ''
   private timer: NodeJS.Timeout | null = null
+  private lastFlush = 0
   private flowPaused = false // a viewer is too far behind
   private throttled = false // over the shared budget of unwatched terminals
   private ptyPaused = false
@@ -76,9 +77,13 @@ export class TerminalStream implements Throttleable {
     this.pending += data
     this.outputChars += data.length
     for (const f of this.firstOutput.splice(0)) f()
-    // Batch: one event per FLOW.batchMs instead of one per read, and flush early when the batch is large.
-    if (this.pending.length >= 64 * 1024) this.flush()
-    else if (!this.timer) this.timer = setTimeout(() => this.flush(), FLOW.batchMs)
+    // Unwatched terminals are charged per read, so the shared budget holds whatever the batch size.
+    if (this.viewers.size === 0) this.budget.take(this, data.length)
+    if (this.pending.length >= 64 * 1024) return this.flush()
+    if (this.timer) return
+    // The first output after a quiet spell (a keystroke's echo) goes at once; what follows is batched.
+    if (performance.now() - this.lastFlush >= FLOW.batchMs) return this.flush()
+    this.timer = setTimeout(() => this.flush(), FLOW.batchMs)
   }
 
   private flush(): void {
@@ -89,6 +94,7 @@ export class TerminalStream implements Throttleable {
     if (!this.pending) return
     const data = this.pending
     this.pending = ''
+    this.lastFlush = performance.now()
     const seq = this.replay.push(data)
     this.log.output(seq, data)
     const event: CoreEvent = { type: 'terminal.output', polecatId: this.polecatId, sessionId: this.sessionId, seq, data }
@@ -96,7 +102,6 @@ export class TerminalStream implements Throttleable {
       v.unacked += data.length
       v.client.send(event)
     }
-    if (this.viewers.size === 0) this.budget.take(this, data.length)
     this.applyFlowControl()
   }
 
