@@ -37,24 +37,65 @@ async function newPage(): Promise<{ context: BrowserContext; page: Page; problem
   return { context, page, problems: watchPage(page) }
 }
 
-test('a user adds a rig, slings a bead to an agent, takes over its terminal, and it all survives a restart', { timeout: 60_000 }, async () => {
+/** One scenario's town, repository, cue folder, `gt serve` and page; cleaned up whatever happens. */
+interface TownScenario {
+  town: string
+  repo: string
+  cuesRoot: string
+  cues: string
+  served: Served
+  page: Page
+  problems: ReturnType<typeof watchPage>
+  /** Starts gt serve again on the same town and opens its new URL. */
+  restart(): Promise<void>
+  /** A temp folder removed with the scenario. */
+  tempDir(prefix: string): string
+}
+
+async function withTown(name: string, body: (t: TownScenario) => Promise<void>): Promise<void> {
   const town = tempDir('e2e-town')
   const repo = makeRepo()
-  const notRepo = tempDir('e2e-not-a-repo')
   const cuesRoot = tempDir('e2e-cues')
-  const cues = join(cuesRoot, 'cues')
-  let served: Served | undefined
+  const dirs = [town, repo, cuesRoot]
+  const t = { town, repo, cuesRoot, cues: join(cuesRoot, 'cues') } as TownScenario
   let context: BrowserContext | undefined
-  let shown: Page | undefined // for a screenshot if the test fails
   try {
-    // 1. Start the control room headless and open the URL it prints.
-    served = await startServe(town)
+    t.served = await startServe(town)
     const opened = await newPage()
     context = opened.context
-    const { page, problems } = opened
-    shown = page
-    await page.goto(served.url)
-    await expectConnected(page)
+    t.page = opened.page
+    t.problems = opened.problems
+    t.restart = async () => {
+      t.served = await startServe(town)
+      await t.page.goto(t.served.url)
+      await expectConnected(t.page)
+    }
+    t.tempDir = (prefix) => {
+      const dir = tempDir(prefix)
+      dirs.push(dir)
+      return dir
+    }
+    await t.page.goto(t.served.url)
+    await expectConnected(t.page)
+    await body(t)
+    assert.deepEqual(t.problems.pageErrors, [], 'uncaught exceptions in the page')
+  } catch (err) {
+    if (t.page) await shot(t.page, `FAILED-${name}`).catch(() => {})
+    throw err
+  } finally {
+    await context?.close()
+    await t.served?.stop('SIGTERM').catch(() => t.served?.proc.kill('SIGKILL'))
+    const leftovers = killLeftovers(cuesRoot)
+    for (const dir of dirs) removeDir(dir)
+    if (leftovers.length) console.log(`# killed ${leftovers.length} agent process(es) left behind: ${leftovers.join(', ')}`)
+  }
+}
+
+test('a user adds a rig, slings a bead to an agent, takes over its terminal, and it all survives a restart', { timeout: 60_000 }, async () => {
+  await withTown('restart', async (t) => {
+    const { town, repo, cuesRoot, cues, page, problems } = t
+    const notRepo = t.tempDir('e2e-not-a-repo')
+    // 1. withTown started the control room headless and opened the URL it printed.
     assert.equal(await page.title(), 'Gas Town Control Room')
     await shot(page, 'connected-empty-town')
 
@@ -148,12 +189,10 @@ test('a user adds a rig, slings a bead to an agent, takes over its terminal, and
     await expectNoErrorToast(page, 'during the flow')
 
     // 5. Restart: stop gt serve cleanly, start it again on the same town, open its new URL.
-    assert.equal(await served.stop('SIGTERM'), 0, `gt serve did not exit cleanly on SIGTERM:\n${served.output()}`)
+    assert.equal(await t.served.stop('SIGTERM'), 0, `gt serve did not exit cleanly on SIGTERM:\n${t.served.output()}`)
     await expectText(tid(page, 'connection-status'), /reconnecting/, 'the connection status once the host is gone')
     await shot(page, 'host-gone')
-    served = await startServe(town)
-    await page.goto(served.url)
-    await expectConnected(page)
+    await t.restart()
 
     await expectText(tid(page, 'rig-row-sample'), repo, 'the rig row after restart')
     await goTo(page, 'work')
@@ -170,35 +209,12 @@ test('a user adds a rig, slings a bead to an agent, takes over its terminal, and
     await expectText(tid(page, 'session-transcript-text'), 'fake-agent: got "forty-two"', 'the session transcript after restart')
     await shot(page, 'after-restart-history')
     await expectNoErrorToast(page, 'after the restart')
-
-    assert.deepEqual(problems.pageErrors, [], 'uncaught exceptions in the page')
-  } catch (err) {
-    if (shown) await shot(shown, 'FAILED-restart').catch(() => {})
-    throw err
-  } finally {
-    await context?.close()
-    await served?.stop('SIGTERM').catch(() => served?.proc.kill('SIGKILL'))
-    killLeftovers(cuesRoot)
-    for (const dir of [town, repo, notRepo, cuesRoot]) removeDir(dir)
-  }
+  })
 })
 
 test('after SIGKILL of gt serve mid-session, the polecat shows exited, its old output, and app-restart in History', { timeout: 45_000 }, async () => {
-  const town = tempDir('e2e-town')
-  const repo = makeRepo()
-  const cuesRoot = tempDir('e2e-cues')
-  const cues = join(cuesRoot, 'cues')
-  let served: Served | undefined
-  let context: BrowserContext | undefined
-  let shown: Page | undefined // for a screenshot if the test fails
-  try {
-    served = await startServe(town)
-    const opened = await newPage()
-    context = opened.context
-    const { page, problems } = opened
-    shown = page
-    await page.goto(served.url)
-    await expectConnected(page)
+  await withTown('sigkill', async (t) => {
+    const { town, repo, cuesRoot, cues, page, problems } = t
     await submitRig(page, 'sample', repo)
     await expectText(tid(page, 'rig-row-sample'), repo, 'the rig row of sample')
     const beadId = await createBead(page, { title: 'Hang in there', rig: 'sample' })
@@ -209,12 +225,10 @@ test('after SIGKILL of gt serve mid-session, the polecat shows exited, its old o
     await expectTerminal(page, polecatId, 'working')
     await expectAttr(tid(page, `polecat-row-${key(polecatId)}`), 'data-state', 'working', 'the polecat while its agent runs')
 
-    served.proc.kill('SIGKILL')
-    await until(() => served!.proc.exitCode !== null || served!.proc.signalCode !== null, 'gt serve to die')
+    t.served.proc.kill('SIGKILL')
+    await until(() => t.served!.proc.exitCode !== null || t.served!.proc.signalCode !== null, 'gt serve to die')
     await expectText(tid(page, 'connection-status'), /reconnecting/, 'the connection status once the host is killed')
-    served = await startServe(town)
-    await page.goto(served.url)
-    await expectConnected(page)
+    await t.restart()
 
     // The killed host's agent lost its terminal with it: nothing of it is left running unwatched.
     await until(() => pidsMentioning(cuesRoot).length === 0, () => `the orphaned agent to be gone (still running: ${pidsMentioning(cuesRoot).join(', ')})`, 5_000)
@@ -235,35 +249,12 @@ test('after SIGKILL of gt serve mid-session, the polecat shows exited, its old o
     await goTo(page, 'work')
     await expectAttr(tid(page, `bead-row-${beadId}`), 'data-status', 'hooked', 'the bead: its hook outlives the process')
     await expectNoErrorToast(page, 'after the SIGKILL restart')
-    assert.deepEqual(problems.pageErrors, [], 'uncaught exceptions in the page')
-  } catch (err) {
-    if (shown) await shot(shown, 'FAILED-sigkill').catch(() => {})
-    throw err
-  } finally {
-    await context?.close()
-    await served?.stop('SIGTERM').catch(() => served?.proc.kill('SIGKILL'))
-    const leftovers = killLeftovers(cuesRoot)
-    for (const dir of [town, repo, cuesRoot]) removeDir(dir)
-    if (leftovers.length) console.log(`# killed ${leftovers.length} agent process(es) left behind by the SIGKILLed host: ${leftovers.join(', ')}`)
-  }
+  })
 })
 
 test('an agent escalates: the Deacon inbox shows it, the user stops the agent and acknowledges it', { timeout: 30_000 }, async () => {
-  const town = tempDir('e2e-town')
-  const repo = makeRepo()
-  const cuesRoot = tempDir('e2e-cues')
-  const cues = join(cuesRoot, 'cues')
-  let served: Served | undefined
-  let context: BrowserContext | undefined
-  let shown: Page | undefined // for a screenshot if the test fails
-  try {
-    served = await startServe(town)
-    const opened = await newPage()
-    context = opened.context
-    const { page, problems } = opened
-    shown = page
-    await page.goto(served.url)
-    await expectConnected(page)
+  await withTown('inbox', async (t) => {
+    const { town, repo, cuesRoot, cues, page, problems } = t
     await submitRig(page, 'sample', repo)
     await expectText(tid(page, 'rig-row-sample'), repo, 'the rig row of sample')
     const beadId = await createBead(page, { title: 'Pick a database', rig: 'sample' })
@@ -302,14 +293,5 @@ test('an agent escalates: the Deacon inbox shows it, the user stops the agent an
     await until(async () => (await tid(page, `inbox-row-${escalationId}`).count()) === 0, 'the acknowledged escalation to leave the inbox')
     await until(async () => !/\d/.test((await tid(page, 'nav-inbox').locator('.nav-name').textContent()) ?? ''), 'the nav count to clear')
     await expectNoErrorToast(page, 'in the inbox flow')
-    assert.deepEqual(problems.pageErrors, [], 'uncaught exceptions in the page')
-  } catch (err) {
-    if (shown) await shot(shown, 'FAILED-inbox').catch(() => {})
-    throw err
-  } finally {
-    await context?.close()
-    await served?.stop('SIGTERM').catch(() => served?.proc.kill('SIGKILL'))
-    killLeftovers(cuesRoot)
-    for (const dir of [town, repo, cuesRoot]) removeDir(dir)
-  }
+  })
 })
