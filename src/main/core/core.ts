@@ -84,7 +84,8 @@ export class Core implements CoreApi {
     readonly town: string,
     gtScript: string
   ) {
-    mkdirSync(town, { recursive: true })
+    // The town holds the ledger, transcripts and the human token: only its owner may read it.
+    mkdirSync(town, { recursive: true, mode: 0o700 })
     this.settings = loadSettings(town)
     this.db = openDatabase(join(town, 'town.db'))
     this.ledger = new Ledger(this.db)
