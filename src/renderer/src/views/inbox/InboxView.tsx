@@ -39,7 +39,7 @@ export function InboxView() {
   return (
     <section className="view-body inbox">
       <div className="filters">
-        <span className="muted">The witness retries what a machine can fix; what it can't lands here, most severe first.</span>
+        <span className="muted">What agents escalate (gt escalate) waits here for you, most severe first, then newest.</span>
         <span className="spacer" />
         <label className="check">
           <input type="checkbox" checked={showAck.showAcknowledged} onChange={(e) => showAck.set(e.target.checked)} /> show acknowledged
