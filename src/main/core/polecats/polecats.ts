@@ -284,7 +284,12 @@ export class Polecats {
     const out = readSessionLog(session.logPath).filter((l) => l.kind === 'output')
     let data = out.map((l) => (l.kind === 'output' ? l.data : '')).join('')
     const truncated = data.length > FLOW.replayBytes
-    if (truncated) data = data.slice(-FLOW.replayBytes)
+    if (truncated) {
+      // Start the tail at a line break, so it does not open in the middle of an escape sequence.
+      data = data.slice(-FLOW.replayBytes)
+      const nl = data.indexOf('\n')
+      if (nl >= 0 && nl < 4096) data = data.slice(nl + 1)
+    }
     const last = out[out.length - 1]
     return { polecatId: id, sessionId: session.id, data, seq: last && last.kind === 'output' ? last.seq : 0, truncated, takenOver: false, running: false }
   }
