@@ -104,3 +104,23 @@ test('invalid params are refused with the field named', async () => {
   })
   await assert.rejects(ctx.core.dispatch('no.such', {}, human), /unknown method/)
 })
+
+test('slings at the same moment get different polecats; the same bead twice is refused', async () => {
+  const cues = join(tempDir('cues'), 'cues')
+  const hang = [{ hang: true }]
+  const a = (await ctx.core.dispatch('beads.create', { title: 'A', rig: 'sample' }, human)) as { id: string }
+  const b = (await ctx.core.dispatch('beads.create', { title: 'B', rig: 'sample' }, human)) as { id: string }
+  const [pa, pb, again] = await Promise.allSettled([
+    ctx.core.dispatch('sling', { bead: a.id, rig: 'sample', agentCmd: fakeAgentCmd(cues, hang) }, human),
+    ctx.core.dispatch('sling', { bead: b.id, rig: 'sample', agentCmd: fakeAgentCmd(cues, hang) }, human),
+    ctx.core.dispatch('sling', { bead: a.id, rig: 'sample', agentCmd: fakeAgentCmd(cues, hang) }, human)
+  ])
+  assert.equal(pa.status, 'fulfilled')
+  assert.equal(pb.status, 'fulfilled')
+  const ids = [pa, pb].map((r) => (r as PromiseFulfilledResult<unknown>).value as { id: string; worktree: string })
+  assert.notEqual(ids[0].id, ids[1].id)
+  assert.notEqual(ids[0].worktree, ids[1].worktree)
+  assert.equal(again.status, 'rejected')
+  assert.match(String((again as PromiseRejectedResult).reason.message), /already hooked/)
+  for (const { id } of ids) await ctx.core.dispatch('polecats.stop', { polecat: id }, human)
+})

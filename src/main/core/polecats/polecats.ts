@@ -74,6 +74,7 @@ export class Polecats {
   /** Why a session is ending, when the core knows before the process exits (stopped, done, app-quit). */
   private endReasons = new Map<string, string>()
   private background = new BackgroundBudget(BACKGROUND_CHARS_PER_SECOND)
+  private slingQueue = new Map<string, Promise<Polecat>>()
 
   constructor(private d: PolecatDeps) {}
 
@@ -135,7 +136,22 @@ export class Polecats {
     return (await refExists(rigPath, `origin/${defaultBranch}`)) ? `origin/${defaultBranch}` : defaultBranch
   }
 
+  /**
+   * Slings into one rig run one at a time: allocating a name and creating its worktree are async, and two
+   * at once would pick the same idle polecat (or hook the same bead twice).
+   */
   async sling(p: Params<'sling'>, actor: string): Promise<Polecat> {
+    const previous = this.slingQueue.get(p.rig) ?? Promise.resolve()
+    const run = previous.catch(() => {}).then(() => this.slingNow(p, actor))
+    this.slingQueue.set(p.rig, run)
+    try {
+      return await run
+    } finally {
+      if (this.slingQueue.get(p.rig) === run) this.slingQueue.delete(p.rig)
+    }
+  }
+
+  private async slingNow(p: Params<'sling'>, actor: string): Promise<Polecat> {
     const bead = this.d.beads.get(p.bead)
     const rig = this.d.rigs.get(p.rig)
     if (bead.status === 'closed') throw new CoreError('conflict', `bead ${bead.id} is closed`)
