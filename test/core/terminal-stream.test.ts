@@ -7,7 +7,7 @@ import { FLOW, type CoreEvent } from '../../src/shared/contract'
 import { TerminalStream } from '../../src/main/core/terminals/terminal-stream'
 import { BackgroundBudget } from '../../src/main/core/terminals/background-budget'
 import { ReplayBuffer } from '../../src/main/core/terminals/replay-buffer'
-import { SessionLog, readSessionLog } from '../../src/main/core/sessions/session-log'
+import { SessionLog, readSessionOutput } from '../../src/main/core/sessions/session-log'
 import { eventually, removeDir, tempDir } from '../support/fixtures'
 
 // Prints `total` chars of numbered lines (the PTY turns each \\n into \\r\\n) as fast as the PTY takes them, then a sentinel.
@@ -61,7 +61,7 @@ test('a viewer that stops acknowledging pauses the PTY; acknowledging resumes it
     const seqs = events.flatMap((e) => (e.type === 'terminal.output' ? [e.seq] : []))
     assert.deepEqual(seqs, seqs.map((_, i) => i + 1), 'sequence numbers have no gaps')
     stream.log.close()
-    const logged = readSessionLog(join(dir, 'p.jsonl')).map((l) => (l.kind === 'output' ? l.data : '')).join('')
+    const logged = readSessionOutput(join(dir, 'p.jsonl')).data
     assert.equal(logged, text, 'the session log has exactly what the viewer saw')
   } finally {
     stream.kill('SIGKILL')
@@ -81,7 +81,7 @@ test('a view that stops acknowledging is dropped after FLOW.stallMs, so it canno
     await eventually(() => stream.snapshotState().data.includes('END-OF-OUTPUT'), 'the producer to finish although nobody acknowledges', 10_000)
     assert.ok(events.some((e) => e.type === 'terminal.lagged'), 'the stalled view was told it lagged')
     stream.log.close()
-    const logged = readSessionLog(join(dir, 'stalled.jsonl')).map((l) => (l.kind === 'output' ? l.data : '')).join('')
+    const logged = readSessionOutput(join(dir, 'stalled.jsonl')).data
     assert.ok(logged.endsWith('END-OF-OUTPUT\r\n'), `logged ${logged.length} chars, the last line included`)
   } finally {
     stream.kill('SIGKILL')

@@ -17,7 +17,7 @@ import { nextName } from './names'
 import { firstPrompt } from './prompt'
 import { TerminalStream } from '../terminals/terminal-stream'
 import { BackgroundBudget } from '../terminals/background-budget'
-import { SessionLog, appendSessionEvent, readSessionLog } from '../sessions/session-log'
+import { SessionLog, appendSessionEvent, readSessionOutput } from '../sessions/session-log'
 import type { Sessions } from '../sessions/sessions'
 import type { ClientConnection } from '../connection'
 
@@ -297,8 +297,8 @@ export class Polecats {
     // No process in this run of the app: replay the tail of the last session's log.
     const session = pc.sessionId ? this.d.sessions.find(pc.sessionId) : null
     if (!session) return { polecatId: id, sessionId: null, data: '', seq: 0, truncated: false, takenOver: false, running: false }
-    const out = readSessionLog(session.logPath).filter((l) => l.kind === 'output')
-    let data = out.map((l) => (l.kind === 'output' ? l.data : '')).join('')
+    const logged = readSessionOutput(session.logPath)
+    let data = logged.data
     const truncated = data.length > FLOW.replayBytes
     if (truncated) {
       // Start the tail at a line break, so it does not open in the middle of an escape sequence.
@@ -306,8 +306,7 @@ export class Polecats {
       const nl = data.indexOf('\n')
       if (nl >= 0 && nl < 4096) data = data.slice(nl + 1)
     }
-    const last = out[out.length - 1]
-    return { polecatId: id, sessionId: session.id, data, seq: last && last.kind === 'output' ? last.seq : 0, truncated, takenOver: false, running: false }
+    return { polecatId: id, sessionId: session.id, data, seq: logged.lastSeq, truncated, takenOver: false, running: false }
   }
 
   detach(id: string, clientId: string): void {
@@ -362,8 +361,7 @@ export class Polecats {
     for (const s of this.d.sessions.listOpen()) {
       if (this.streams.get(s.polecatId)?.sessionId === s.id) continue
       appendSessionEvent(s.logPath, 'session.ended', { reason: 'app-restart' })
-      const logged = readSessionLog(s.logPath).reduce((n, l) => n + (l.kind === 'output' ? l.data.length : 0), 0)
-      this.d.sessions.setOutputBytes(s.id, logged)
+      this.d.sessions.setOutputBytes(s.id, readSessionOutput(s.logPath).data.length)
       this.endSession(s.polecatId, s.id, null, 'app-restart')
     }
     for (const row of this.d.db.prepare("SELECT * FROM polecats WHERE state IN ('starting','working')").all() as PolecatRow[]) {

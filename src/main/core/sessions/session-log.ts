@@ -86,6 +86,18 @@ export function readSessionLog(path: string): SessionLogLine[] {
   return lines
 }
 
+/** Everything a session printed, in order, and the sequence number of its last chunk. */
+export function readSessionOutput(path: string): { data: string; lastSeq: number } {
+  let data = ''
+  let lastSeq = 0
+  for (const l of readSessionLog(path)) {
+    if (l.kind !== 'output') continue
+    data += l.data
+    lastSeq = l.seq
+  }
+  return { data, lastSeq }
+}
+
 /** Appends one event line to a log whose writer is gone (reconciliation after a restart). */
 export function appendSessionEvent(path: string, event: string, data?: unknown): void {
   try {

@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react'
 import { BEAD_TYPES, type BeadType } from '../../../../shared/domain'
 import { useBeadDetail, useBeads } from '../../stores/beads'
-import { useRigs } from '../../stores/rigs'
+import { RigOptions } from '../../components/RigOptions'
 import { attempt, useUi } from '../../stores/ui'
 import { getClient } from '../../transport'
 
@@ -10,7 +10,6 @@ import { getClient } from '../../transport'
 const CREATABLE = BEAD_TYPES.filter((t) => t !== 'merge-request' && t !== 'escalation')
 
 export function CreateBeadForm() {
-  const rigs = useRigs((s) => s.items)
   const [title, setTitle] = useState('')
   const [description, setDescription] = useState('')
   const [priority, setPriority] = useState(2)
@@ -83,11 +82,7 @@ export function CreateBeadForm() {
           <span>rig</span>
           <select data-testid="bead-create-rig" value={rig} onChange={(e) => setRig(e.target.value)}>
             <option value="">— none —</option>
-            {rigs.map((r) => (
-              <option key={r.name} value={r.name}>
-                {r.name}
-              </option>
-            ))}
+            <RigOptions />
           </select>
         </label>
         <label className="field" style={{ width: 150 }}>

@@ -5,6 +5,7 @@ import type { Bead } from '../../../../shared/domain'
 import { GLOSSARY } from '../../../../shared/domain'
 import { usePolecats } from '../../stores/polecats'
 import { useRigs } from '../../stores/rigs'
+import { RigOptions } from '../../components/RigOptions'
 import { useTown } from '../../stores/town'
 import { attempt, useUi } from '../../stores/ui'
 import { getClient } from '../../transport'
@@ -50,11 +51,7 @@ export function SlingForm({ bead }: { bead: Bead }) {
           <span>rig</span>
           <select data-testid="sling-rig" value={rig} onChange={(e) => setRig(e.target.value)}>
             {rig === '' ? <option value="">— choose —</option> : null}
-            {rigs.map((r) => (
-              <option key={r.name} value={r.name}>
-                {r.name}
-              </option>
-            ))}
+            <RigOptions />
           </select>
         </label>
         <label className="field grow">
