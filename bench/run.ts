@@ -31,6 +31,7 @@ import { cpus, loadavg, release, setPriority, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { performance as nodePerf } from 'node:perf_hooks'
 import * as pty from 'node-pty'
+import { transformSync } from 'esbuild'
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core'
 import type { Terminal } from '@xterm/xterm'
 import { createCore, type Core } from '../src/main/core/core'
@@ -49,11 +50,13 @@ declare global {
     __bench: {
       marks: Record<string, number>
       wsIn: number
+      /** text frames: chars; binary frames (terminal output): bytes */
       wsInChars: number
+      wsInBytes: number
       wsOut: number
       wsOutChars: number
-      /** frames starting with this prefix (one terminal's output events) get their arrival time recorded */
-      watchPrefix: string
+      /** output frames of this polecat get their arrival time recorded */
+      watchPolecat: string
       watchTimes: number[]
       /** xterm render passes and rows redrawn, per terminal */
       renders: Record<string, { frames: number; rows: number }>
@@ -257,16 +260,24 @@ function minimalUi(page: Page): Ui {
 
 /** Counts WebSocket frames in the page, and holds the marks the OSC 7777 handlers record. */
 function initScript(): void {
-  const b = (window.__bench = { marks: {}, wsIn: 0, wsInChars: 0, wsOut: 0, wsOutChars: 0, watchPrefix: '', watchTimes: [] as number[], renders: {} })
+  const b = (window.__bench = { marks: {}, wsIn: 0, wsInChars: 0, wsInBytes: 0, wsOut: 0, wsOutChars: 0, watchPolecat: '', watchTimes: [] as number[], renders: {} })
+  const utf8 = new TextDecoder()
   const Native = window.WebSocket
   class Counted extends Native {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols)
       this.addEventListener('message', (e) => {
         b.wsIn++
-        if (typeof e.data !== 'string') return
-        b.wsInChars += e.data.length
-        if (b.watchPrefix && e.data.startsWith(b.watchPrefix)) b.watchTimes.push(performance.timeOrigin + performance.now())
+        if (typeof e.data === 'string') {
+          b.wsInChars += e.data.length
+          return
+        }
+        // a binary frame: terminal output (src/shared/terminal-frame.ts), its header names the polecat
+        const u = new Uint8Array(e.data as ArrayBuffer)
+        b.wsInBytes += u.length
+        if (!b.watchPolecat) return
+        const header = JSON.parse(utf8.decode(u.subarray(3, 3 + ((u[1] << 8) | u[2])))) as { polecatId: string }
+        if (header.polecatId === b.watchPolecat) b.watchTimes.push(performance.timeOrigin + performance.now())
       })
     }
     send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
@@ -287,8 +298,10 @@ async function openPage(context: BrowserContext, host: WebHost, kind: 'renderer'
     return { page, ui: rendererUi(page) }
   }
   const origin = `http://127.0.0.1:${host.port}`
-  const files: Record<string, { path: string; type: string }> = {
+  const files: Record<string, { path: string; type: string; ts?: true }> = {
     'client.js': { path: join(MINIMAL, 'client.js'), type: 'text/javascript' },
+    'sentinel.js': { path: join(ROOT, 'bench', 'lib', 'sentinel.js'), type: 'text/javascript' },
+    'terminal-frame.js': { path: join(ROOT, 'src', 'shared', 'terminal-frame.ts'), type: 'text/javascript', ts: true },
     'xterm.js': { path: join(ROOT, 'node_modules', '@xterm', 'xterm', 'lib', 'xterm.js'), type: 'text/javascript' },
     'xterm.css': { path: join(ROOT, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'), type: 'text/css' }
   }
@@ -297,7 +310,8 @@ async function openPage(context: BrowserContext, host: WebHost, kind: 'renderer'
     const name = new URL(route.request().url()).pathname.replace('/__bench/', '')
     const f = files[name]
     if (!f) return route.fulfill({ status: 404, body: 'not found' })
-    return route.fulfill({ status: 200, contentType: f.type, body: readFileSync(f.path) })
+    const body = f.ts ? transformSync(readFileSync(f.path, 'utf8'), { loader: 'ts', format: 'esm' }).code : readFileSync(f.path)
+    return route.fulfill({ status: 200, contentType: f.type, body })
   })
   // ...but the document itself must come from the host's real loopback address: Chromium's Local Network
   // Access checks refuse a loopback WebSocket from a document it cannot place on loopback (an intercepted one).
@@ -336,7 +350,7 @@ interface StreamResult {
   hidden: StreamStats
   elu: number
   browser: Record<string, number>
-  ws: { in: number; inChars: number; out: number; outChars: number }
+  ws: { in: number; inChars: number; inBytes: number; out: number; outChars: number }
   renders: { frames: number; rows: number }
 }
 
@@ -379,7 +393,7 @@ async function measureStream(c: Ctx, id: string, goFile: string, bytes: number, 
     elu,
     browser,
     renders: w1.renders[id] ?? { frames: 0, rows: 0 },
-    ws: { in: w1.wsIn - w0.wsIn, inChars: w1.wsInChars - w0.wsInChars, out: w1.wsOut - w0.wsOut, outChars: w1.wsOutChars - w0.wsOutChars }
+    ws: { in: w1.wsIn - w0.wsIn, inChars: w1.wsInChars - w0.wsInChars, inBytes: w1.wsInBytes - w0.wsInBytes, out: w1.wsOut - w0.wsOut, outChars: w1.wsOutChars - w0.wsOutChars }
   }
 }
 
@@ -437,10 +451,10 @@ async function measureLatency(c: Ctx, echoId: string, n: number, shown: string[]
   const m0 = await browserMetrics(c.cdp)
   const t0 = performance.now()
   const keys = traceKeys(echoId)
-  await c.page.evaluate((prefix) => {
-    window.__bench.watchPrefix = prefix
+  await c.page.evaluate((pid) => {
+    window.__bench.watchPolecat = pid
     window.__bench.watchTimes = []
-  }, JSON.stringify({ event: { type: 'terminal.output', polecatId: echoId } }).slice(0, -2) + ',')
+  }, echoId)
   const r = await c.page.evaluate(
     async ({ pid, n }) => {
       const term = window.__gtTerm!.get(pid) as Terminal
@@ -508,7 +522,7 @@ async function measureLatency(c: Ctx, echoId: string, n: number, shown: string[]
   const browser: Record<string, number> = {}
   for (const k of ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration']) browser[k] = (m1[k] ?? 0) - (m0[k] ?? 0)
   await c.page.evaluate(() => {
-    window.__bench.watchPrefix = ''
+    window.__bench.watchPolecat = ''
   })
   const sorted = [...r.samples].sort((a, b) => a - b)
   return {
@@ -532,7 +546,7 @@ async function measureLatency(c: Ctx, echoId: string, n: number, shown: string[]
 /** The core + JSON + WebSocket pipeline alone: a Node client in its own process that acks on receipt. */
 async function sinkThroughput(host: WebHost, id: string, goFile: string, bytes: number, groups: () => CpuGroups): Promise<{ mibps: number; ms: number; frames: number; cpu: CpuReport; shown: StreamStats; elu: number }> {
   const url = `ws://127.0.0.1:${host.port}/ws?token=${encodeURIComponent(host.token)}`
-  const child = spawn(process.execPath, [SINK, url, id], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', SINK, url, id], { stdio: ['ignore', 'pipe', 'inherit'] })
   onCleanup('ws sink', () => {
     if (child.exitCode === null) child.kill('SIGKILL')
   })
@@ -577,6 +591,7 @@ async function xtermCeiling(page: Page, refId: string, block: string, bytes: num
       const o = ref.options
       const term = new Ctor({ cols: ref.cols, rows: ref.rows, fontSize: o.fontSize, fontFamily: o.fontFamily, lineHeight: o.lineHeight, scrollback: o.scrollback, theme: o.theme, disableStdin: true })
       term.open(host)
+      window.__gtTerm!.loadRenderer?.(term) // the renderer the app's terminals use (WebGL where there is one)
       let frames = 0
       let rows = 0
       term.onRender((e) => {
@@ -873,7 +888,7 @@ async function main(): Promise<void> {
   log(`    CPU per MiB: core ${cpuMsPerMiB(e2e.cpu, 'core (bench process)', CFG.mb)}, chromium ${cpuMsPerMiB(e2e.cpu, 'chromium', CFG.mb)}, agent ${cpuMsPerMiB(e2e.cpu, 'agent on screen', CFG.mb)}`)
   for (const l of streamLines('shown terminal', e2e.shown, e2e.ms / 1000)) log(l)
   log(browserLine(e2e.browser, e2e.ms / 1000))
-  log(`    websocket: ${e2e.ws.in} frames in (${f1(e2e.ws.inChars / MiB)} Mchar), ${e2e.ws.out} frames out (acks)`)
+  log(`    websocket: ${e2e.ws.in} frames in (${f1(e2e.ws.inBytes / MiB)} MiB binary, ${f1(e2e.ws.inChars / MiB)} Mchar text), ${e2e.ws.out} frames out (acks)`)
   log(`    xterm: ${f1(e2e.renders.frames / CFG.mb)} renders/MiB (${f1(e2e.renders.frames / (e2e.ms / 1000))}/s, avg ${f1(e2e.renders.rows / Math.max(1, e2e.renders.frames))} rows each)`)
 
   if (CFG.diag) {
@@ -906,7 +921,7 @@ async function main(): Promise<void> {
     for (const l of streamLines('shown terminal', flood.shown, flood.ms / 1000)) log(l)
     for (const l of streamLines(`${hiddenIds.length} off-screen terminals together`, flood.hidden, flood.ms / 1000, hiddenIds.length)) log(l)
     log(browserLine(flood.browser, flood.ms / 1000))
-    log(`    websocket: ${flood.ws.in} frames in (${f1(flood.ws.inChars / MiB)} Mchar), ${flood.ws.out} frames out (acks)`)
+    log(`    websocket: ${flood.ws.in} frames in (${f1(flood.ws.inBytes / MiB)} MiB binary, ${f1(flood.ws.inChars / MiB)} Mchar text), ${flood.ws.out} frames out (acks)`)
     log(`    xterm: ${f1(flood.renders.frames / CFG.floodMb)} renders/MiB (${f1(flood.renders.frames / (flood.ms / 1000))}/s)`)
 
     log(`  keystroke → echo under the flood (${CFG.samples} samples on a taken-over polecat running ${'bench/echo.mjs'})…`)

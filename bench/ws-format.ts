@@ -1,9 +1,9 @@
 // Side benchmark (not part of `npm run bench`): what it costs Chromium to receive terminal output over a
 // WebSocket in different frame formats, without xterm. Run: `npx tsx bench/ws-format.ts` (BENCH_MB, default 32).
-//   json    what the web host sends today: text frames {"event":{"type":"terminal.output",…,"data":"…"}}
+//   json    what the web host sent before binary frames: text frames {"event":{"type":"terminal.output",…,"data":"…"}}
 //           (ESC becomes \u001b: 6 chars), JSON.parse'd by the page
 //   text    the same chunks as plain text frames, no JSON
-//   binary  the chunks' UTF-8 bytes as binary frames, handed on as Uint8Array (xterm.write accepts those)
+//   binary  the chunks' UTF-8 bytes as binary frames, handed on as Uint8Array (what the host sends now)
 // The page acknowledges every 1 MiB so the server never runs far ahead; Chromium's CPU is read from /proc.
 import { execFileSync } from 'node:child_process'
 import { createServer } from 'node:http'

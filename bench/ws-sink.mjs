@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // A diagnostic client for the benchmark: attaches to one polecat's terminal over the web host's WebSocket
 // and acknowledges output as soon as it arrives (every 5000 chars, like the renderer), with no xterm at all.
-// What it measures is the core + JSON + WebSocket pipeline with flow control and nothing else; it runs in
-// its own process so it does not compete with the core for its event loop.
+// What it measures is the core + WebSocket pipeline with flow control and nothing else; it runs in its own
+// process so it does not compete with the core for its event loop.
 //
-//   node ws-sink.mjs WS_URL POLECAT_ID
+//   node --import tsx ws-sink.mjs WS_URL POLECAT_ID     (tsx: it reads frames with the app's own decoder)
 // Prints "attached" once attached, then one JSON line {doneAt, chars, frames} when OSC 7777;done arrives.
 import WebSocket from 'ws'
+import { decodeOutputFrame } from '../src/shared/terminal-frame.ts'
+import { sentinelWatcher } from './lib/sentinel.js'
 
 const [url, polecat] = process.argv.slice(2)
 const ws = new WebSocket(url)
@@ -19,33 +21,32 @@ const call = (method, params) =>
     ws.send(JSON.stringify({ id, method, params }))
   })
 
-const SENT = '\x1b]7777;done\x07'
+const done = sentinelWatcher('\x1b]7777;done\x07')
 let chars = 0
 let frames = 0
 let unacked = 0
-let tail = ''
 let attached = false
 
-ws.on('message', (raw) => {
-  const m = JSON.parse(raw.toString())
-  if (m.event) {
-    const ev = m.event
-    if (ev.type !== 'terminal.output' || ev.polecatId !== polecat || !attached) return
+ws.on('message', (raw, isBinary) => {
+  if (isBinary) {
+    const ev = decodeOutputFrame(raw)
+    if (ev.polecatId !== polecat || !attached) return
     frames++
-    chars += ev.data.length
-    unacked += ev.data.length
+    chars += ev.chars
+    unacked += ev.chars
     if (unacked >= 5000) {
       call('terminal.ack', { polecat, chars: unacked }).catch(() => {})
       unacked = 0
     }
-    if ((tail + ev.data.slice(0, SENT.length)).includes(SENT) || ev.data.includes(SENT)) {
+    if (done(ev.bytes)) {
       process.stdout.write(JSON.stringify({ doneAt: performance.timeOrigin + performance.now(), chars, frames }) + '\n')
       ws.close()
       setTimeout(() => process.exit(0), 50)
     }
-    tail = ev.data.slice(-SENT.length)
     return
   }
+  const m = JSON.parse(raw.toString())
+  if (m.event) return
   const p = pending.get(m.id)
   if (!p) return
   pending.delete(m.id)

@@ -1,14 +1,18 @@
 // The benchmark's own minimal browser client, used when the real renderer's terminal view is not usable
 // (or with BENCH_UI=minimal, to compare against it). It speaks the host's WebSocket protocol exactly as the
 // renderer does: text frames {"id","method","params"} → {"id","result"|"error"} and {"event": CoreEvent};
-// terminal output is written to xterm and acknowledged with terminal.ack once xterm's write callback says it
-// was parsed, every 5000 chars (FLOW.ackEvery) or after 100 ms of quiet.
+// terminal output arrives as binary frames (read with the app's own decoder, served transpiled), is written
+// to xterm as bytes and acknowledged with terminal.ack once xterm's write callback says it was parsed, every
+// 5000 chars (FLOW.ackEvery) or after 100 ms of quiet.
 /* global Terminal */
-;(() => {
+import { decodeOutputFrame } from '/__bench/terminal-frame.js'
+import { sentinelWatcher } from '/__bench/sentinel.js'
+{
   const ACK_EVERY = 5000
   const ACK_IDLE_MS = 100
   const token = new URLSearchParams(location.search).get('token')
   const ws = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token ?? '')}`)
+  ws.binaryType = 'arraybuffer'
   let nextId = 0
   const pending = new Map()
   const views = new Map()
@@ -27,12 +31,13 @@
   }
 
   ws.onmessage = (msg) => {
-    const m = JSON.parse(msg.data)
-    if (m.event) {
-      const ev = m.event
-      if (ev.type === 'terminal.output') views.get(ev.polecatId)?.output(ev)
+    if (msg.data instanceof ArrayBuffer) {
+      const f = decodeOutputFrame(new Uint8Array(msg.data))
+      views.get(f.polecatId)?.output({ seq: f.seq, data: f.bytes, chars: f.chars })
       return
     }
+    const m = JSON.parse(msg.data)
+    if (m.event) return
     const p = pending.get(m.id)
     if (!p) return
     pending.delete(m.id)
@@ -47,7 +52,7 @@
       this.lastSeq = -1
       this.attached = false
       this.unacked = 0
-      this.tail = ''
+      this.done = sentinelWatcher('\x1b]7777;done\x07')
     }
     async attach() {
       const snap = await call('terminal.attach', { polecat: this.id })
@@ -57,17 +62,13 @@
     output(ev) {
       if (!this.attached || ev.seq <= this.lastSeq) return
       this.lastSeq = ev.seq
-      this.unacked += ev.data.length
+      this.unacked += ev.chars
       if (this.unacked >= ACK_EVERY) {
         const chars = this.unacked
         this.unacked = 0
         call('terminal.ack', { polecat: this.id, chars }).catch(() => {})
       }
-      const SENT = '\x1b]7777;done\x07'
-      if ((this.tail + ev.data.slice(0, SENT.length)).includes(SENT) || ev.data.includes(SENT)) {
-        window.__bench.marks[`${this.id}:done`] = performance.timeOrigin + performance.now()
-      }
-      this.tail = ev.data.slice(-SENT.length)
+      if (this.done(ev.data)) window.__bench.marks[`${this.id}:done`] = performance.timeOrigin + performance.now()
     }
     async close() {
       this.attached = false
@@ -120,7 +121,7 @@
       if (!this.attached) return void this.early.push(ev)
       if (ev.seq <= this.lastSeq) return
       this.lastSeq = ev.seq
-      const chars = ev.data.length
+      const chars = ev.chars
       this.term.write(ev.data, () => {
         this.el.dataset.seq = String(ev.seq)
         this.unacked += chars
@@ -174,4 +175,4 @@
       v.term.focus()
     }
   }
-})()
+}

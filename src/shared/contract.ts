@@ -199,6 +199,15 @@ export type CoreEvent =
   /** This view stopped acknowledging and no longer receives output: attach again for a fresh snapshot. */
   | { type: 'terminal.lagged'; polecatId: string; sessionId: string }
 
+/**
+ * An event as a view receives it. Terminal output crosses the WebSocket as a binary frame
+ * (src/shared/terminal-frame.ts), so its data is UTF-8 bytes there and a string over IPC; `chars` is its
+ * length in UTF-16 code units either way, the unit a view acknowledges with terminal.ack.
+ */
+export type ViewEvent =
+  | Exclude<CoreEvent, { type: 'terminal.output' }>
+  | { type: 'terminal.output'; polecatId: string; sessionId: string; seq: number; data: string | Uint8Array; chars: number }
+
 /** The error shape every transport returns. `code` is stable; `message` is for people. */
 export interface ContractError {
   code: 'invalid_params' | 'unknown_method' | 'unauthorized' | 'not_found' | 'conflict' | 'failed'
@@ -223,5 +232,5 @@ export class CoreError extends Error {
 /** The client side of the contract, identical over IPC and WebSocket. */
 export interface ControlRoomClient {
   call<M extends HumanMethod>(method: M, params: ParamsIn<M>, opts?: { onProgress?: (message: string, percent: number | null) => void }): Promise<Result<M>>
-  onEvent(listener: (event: CoreEvent) => void): () => void
+  onEvent(listener: (event: ViewEvent) => void): () => void
 }

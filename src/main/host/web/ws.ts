@@ -1,11 +1,14 @@
 // The WebSocket transport of the contract. Each socket is one ClientConnection of the core.
 //   client → host: {"id", "method", "params"}
-//   host → client: {"id", "result"} | {"id", "error"} | {"event": CoreEvent}
+//   host → client: {"id", "result"} | {"id", "error"} | {"event": CoreEvent}, as JSON text frames,
+//                  except terminal output: binary frames (src/shared/terminal-frame.ts)
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import type { ClientConnection, CoreApi } from '../../core/connection'
+import type { CoreEvent } from '../../../shared/contract'
+import { encodeOutputFrame } from '../../../shared/terminal-frame'
 import { dispatchAsHuman, isContractError, readEnvelope, toContractError } from '../call'
 import { cookieName, hostAllowed, originAllowed, presentedToken, readCookie, tokenMatches } from './auth'
 import type { Gate } from './http'
@@ -45,7 +48,7 @@ export function createWsHub(opts: { core: CoreApi; gate: Gate }): WsHub {
   function serve(ws: WebSocket): void {
     const client: ClientConnection = {
       id: `ws-${randomUUID()}`,
-      send: (event) => write(ws, { event })
+      send: (event) => sendEvent(ws, event)
     }
     let disconnect: () => void
     try {
@@ -85,6 +88,13 @@ export function createWsHub(opts: { core: CoreApi; gate: Gate }): WsHub {
   }
 
   return { handleUpgrade, close }
+}
+
+const allocBuffer = (n: number): Uint8Array => Buffer.allocUnsafe(n)
+
+function sendEvent(ws: WebSocket, event: CoreEvent): void {
+  if (event.type !== 'terminal.output') return write(ws, { event })
+  if (ws.readyState === WebSocket.OPEN) ws.send(encodeOutputFrame(event, allocBuffer), { binary: true })
 }
 
 /** Sends one JSON message if the socket is still open. ws queues when the peer is slow; the core's terminal.ack does the flow control. */

@@ -8,15 +8,16 @@
 // FLOW.ackEvery chars or after a short quiet spell, so the core can pause a flooding PTY.
 import { FitAddon } from '@xterm/addon-fit'
 import { Terminal } from '@xterm/xterm'
-import type { CoreEvent } from '../../../shared/contract'
+import type { ViewEvent } from '../../../shared/contract'
 import { ACK_IDLE_MS, FLOW } from '../lib/constants'
 import { errorText } from '../lib/format'
 import type { Theme } from '../stores/ui'
 import type { Transport } from '../transport'
+import { loadGpuRenderer } from './gpu-renderer'
 import { registerTerm } from './registry'
 import { xtermOptions, xtermTheme } from './theme'
 
-type OutputEvent = Extract<CoreEvent, { type: 'terminal.output' }>
+type OutputEvent = Extract<ViewEvent, { type: 'terminal.output' }>
 
 export interface TermState {
   phase: 'attaching' | 'live' | 'offline' | 'error'
@@ -70,6 +71,7 @@ export class TermSession {
     this.term = new Terminal(xtermOptions(theme))
     this.term.loadAddon(this.fit)
     this.term.open(host)
+    this.cleanups.push(loadGpuRenderer(this.term, (kind) => (seqTarget.dataset.renderer = kind)))
     this.cleanups.push(registerTerm(polecatId, this.term))
 
     const data = this.term.onData((d) => this.inputEnabled && this.queueInput(d))
@@ -171,7 +173,7 @@ export class TermSession {
     this.term.dispose()
   }
 
-  private handleEvent(ev: CoreEvent): void {
+  private handleEvent(ev: ViewEvent): void {
     if (this.disposed) return
     if (ev.type === 'terminal.output' && ev.polecatId === this.polecatId) {
       if (this.attached) this.applyLive(ev)
@@ -197,7 +199,7 @@ export class TermSession {
     this.lastSeq = ev.seq
     this.wroteAnything = true
     const gen = this.gen
-    const chars = ev.data.length
+    const chars = ev.chars
     this.term.write(ev.data, () => {
       this.markApplied(ev.seq)
       if (gen !== this.gen) return

@@ -1,6 +1,7 @@
 // Electron transport: the preload's contextBridge object. The main process lives as long as the
 // window, so the connection is simply always up.
-import type { ContractError, CoreEvent, HumanMethod, ParamsIn, Result } from '../../../shared/contract'
+import type { ContractError, CoreEvent, HumanMethod, ParamsIn, Result, ViewEvent } from '../../../shared/contract'
+import { asViewEvent } from '../../../shared/terminal-frame'
 import { ClientError, Listeners, asContractError, nextRequestId, type ConnStatus, type ProgressFn, type Transport } from './types'
 
 export interface GtBridge {
@@ -10,13 +11,13 @@ export interface GtBridge {
 
 export class IpcTransport implements Transport {
   readonly kind = 'ipc' as const
-  private events = new Listeners<[CoreEvent]>()
+  private events = new Listeners<[ViewEvent]>()
   private progress = new Map<string, ProgressFn>()
 
   constructor(private bridge: GtBridge) {
     bridge.onEvent((event) => {
       if (event.type === 'progress') this.progress.get(event.requestId)?.(event.message, event.percent)
-      this.events.emit(event)
+      this.events.emit(asViewEvent(event))
     })
   }
 
@@ -35,7 +36,7 @@ export class IpcTransport implements Transport {
     }
   }
 
-  onEvent(listener: (event: CoreEvent) => void): () => void {
+  onEvent(listener: (event: ViewEvent) => void): () => void {
     return this.events.add(listener)
   }
 

@@ -1,5 +1,5 @@
 // What every transport gives the rest of the renderer: the contract's client, plus connection state.
-import type { ContractError, ControlRoomClient, CoreEvent } from '../../../shared/contract'
+import type { ContractError, ControlRoomClient, ViewEvent } from '../../../shared/contract'
 
 export type ConnStatus = 'connecting' | 'connected' | 'reconnecting'
 
@@ -64,4 +64,4 @@ export class Listeners<A extends unknown[]> {
   }
 }
 
-export type EventListeners = Listeners<[CoreEvent]>
+export type EventListeners = Listeners<[ViewEvent]>

@@ -1,6 +1,7 @@
 // WebSocket transport for the headless host. The host may restart at any time, so the socket
 // reconnects with backoff; calls made while it is down wait for it rather than failing at once.
-import type { CoreEvent, HumanMethod, ParamsIn, Result } from '../../../shared/contract'
+import type { CoreEvent, HumanMethod, ParamsIn, Result, ViewEvent } from '../../../shared/contract'
+import { asViewEvent, decodeOutputFrame } from '../../../shared/terminal-frame'
 import { ClientError, Listeners, asContractError, nextRequestId, type ConnStatus, type ProgressFn, type Transport } from './types'
 
 interface Pending {
@@ -28,7 +29,7 @@ export class WsTransport implements Transport {
   private attempt = 0
   private pending = new Map<string, Pending>()
   private queue: Queued[] = []
-  private events = new Listeners<[CoreEvent]>()
+  private events = new Listeners<[ViewEvent]>()
   private statusListeners = new Listeners<[ConnStatus, number]>()
 
   constructor(private url: string) {
@@ -52,7 +53,7 @@ export class WsTransport implements Transport {
     })
   }
 
-  onEvent(listener: (event: CoreEvent) => void): () => void {
+  onEvent(listener: (event: ViewEvent) => void): () => void {
     return this.events.add(listener)
   }
 
@@ -83,6 +84,7 @@ export class WsTransport implements Transport {
       return
     }
     this.socket = socket
+    socket.binaryType = 'arraybuffer' // terminal output: handed to xterm as bytes, never made a string here
     socket.onopen = () => {
       this.attempt = 0
       this.opens += 1
@@ -114,6 +116,7 @@ export class WsTransport implements Transport {
   }
 
   private receive(raw: unknown): void {
+    if (raw instanceof ArrayBuffer) return this.receiveOutput(raw)
     if (typeof raw !== 'string') return
     let msg: { id?: string; result?: unknown; error?: unknown; event?: CoreEvent }
     try {
@@ -125,7 +128,7 @@ export class WsTransport implements Transport {
     if (msg.event) {
       const ev = msg.event
       if (ev.type === 'progress') this.pending.get(ev.requestId)?.onProgress?.(ev.message, ev.percent)
-      this.events.emit(ev)
+      this.events.emit(asViewEvent(ev))
       return
     }
     if (!msg.id) return
@@ -134,6 +137,17 @@ export class WsTransport implements Transport {
     this.pending.delete(msg.id)
     if ('error' in msg && msg.error !== undefined) p.reject(new ClientError(asContractError(msg.error)))
     else p.resolve(msg.result)
+  }
+
+  private receiveOutput(raw: ArrayBuffer): void {
+    let f
+    try {
+      f = decodeOutputFrame(new Uint8Array(raw))
+    } catch (err) {
+      console.error(`bad terminal frame from host: ${(err as Error).message}`)
+      return
+    }
+    this.events.emit({ type: 'terminal.output', polecatId: f.polecatId, sessionId: f.sessionId, seq: f.seq, data: f.bytes, chars: f.chars })
   }
 
   private fail(id: string, message: string): void {

@@ -1,0 +1,68 @@
+// Terminal output on the WebSocket travels as binary frames, not JSON: the bulk of what the control room
+// moves is agent output full of escape sequences, and JSON escapes every ESC as \u001b on the way out and
+// builds a UTF-16 string of it on the way in. A binary frame carries the UTF-8 bytes as they are, and the
+// page hands them to xterm, which decodes UTF-8 itself. (Measured in bench/ws-format.ts.)
+//
+//   byte 0        FRAME_TERMINAL_OUTPUT (1): the kind and version of the frame
+//   bytes 1–2     N, the header's length in bytes (unsigned, big-endian)
+//   bytes 3…3+N   header: JSON {"polecatId","sessionId","seq","chars"}
+//   the rest      the output, UTF-8
+//
+// `chars` is the output's length in UTF-16 code units, the unit the core's flow control counts: the page
+// acknowledges it without decoding the bytes. Browser-safe (no Buffer): the renderer, Node and the bench use it.
+
+import type { CoreEvent, ViewEvent } from './contract'
+
+export const FRAME_TERMINAL_OUTPUT = 1
+const PREFIX = 3
+const MAX_HEADER = 0xffff
+
+export interface OutputFrameHeader {
+  polecatId: string
+  sessionId: string
+  seq: number
+  chars: number
+}
+
+export interface OutputFrame extends OutputFrameHeader {
+  /** A view onto the frame: the UTF-8 output, complete characters only. */
+  bytes: Uint8Array
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+/** One output chunk as a binary frame. `alloc` lets Node hand out a Buffer (which ws sends without a copy). */
+export function encodeOutputFrame(
+  ev: { polecatId: string; sessionId: string; seq: number; data: string },
+  alloc: (size: number) => Uint8Array = (n) => new Uint8Array(n)
+): Uint8Array {
+  const header = encoder.encode(JSON.stringify({ polecatId: ev.polecatId, sessionId: ev.sessionId, seq: ev.seq, chars: ev.data.length }))
+  if (header.length > MAX_HEADER) throw new Error('terminal frame header too long')
+  // A UTF-16 code unit never takes more than 3 UTF-8 bytes, so this is always enough; the frame is cut to size.
+  const out = alloc(PREFIX + header.length + ev.data.length * 3)
+  out[0] = FRAME_TERMINAL_OUTPUT
+  out[1] = header.length >>> 8
+  out[2] = header.length & 0xff
+  out.set(header, PREFIX)
+  const { written } = encoder.encodeInto(ev.data, out.subarray(PREFIX + header.length))
+  return out.subarray(0, PREFIX + header.length + written)
+}
+
+/** Reads a frame from the host; throws with a plain reason on anything that is not a well-formed output frame. */
+export function decodeOutputFrame(frame: Uint8Array): OutputFrame {
+  if (frame.length < PREFIX) throw new Error(`binary frame too short (${frame.length} bytes)`)
+  if (frame[0] !== FRAME_TERMINAL_OUTPUT) throw new Error(`unknown binary frame kind ${frame[0]}`)
+  const n = (frame[1] << 8) | frame[2]
+  if (frame.length < PREFIX + n) throw new Error('binary frame shorter than its header')
+  const h = JSON.parse(decoder.decode(frame.subarray(PREFIX, PREFIX + n))) as Partial<OutputFrameHeader>
+  if (typeof h.polecatId !== 'string' || typeof h.sessionId !== 'string' || !Number.isSafeInteger(h.seq) || !Number.isSafeInteger(h.chars) || h.chars! < 0) {
+    throw new Error('binary frame header is missing polecatId, sessionId, seq or chars')
+  }
+  return { polecatId: h.polecatId, sessionId: h.sessionId, seq: h.seq!, chars: h.chars!, bytes: frame.subarray(PREFIX + n) }
+}
+
+/** A core event that arrived whole (over IPC, or as JSON): its output is a string, counted in chars. */
+export function asViewEvent(ev: CoreEvent): ViewEvent {
+  return ev.type === 'terminal.output' ? { ...ev, chars: ev.data.length } : ev
+}

@@ -1,0 +1,35 @@
+// The binary frame that carries terminal output on the WebSocket: what goes in comes out, byte for byte,
+// with the length in chars the core's flow control counts; anything malformed is refused with a reason.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { FRAME_TERMINAL_OUTPUT, decodeOutputFrame, encodeOutputFrame } from '../../src/shared/terminal-frame'
+
+const ev = (data: string) => ({ polecatId: 'sample/nux', sessionId: 's-1', seq: 42, data })
+
+test('output round-trips as UTF-8 with its header and its length in chars', () => {
+  for (const data of ['', 'plain ascii\r\n', '\x1b[32m✓\x1b[0m done ──── 🚀 naïve 日本語', 'x'.repeat(200_000)]) {
+    const frame = encodeOutputFrame(ev(data))
+    assert.equal(frame[0], FRAME_TERMINAL_OUTPUT)
+    const out = decodeOutputFrame(frame)
+    assert.deepEqual({ ...out, bytes: undefined }, { polecatId: 'sample/nux', sessionId: 's-1', seq: 42, chars: data.length, bytes: undefined })
+    assert.equal(new TextDecoder().decode(out.bytes), data)
+    assert.equal(out.bytes.length, Buffer.byteLength(data), 'the frame is cut to the bytes written')
+  }
+})
+
+test('a Buffer allocator gives a Buffer frame that Node can send as is', () => {
+  const frame = encodeOutputFrame(ev('héllo'), (n) => Buffer.allocUnsafe(n))
+  assert.ok(Buffer.isBuffer(frame))
+  assert.equal(Buffer.from(decodeOutputFrame(frame).bytes).toString('utf8'), 'héllo')
+})
+
+test('malformed frames are refused with a reason', () => {
+  const good = encodeOutputFrame(ev('hi'))
+  assert.throws(() => decodeOutputFrame(new Uint8Array([1, 0])), /too short/)
+  assert.throws(() => decodeOutputFrame(Uint8Array.from([9, ...good.subarray(1)])), /unknown binary frame kind 9/)
+  assert.throws(() => decodeOutputFrame(Uint8Array.from([1, 0xff, 0xff, 0x7b])), /shorter than its header/)
+  const header = new TextEncoder().encode(JSON.stringify({ polecatId: 'a', seq: 1, chars: 2 }))
+  assert.throws(() => decodeOutputFrame(Uint8Array.from([1, 0, header.length, ...header])), /missing polecatId, sessionId, seq or chars/)
+  const notJson = new TextEncoder().encode('{nope')
+  assert.throws(() => decodeOutputFrame(Uint8Array.from([1, 0, notJson.length, ...notJson])), SyntaxError)
+})
