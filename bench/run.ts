@@ -19,7 +19,8 @@
 // Diagnostics (slow the measured phases down): BENCH_PROFILE=1 CPU profiles of the core thread and the page;
 // BENCH_TRACE=1 a Chromium trace of the page's main thread.
 // Experiments (change the core at runtime, printed in the header; not the product's behaviour):
-//   BENCH_FLOW_HIGH / BENCH_FLOW_LOW / BENCH_FLOW_BATCH_MS   override FLOW.highWater / lowWater / batchMs
+//   BENCH_FLOW_HIGH / BENCH_FLOW_LOW / BENCH_FLOW_BATCH_MS / BENCH_FLOW_BATCH_MAX   override FLOW.highWater /
+//                      lowWater / batchMs / batchMaxChars
 //   BENCH_NO_LOG=1 / BENCH_NO_FSYNC=1   no session-log output lines / no fsync of them
 //   BENCH_EXP_BG=off|N   replace the shared budget of unwatched terminals (none, or N million chars/s)
 //   BENCH_EXP_NICE=N     renice every agent's process tree to +N
@@ -663,7 +664,7 @@ async function diagnoseSolo(page: Page, refId: string, host: WebHost, sinkId: st
     'core (bench process)': { pids: [process.pid], tree: false },
     agent: { pids: [pidOf(sinkId)], tree: true }
   }))
-  log(`    core + JSON + WebSocket alone (Node client acking on receipt, no xterm): ${f1(sink.mibps)} MiB/s (${sink.frames} frames)`)
+  log(`    core + WebSocket alone (Node client acking on receipt, no xterm): ${f1(sink.mibps)} MiB/s (${sink.frames} frames)`)
   log(`      CPU: ${cpuLine(sink.cpu)}; core event loop utilisation ${f1(sink.elu * 100)}%`)
   log(`      CPU per MiB: core ${cpuMsPerMiB(sink.cpu, 'core (bench process)', CFG.mb)}, agent ${cpuMsPerMiB(sink.cpu, 'agent', CFG.mb)}`)
   for (const l of streamLines('terminal', sink.shown, sink.ms / 1000)) log(l)
@@ -728,7 +729,7 @@ function streamLines(label: string, s: StreamStats, wallS: number, terminals = 1
   return [
     `    ${label}: read ${f1(s.dataChars / MiB / wallS)} Mchar/s in ${s.dataEvents} node-pty reads (avg ${f1(s.dataChars / Math.max(1, s.dataEvents) / 1024)} KiB), ` +
       `${s.flushes} batches (avg ${f1(s.flushChars / Math.max(1, s.flushes) / 1024)} KiB)`,
-    `      core main thread: onData ${per(s.dataMs)}, flush ${per(s.flushMs)} = session log ${per(s.logMs)} (fsync ${per(s.fsyncMs)}, ${s.fsyncs}×) + JSON/ws/replay ${per(s.flushMs - s.logMs)}`,
+    `      core main thread: onData ${per(s.dataMs)}, flush ${per(s.flushMs)} = session log ${per(s.logMs)} (fsync ${per(s.fsyncMs)}, ${s.fsyncs}×) + frame/ws/replay ${per(s.flushMs - s.logMs)}`,
     `      flow control: ${s.pauses} pauses, paused ${f1((s.pausedMs / 1000 / wallS) * 100)}% of the time, ${s.acks} acks` +
       (s.throttles ? `; background budget: ${s.throttles} pauses, each terminal paused ${f1((s.throttledMs / 1000 / wallS / terminals) * 100)}% of the time` : '')
   ]
@@ -753,7 +754,7 @@ async function main(): Promise<void> {
   gitIdentityEnv()
   const experiments: string[] = []
   const flow = FLOW as { -readonly [K in keyof typeof FLOW]: number }
-  for (const [env, key] of [['BENCH_FLOW_HIGH', 'highWater'], ['BENCH_FLOW_LOW', 'lowWater'], ['BENCH_FLOW_BATCH_MS', 'batchMs']] as const) {
+  for (const [env, key] of [['BENCH_FLOW_HIGH', 'highWater'], ['BENCH_FLOW_LOW', 'lowWater'], ['BENCH_FLOW_BATCH_MS', 'batchMs'], ['BENCH_FLOW_BATCH_MAX', 'batchMaxChars']] as const) {
     if (process.env[env]) {
       flow[key] = num(env, flow[key])
       experiments.push(`FLOW.${key}=${flow[key]}`)
@@ -894,7 +895,7 @@ async function main(): Promise<void> {
   if (CFG.diag) {
     await diagnoseSolo(page, solo.id, host, sinkSolo.id, join(cues, 'go-sink'), pidOf, chromiumPids)
     const ps = await pageSinkThroughput(context, host, pageSinkSolo.id, join(cues, 'go-page-sink'), Math.round(CFG.mb * MiB), chromiumPids)
-    log(`    the page's WebSocket path alone (bench page, JSON.parse + ack on arrival, no xterm): ${f1(ps.mibps)} MiB/s (chromium ${cpuMsPerMiB(ps.cpu, 'chromium', CFG.mb)}, core ${cpuMsPerMiB(ps.cpu, 'core (bench process)', CFG.mb)})`)
+    log(`    the page's WebSocket path alone (bench page, frame header + ack on arrival, no xterm): ${f1(ps.mibps)} MiB/s (chromium ${cpuMsPerMiB(ps.cpu, 'chromium', CFG.mb)}, core ${cpuMsPerMiB(ps.cpu, 'core (bench process)', CFG.mb)})`)
   }
   await ui.close(solo.id)
 

@@ -1,7 +1,7 @@
 // Diagnostics for the benchmark: wraps the core's terminal pipeline at runtime (nothing in src/ changes) to
 // count where the core's main thread spends its time per terminal, and how often its PTY is paused.
 //   onData   node-pty 'data' handler (string concat, batching), without the flushes it triggers
-//   flush    one batch: replay buffer + session log + JSON.stringify + ws.send to each viewer
+//   flush    one batch: replay buffer + session log + frame encoding + ws.send to each viewer
 //   log      SessionLog.output (JSON.stringify of the line + writeSync + the periodic fsyncSync)
 //   fsync    the fsyncSync part of log
 // The wrappers cost two performance.now() calls per call, negligible next to what they measure. They are

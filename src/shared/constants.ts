@@ -7,15 +7,18 @@ export const SAFE_NAME = /^[a-z0-9][a-z0-9_-]{0,38}$/
 export const TOPICS = ['rigs', 'beads', 'polecats', 'inbox', 'sessions', 'ledger'] as const
 export type Topic = (typeof TOPICS)[number]
 
-/** Terminal flow control, in characters (VS Code's figures). */
+/** Terminal flow control, in characters: VS Code's figures to start with, tuned with bench/run.ts. */
 export const FLOW = {
   batchMs: 5,
+  /** A batch is sent at once when it reaches this many chars, whatever the timer says. */
+  batchMaxChars: 64 * 1024,
   // The window of unacknowledged output per view. Bigger keeps a flooding terminal's pipe full while xterm
   // parses in 12 ms slices; smaller keeps a keystroke's echo from queuing behind it on the shared socket.
-  // bench/run.ts, same machine: 100k/5k gave 9.1 MiB/s end to end; 256k/128k 11.3 MiB/s with the echo p95
-  // under a 20-agent flood at 32 ms; 1M/500k 13.5 MiB/s but a p95 of 81 ms.
+  // Resuming soon after a pause (a low-water mark just under the high one) avoids idle gaps in the page.
+  // bench/run.ts, same machine: 100k/5k gave 9.1 MiB/s end to end; 256k/128k 11.3 MiB/s; 256k/240k
+  // 12.7 MiB/s with the echo p95 under a 20-agent flood at 28 ms; 1M/500k 13.5 MiB/s but a p95 of 81 ms.
   highWater: 256_000,
-  lowWater: 128_000,
+  lowWater: 240_000,
   ackEvery: 5_000,
   replayBytes: 512 * 1024,
   /** A view this long over the high-water mark is dropped (told `terminal.lagged`) so it cannot hold an agent. */

@@ -32,21 +32,18 @@ export interface OutputFrame extends OutputFrameHeader {
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
-/** One output chunk as a binary frame. `alloc` lets Node hand out a Buffer (which ws sends without a copy). */
-export function encodeOutputFrame(
-  ev: { polecatId: string; sessionId: string; seq: number; data: string },
-  alloc: (size: number) => Uint8Array = (n) => new Uint8Array(n)
-): Uint8Array {
+/** One output chunk as a binary frame (Node's ws sends a Uint8Array without copying it). */
+export function encodeOutputFrame(ev: { polecatId: string; sessionId: string; seq: number; data: string }): Uint8Array {
   const header = encoder.encode(JSON.stringify({ polecatId: ev.polecatId, sessionId: ev.sessionId, seq: ev.seq, chars: ev.data.length }))
   if (header.length > MAX_HEADER) throw new Error('terminal frame header too long')
-  // A UTF-16 code unit never takes more than 3 UTF-8 bytes, so this is always enough; the frame is cut to size.
-  const out = alloc(PREFIX + header.length + ev.data.length * 3)
+  const body = encoder.encode(ev.data)
+  const out = new Uint8Array(PREFIX + header.length + body.length)
   out[0] = FRAME_TERMINAL_OUTPUT
   out[1] = header.length >>> 8
   out[2] = header.length & 0xff
   out.set(header, PREFIX)
-  const { written } = encoder.encodeInto(ev.data, out.subarray(PREFIX + header.length))
-  return out.subarray(0, PREFIX + header.length + written)
+  out.set(body, PREFIX + header.length)
+  return out
 }
 
 /** Reads a frame from the host; throws with a plain reason on anything that is not a well-formed output frame. */

@@ -17,12 +17,6 @@ test('output round-trips as UTF-8 with its header and its length in chars', () =
   }
 })
 
-test('a Buffer allocator gives a Buffer frame that Node can send as is', () => {
-  const frame = encodeOutputFrame(ev('héllo'), (n) => Buffer.allocUnsafe(n))
-  assert.ok(Buffer.isBuffer(frame))
-  assert.equal(Buffer.from(decodeOutputFrame(frame).bytes).toString('utf8'), 'héllo')
-})
-
 test('malformed frames are refused with a reason', () => {
   const good = encodeOutputFrame(ev('hi'))
   assert.throws(() => decodeOutputFrame(new Uint8Array([1, 0])), /too short/)

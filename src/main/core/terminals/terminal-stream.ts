@@ -79,7 +79,7 @@ export class TerminalStream implements Throttleable {
     for (const f of this.firstOutput.splice(0)) f()
     // Unwatched terminals are charged per read, so the shared budget holds whatever the batch size.
     if (this.viewers.size === 0) this.budget.take(this, data.length)
-    if (this.pending.length >= 64 * 1024) return this.flush()
+    if (this.pending.length >= FLOW.batchMaxChars) return this.flush()
     if (this.timer) return
     // The first output after a quiet spell (a keystroke's echo) goes at once; what follows is batched.
     if (performance.now() - this.lastFlush >= FLOW.batchMs) return this.flush()

@@ -90,11 +90,9 @@ export function createWsHub(opts: { core: CoreApi; gate: Gate }): WsHub {
   return { handleUpgrade, close }
 }
 
-const allocBuffer = (n: number): Uint8Array => Buffer.allocUnsafe(n)
-
 function sendEvent(ws: WebSocket, event: CoreEvent): void {
   if (event.type !== 'terminal.output') return write(ws, { event })
-  if (ws.readyState === WebSocket.OPEN) ws.send(encodeOutputFrame(event, allocBuffer), { binary: true })
+  if (ws.readyState === WebSocket.OPEN) ws.send(encodeOutputFrame(event), { binary: true })
 }
 
 /** Sends one JSON message if the socket is still open. ws queues when the peer is slow; the core's terminal.ack does the flow control. */

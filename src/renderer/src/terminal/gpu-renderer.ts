@@ -5,7 +5,7 @@
 // e.g. on a server) is far slower than the DOM: measured here, xterm drew 6.2 MiB/s of agent output with it
 // against 27.5 MiB/s with the DOM, so it is not used. A lost context (a GPU reset, or too many contexts on the
 // page: Chromium keeps about 16) falls back to the DOM for that terminal, which keeps working.
-import { WebglAddon } from '@xterm/addon-webgl'
+// The addon is loaded only where it is used: a page without a GPU never downloads it.
 import type { Terminal } from '@xterm/xterm'
 
 export type RendererKind = 'webgl' | 'dom'
@@ -31,27 +31,36 @@ export function hasHardwareWebgl(): boolean {
   return hardwareWebgl
 }
 
-/** Loads the fastest renderer that works into an opened terminal; `onChange` hears which one is in use. */
+/**
+ * Gives an opened terminal the fastest renderer that works; `onChange` hears which one is in use. The DOM
+ * renderer draws until WebGL is ready. Returns a disposer.
+ */
 export function loadGpuRenderer(term: Terminal, onChange: (kind: RendererKind) => void): () => void {
-  let addon: WebglAddon | null = null
-  if (!hasHardwareWebgl()) {
-    onChange('dom')
-    return () => {}
-  }
-  try {
-    addon = new WebglAddon()
-    addon.onContextLoss(() => {
+  let disposed = false
+  let addon: { dispose(): void } | null = null
+  onChange('dom')
+  if (!hasHardwareWebgl()) return () => {}
+  import('@xterm/addon-webgl')
+    .then(({ WebglAddon }) => {
+      if (disposed) return
+      const webgl = new WebglAddon()
+      addon = webgl
+      webgl.onContextLoss(() => {
+        webgl.dispose()
+        addon = null
+        onChange('dom')
+      })
+      term.loadAddon(webgl)
+      onChange('webgl')
+    })
+    .catch((err) => {
+      // WebGL failed to start for this terminal: the DOM renderer stays.
       addon?.dispose()
       addon = null
-      onChange('dom')
+      console.warn('WebGL renderer unavailable, drawing with the DOM:', err)
     })
-    term.loadAddon(addon)
-    onChange('webgl')
-  } catch {
-    // WebGL failed to start for this terminal: the DOM renderer is already in place.
+  return () => {
+    disposed = true
     addon?.dispose()
-    addon = null
-    onChange('dom')
   }
-  return () => addon?.dispose()
 }
