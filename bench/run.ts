@@ -709,12 +709,18 @@ function table(rows: string[][]): string {
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n')
 }
 
-/** CPU per group in % of one core; "everything else" is the machine's busy time not in any group (other processes). */
+/** CPU time all measured groups spent together per MiB moved, ms. */
+function groupsMsPerMiB(r: CpuReport, mib: number): number {
+  const pct = Object.values(r.groups).reduce((a, b) => a + b, 0)
+  return ((pct / 100) * r.wallS * 1000) / mib
+}
+
 /** CPU time a group spent per MiB moved: robust to other load, unlike MiB/s. */
 function cpuMsPerMiB(r: CpuReport, group: string, mib: number): string {
   return `${f1(((r.groups[group] ?? NaN) / 100) * r.wallS * 1000 / mib)} ms CPU/MiB`
 }
 
+/** CPU per group in % of one core; "everything else" is the machine's busy time not in any group (other processes). */
 function cpuLine(r: CpuReport): string {
   const ours = Object.values(r.groups).reduce((a, b) => a + b, 0)
   const others = Math.max(0, r.machineBusyPct * cpus().length - ours)
@@ -887,6 +893,13 @@ async function main(): Promise<void> {
   log(`  ${f1(e2e.mibps)} MiB/s (${f1(e2e.ms)} ms, first byte parsed after ${f1(e2e.firstByteMs)} ms)`)
   log(`    CPU: ${cpuLine(e2e.cpu)}; core event loop utilisation ${f1(e2e.elu * 100)}%`)
   log(`    CPU per MiB: core ${cpuMsPerMiB(e2e.cpu, 'core (bench process)', CFG.mb)}, chromium ${cpuMsPerMiB(e2e.cpu, 'chromium', CFG.mb)}, agent ${cpuMsPerMiB(e2e.cpu, 'agent on screen', CFG.mb)}`)
+  {
+    // Every process of the pipeline shares this machine's cores: its CPU per MiB bounds the throughput.
+    const e2eCost = groupsMsPerMiB(e2e.cpu, CFG.mb)
+    const rawCost = groupsMsPerMiB(raw.cpu, CFG.mb)
+    const bound = (cpus().length * 1000) / e2eCost
+    log(`    CPU bound: the pipeline costs ${f1(e2eCost)} ms CPU per MiB in all (core, agent, Chromium), raw reading ${f1(rawCost)}; ${cpus().length} cores can carry at most ${f1(bound)} MiB/s of it = ${f2(bound / raw.mibps)} of raw`)
+  }
   for (const l of streamLines('shown terminal', e2e.shown, e2e.ms / 1000)) log(l)
   log(browserLine(e2e.browser, e2e.ms / 1000))
   log(`    websocket: ${e2e.ws.in} frames in (${f1(e2e.ws.inBytes / MiB)} MiB binary, ${f1(e2e.ws.inChars / MiB)} Mchar text), ${e2e.ws.out} frames out (acks)`)
