@@ -2,7 +2,7 @@
 // with the length in chars the core's flow control counts; anything malformed is refused with a reason.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { FRAME_TERMINAL_OUTPUT, decodeOutputFrame, encodeOutputFrame } from '../../src/shared/terminal-frame'
+import { FRAME_TERMINAL_OUTPUT, asViewEvent, decodeOutputFrame, encodeOutputFrame } from '../../src/shared/terminal-frame'
 
 const ev = (data: string) => ({ polecatId: 'sample/nux', sessionId: 's-1', seq: 42, data })
 
@@ -26,4 +26,10 @@ test('malformed frames are refused with a reason', () => {
   assert.throws(() => decodeOutputFrame(Uint8Array.from([1, 0, header.length, ...header])), /missing polecatId, sessionId, seq or chars/)
   const notJson = new TextEncoder().encode('{nope')
   assert.throws(() => decodeOutputFrame(Uint8Array.from([1, 0, notJson.length, ...notJson])), SyntaxError)
+})
+
+test('output that arrives whole (IPC) is counted in chars like a binary frame; other events pass unchanged', () => {
+  assert.deepEqual(asViewEvent({ type: 'terminal.output', ...ev('✓ ok') }), { type: 'terminal.output', ...ev('✓ ok'), chars: 4 })
+  const exit = { type: 'terminal.exit' as const, polecatId: 'sample/nux', sessionId: 's-1', exitCode: 0, reason: 'done' }
+  assert.equal(asViewEvent(exit), exit)
 })
