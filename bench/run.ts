@@ -592,7 +592,7 @@ async function xtermCeiling(page: Page, refId: string, block: string, bytes: num
       const o = ref.options
       const term = new Ctor({ cols: ref.cols, rows: ref.rows, fontSize: o.fontSize, fontFamily: o.fontFamily, lineHeight: o.lineHeight, scrollback: o.scrollback, theme: o.theme, disableStdin: true })
       term.open(host)
-      window.__gtTerm!.loadRenderer?.(term) // the renderer the app's terminals use (WebGL where there is one)
+      window.__gtTerm!.prepare?.(term) // what the app's terminals get: their renderer and xterm fixes
       let frames = 0
       let rows = 0
       term.onRender((e) => {

@@ -7,7 +7,7 @@
 // Screenshots go to /tmp/e2e-shots. Chromium must be at /usr/bin/chromium (or CHROMIUM_PATH): a missing
 // browser fails these tests with the install command.
 import assert from 'node:assert/strict'
-import { existsSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -32,6 +32,8 @@ after(async () => {
 /** A fresh browser context and page, watched for page errors, sized like a laptop screen. */
 async function newPage(): Promise<{ context: BrowserContext; page: Page; problems: ReturnType<typeof watchPage> }> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+  // tsx (esbuild keepNames) wraps named functions in __name(); functions shipped to the page need it too.
+  await context.addInitScript({ content: 'globalThis.__name ??= (f) => f' })
   const page = await context.newPage()
   page.setDefaultTimeout(15_000)
   return { context, page, problems: watchPage(page) }
@@ -293,5 +295,74 @@ test('an agent escalates: the Deacon inbox shows it, the user stops the agent an
     await until(async () => (await tid(page, `inbox-row-${escalationId}`).count()) === 0, 'the acknowledged escalation to leave the inbox')
     await until(async () => !/\d/.test((await tid(page, 'nav-inbox').locator('.nav-name').textContent()) ?? ''), 'the nav count to clear')
     await expectNoErrorToast(page, 'in the inbox flow')
+  })
+})
+
+test('an agent floods its terminal: all of it arrives, redraws are held to about 20 a second, synchronized output holds while the screen scrolls', { timeout: 45_000 }, async () => {
+  await withTown('flood', async (t) => {
+    const { repo, cues, page } = t
+    await submitRig(page, 'sample', repo)
+    await expectText(tid(page, 'rig-row-sample'), repo, 'the rig row of sample')
+    const beadId = await createBead(page, { title: 'Print the build log', rig: 'sample' })
+    // Once cued: 120,000 numbered lines (about 8 MB) as fast as the PTY takes them, a marker, then idle.
+    const LINES = 120_000
+    const flood =
+      `const fs=require('fs');let i=0;function go(){while(i<${LINES}){const s='build step '+(i++)+' \\x1b[32mok\\x1b[0m compiling module bundle resolve import\\n';if(!process.stdout.write(s))return process.stdout.once('drain',go)}process.stdout.write('FLOOD-DONE\\n');setInterval(()=>{},1e9)}` +
+      `const t=setInterval(()=>{if(fs.existsSync(process.argv[1])){clearInterval(t);go()}},10)`
+    mkdirSync(cues, { recursive: true })
+    await slingBead(page, beadId, 'sample', `${JSON.stringify(process.execPath)} -e ${JSON.stringify(flood)} ${JSON.stringify(join(cues, 'go'))}`)
+    const polecatId = await polecatOf(page, 'sample', beadId)
+    await openTerminal(page, polecatId)
+
+    await page.evaluate((id) => {
+      const term = (window as any).__gtTerm.get(id)
+      const w = window as any
+      w.__flood = { renders: 0, start: 0, end: 0 }
+      term.onRender(() => w.__flood.renders++)
+    }, polecatId)
+    const t0 = Date.now()
+    writeFileSync(join(cues, 'go'), '')
+    await expectTerminal(page, polecatId, 'FLOOD-DONE', 30_000)
+    const seconds = (Date.now() - t0) / 1000
+    const { renders } = await page.evaluate(() => (window as any).__flood)
+    const text = (await terminalText(page, polecatId)) ?? ''
+    assert.match(text, new RegExp(`build step ${LINES - 1} ok compiling`), 'the last line arrived, in order after the others')
+    // The screen ends drawn, not held: the rows on screen show the marker.
+    await until(async () => ((await tid(page, `terminal-${key(polecatId)}`).locator('.xterm-rows').textContent()) ?? '').includes('FLOOD-DONE'), 'the final screen to be drawn')
+    console.log(`# flood: ${LINES} lines in ${seconds.toFixed(1)} s, ${renders} redraws (${(renders / seconds).toFixed(1)}/s)`)
+    assert.ok(renders / seconds <= 30, `redraws held to about 20 a second while flooded, got ${(renders / seconds).toFixed(1)}/s over ${seconds.toFixed(1)} s`)
+
+    // Synchronized output (what agents' TUIs use to redraw without tearing) holds even while output scrolls
+    // the screen: on a terminal set up as the app's are, the drawn rows do not change inside a block.
+    const sync = await page.evaluate(async (id) => {
+      const ref = (window as any).__gtTerm.get(id)
+      const host = document.createElement('div')
+      host.style.cssText = 'position:fixed;left:0;top:0;width:640px;height:240px;z-index:9999'
+      document.body.appendChild(host)
+      const term = new ref.constructor({ cols: 80, rows: 10 })
+      term.open(host)
+      ;(window as any).__gtTerm.prepare(term)
+      const write = (s: string) => new Promise<void>((r) => term.write(s, r))
+      const frames = async (n: number) => {
+        for (let i = 0; i < n; i++) await new Promise((r) => requestAnimationFrame(r))
+      }
+      const rows = () => host.querySelector('.xterm-rows')?.textContent ?? ''
+      for (let i = 0; i < 20; i++) await write(`before ${i}\r\n`)
+      await frames(3)
+      const before = rows()
+      await write('\x1b[?2026h')
+      for (let i = 0; i < 50; i++) await write(`inside ${i}\r\n`)
+      await frames(3)
+      const inside = rows()
+      await write('\x1b[?2026l')
+      await frames(3)
+      const after = rows()
+      term.dispose()
+      host.remove()
+      return { before, inside, after }
+    }, polecatId)
+    assert.equal(sync.inside, sync.before, 'nothing is redrawn inside a synchronized-output block')
+    assert.match(sync.after, /inside 49/, 'the block ends with the newest screen drawn')
+    await expectNoErrorToast(page, 'after the flood')
   })
 })

@@ -17,8 +17,8 @@ export const FLOW = {
   // Resuming soon after a pause (a low-water mark just under the high one) avoids idle gaps in the page.
   // bench/run.ts, same machine: 100k/5k gave 9.1 MiB/s end to end; 256k/128k 11.3 MiB/s; 256k/240k
   // 12.7 MiB/s with the echo p95 under a 20-agent flood at 28 ms; 1M/500k 13.5 MiB/s but a p95 of 81 ms.
-  highWater: 256_000,
-  lowWater: 240_000,
+  highWater: 384_000,
+  lowWater: 368_000,
   ackEvery: 5_000,
   replayBytes: 512 * 1024,
   /** A view this long over the high-water mark is dropped (told `terminal.lagged`) so it cannot hold an agent. */

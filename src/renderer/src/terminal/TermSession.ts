@@ -13,7 +13,8 @@ import { ACK_IDLE_MS, FLOW } from '../lib/constants'
 import { errorText } from '../lib/format'
 import type { Theme } from '../stores/ui'
 import type { Transport } from '../transport'
-import { loadGpuRenderer } from './gpu-renderer'
+import { FloodFrames } from './flood-frames'
+import { prepareTerminal } from './prepare'
 import { registerTerm } from './registry'
 import { xtermOptions, xtermTheme } from './theme'
 
@@ -40,6 +41,7 @@ export const INITIAL_TERM_STATE: TermState = {
 export class TermSession {
   readonly term: Terminal
   private fit = new FitAddon()
+  private flood: FloodFrames
   private state: TermState = { ...INITIAL_TERM_STATE }
   private sessionId: string | null = null
   private lastSeq = -1
@@ -71,8 +73,10 @@ export class TermSession {
     this.term = new Terminal(xtermOptions(theme))
     this.term.loadAddon(this.fit)
     this.term.open(host)
-    this.cleanups.push(loadGpuRenderer(this.term, (kind) => (seqTarget.dataset.renderer = kind)))
+    this.cleanups.push(prepareTerminal(this.term, (kind) => (seqTarget.dataset.renderer = kind)))
     this.cleanups.push(registerTerm(polecatId, this.term))
+    this.flood = new FloodFrames(this.term)
+    this.cleanups.push(() => this.flood.dispose())
 
     const data = this.term.onData((d) => this.inputEnabled && this.queueInput(d))
     const resize = this.term.onResize(() => this.scheduleResize())
@@ -112,7 +116,10 @@ export class TermSession {
       const unchanged = snap.sessionId === this.sessionId && snap.seq === this.lastSeq && this.wroteAnything
       if (!unchanged) {
         // The snapshot is the whole replay buffer, not a diff: start from a clean screen.
-        if (this.wroteAnything) this.term.reset()
+        if (this.wroteAnything) {
+          this.term.reset()
+          this.flood.reset()
+        }
         this.sessionId = snap.sessionId
         this.lastSeq = snap.seq
         if (snap.data) {
@@ -143,6 +150,7 @@ export class TermSession {
   /** Whether keystrokes go to the PTY: only while a human has taken the polecat over. */
   setInputEnabled(enabled: boolean): void {
     this.inputEnabled = enabled
+    this.flood.setEnabled(!enabled)
     this.term.options.disableStdin = !enabled
     if (enabled) this.term.focus()
   }
@@ -200,6 +208,7 @@ export class TermSession {
     this.wroteAnything = true
     const gen = this.gen
     const chars = ev.chars
+    this.flood.beforeWrite(chars)
     this.term.write(ev.data, () => {
       this.markApplied(ev.seq)
       if (gen !== this.gen) return
