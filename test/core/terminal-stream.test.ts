@@ -73,7 +73,7 @@ test('a viewer that stops acknowledging pauses the PTY; acknowledging resumes it
 test('a view that stops acknowledging is dropped after FLOW.stallMs, so it cannot hold the agent; nothing is lost', async () => {
   const dir = tempDir('stalled')
   const budget = new BackgroundBudget(1e12)
-  const stream = spawnStream(dir, 400_000, budget, 'stalled')
+  const stream = spawnStream(dir, 4 * FLOW.highWater, budget, 'stalled') // enough to fill the window whatever its size
   const events: CoreEvent[] = []
   try {
     stream.attach({ id: 'never-acks', send: (e) => events.push(e) })
