@@ -3,6 +3,7 @@ import { FitAddon } from '@xterm/addon-fit'
 import { Terminal } from '@xterm/xterm'
 import { useEffect, useRef } from 'react'
 import { useUi } from '../../stores/ui'
+import { prepareTerminal } from '../../terminal/prepare'
 import { xtermOptions, xtermTheme } from '../../terminal/theme'
 
 export function TranscriptTerm({ data }: { data: string }) {
@@ -16,6 +17,7 @@ export function TranscriptTerm({ data }: { data: string }) {
     const fit = new FitAddon()
     term.loadAddon(fit)
     term.open(host)
+    const unprepare = prepareTerminal(term)
     termRef.current = term
     const refit = () => {
       if (host.clientWidth < 20 || host.clientHeight < 20) return
@@ -31,6 +33,7 @@ export function TranscriptTerm({ data }: { data: string }) {
     ro.observe(host)
     return () => {
       ro.disconnect()
+      unprepare()
       termRef.current = null
       term.dispose()
     }
