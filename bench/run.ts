@@ -21,7 +21,7 @@
 // Experiments (change the core at runtime, printed in the header; not the product's behaviour):
 //   BENCH_FLOW_HIGH / BENCH_FLOW_LOW / BENCH_FLOW_BATCH_MS / BENCH_FLOW_BATCH_MAX   override FLOW.highWater /
 //                      lowWater / batchMs / batchMaxChars
-//   BENCH_NO_LOG=1 / BENCH_NO_FSYNC=1   no session-log output lines / no fsync of them
+//   BENCH_NO_LOG=1       no session-log output lines
 //   BENCH_EXP_BG=off|N   replace the shared budget of unwatched terminals (none, or N million chars/s)
 //   BENCH_EXP_NICE=N     renice every agent's process tree to +N
 //   BENCH_EXP_HOGS=N     N busy loops during phase 3 (other work on the machine, e.g. agents compiling)
@@ -735,7 +735,7 @@ function streamLines(label: string, s: StreamStats, wallS: number, terminals = 1
   return [
     `    ${label}: read ${f1(s.dataChars / MiB / wallS)} Mchar/s in ${s.dataEvents} node-pty reads (avg ${f1(s.dataChars / Math.max(1, s.dataEvents) / 1024)} KiB), ` +
       `${s.flushes} batches (avg ${f1(s.flushChars / Math.max(1, s.flushes) / 1024)} KiB)`,
-    `      core main thread: onData ${per(s.dataMs)}, flush ${per(s.flushMs)} = session log ${per(s.logMs)} (fsync ${per(s.fsyncMs)}, ${s.fsyncs}×) + frame/ws/replay ${per(s.flushMs - s.logMs)}`,
+    `      core main thread: onData ${per(s.dataMs)}, flush ${per(s.flushMs)} = session log ${per(s.logMs)} + frame/ws/replay ${per(s.flushMs - s.logMs)}`,
     `      flow control: ${s.pauses} pauses, paused ${f1((s.pausedMs / 1000 / wallS) * 100)}% of the time, ${s.acks} acks` +
       (s.throttles ? `; background budget: ${s.throttles} pauses, each terminal paused ${f1((s.throttledMs / 1000 / wallS / terminals) * 100)}% of the time` : '')
   ]
@@ -775,10 +775,8 @@ async function main(): Promise<void> {
   const hogs = process.env.BENCH_EXP_HOGS ? Math.round(num('BENCH_EXP_HOGS', 0)) : 0
   if (hogs) experiments.push(`${hogs} CPU-bound processes running during the flood`)
   const noLog = process.env.BENCH_NO_LOG === '1'
-  const noFsync = process.env.BENCH_NO_FSYNC === '1'
   if (noLog) experiments.push('no session log output')
-  if (noFsync) experiments.push('no output fsync')
-  const unmeasured = installInstrumentation({ noLog, noFsync })
+  const unmeasured = installInstrumentation({ noLog })
 
   const root = tempDir('bench')
   onCleanup('temp dir', () => (CFG.keep ? log(`kept ${root}`) : removeDir(root)))

@@ -2,8 +2,8 @@
 // count where the core's main thread spends its time per terminal, and how often its PTY is paused.
 //   onData   node-pty 'data' handler (string concat, batching), without the flushes it triggers
 //   flush    one batch: replay buffer + session log + frame encoding + ws.send to each viewer
-//   log      SessionLog.output (JSON.stringify of the line + writeSync + the periodic fsyncSync)
-//   fsync    the fsyncSync part of log
+//   log      SessionLog.output (JSON.stringify of the line + writeSync; its periodic fsync runs off the
+//            main thread, in libuv's pool)
 // The wrappers cost two performance.now() calls per call, negligible next to what they measure. They are
 // defensive: the core changes under the benchmark, and a method that is gone is simply not measured.
 import fs from 'node:fs'
@@ -19,8 +19,6 @@ export interface StreamStats {
   flushChars: number
   flushMs: number
   logMs: number
-  fsyncs: number
-  fsyncMs: number
   /** PTY pauses because a viewer was too far behind (flow control) */
   pauses: number
   pausedMs: number
@@ -38,8 +36,6 @@ const zero = (): StreamStats => ({
   flushChars: 0,
   flushMs: 0,
   logMs: 0,
-  fsyncs: 0,
-  fsyncMs: 0,
   pauses: 0,
   pausedMs: 0,
   throttles: 0,
@@ -108,8 +104,6 @@ let installed = false
 export interface Experiments {
   /** SessionLog.output does nothing: what the session log costs. */
   noLog?: boolean
-  /** fsyncSync does nothing for output lines: what the periodic fsync costs. */
-  noFsync?: boolean
 }
 
 /** Installs the wrappers; returns the names of core methods it could not find (not measured). */
@@ -218,21 +212,6 @@ export function installInstrumentation(exp: Experiments = {}): string[] {
     }
   )
 
-  // session-log.ts calls fs.fsyncSync through the module object (CommonJS interop), so this catches it.
-  const origFsync = fs.fsyncSync
-  ;(fs as { fsyncSync: typeof fs.fsyncSync }).fsyncSync = function (fd: number) {
-    if (exp.noFsync && inLogOf) return
-    const t = performance.now()
-    try {
-      return origFsync(fd)
-    } finally {
-      if (inLogOf) {
-        const s = of(inLogOf)
-        s.fsyncs++
-        s.fsyncMs += performance.now() - t
-      }
-    }
-  }
   return missing
 }
 

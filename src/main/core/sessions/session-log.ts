@@ -1,12 +1,14 @@
 // The session log: every byte a polecat's terminal printed, what a human typed, and the session's events,
 // as JSONL in the hook's git-ignored .gt/sessions/ folder. It outlives the process and the app.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs'
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { SessionLogLine } from '../../../shared/domain'
 
 // Output is the bulk of a log: it is buffered and written every WRITE_MS (or per WRITE_BYTES), and the file
 // is fsynced at most every SYNC_MS. Events and human input are written at once (after what came before).
 // So a crash of the app loses nothing that reached the log; a power loss at most the last second of it.
+// The periodic fsync runs in libuv's thread pool: on a real disk one can take tens of ms, and twenty agents'
+// logs must not stall the core's event loop (keystrokes, acks) that long. Closing a log fsyncs at once.
 const WRITE_MS = 50
 const WRITE_BYTES = 256 * 1024
 const SYNC_MS = 1000
@@ -40,7 +42,12 @@ export class SessionLog {
 
   private sync(): void {
     this.syncTimer = null
-    if (this.fd !== null) fsyncSync(this.fd)
+    const fd = this.fd
+    if (fd === null) return
+    fsync(fd, (err) => {
+      // After close() the fd is gone (close fsyncs itself); any other failure is worth a line.
+      if (err && this.fd === fd) console.error(`session log ${this.path}: fsync failed: ${err.message}`)
+    })
   }
 
   output(seq: number, data: string): void {
