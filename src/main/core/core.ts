@@ -101,13 +101,14 @@ export class Core implements CoreApi {
       beads: this.beads,
       rigs: this.rigs,
       sessions: this.sessions,
+      inbox: this.inbox,
       town,
       runtimes: () => ({ list: this.settings.runtimes, defaultName: this.settings.defaultRuntime }),
       agentEnv: () => this.agentEnv(),
       endpointUrl: () => this.endpoint?.url ?? '',
       changed
     })
-    this.agents = new AgentApi({ db: this.db, ledger: this.ledger, beads: this.beads, rigs: this.rigs, polecats: this.polecats, sessions: this.sessions, changed })
+    this.agents = new AgentApi({ db: this.db, ledger: this.ledger, beads: this.beads, rigs: this.rigs, polecats: this.polecats, sessions: this.sessions, inbox: this.inbox, changed })
   }
 
   async start(): Promise<void> {

@@ -1,17 +1,17 @@
 // What an agent may do, as the polecat its token names and no other. Every call is written to the ledger.
-import { randomBytes } from 'node:crypto'
 import type { Escalation, Mail, PrimeContext, Session } from '../../../shared/domain'
 import { CoreError, type DoneResult, type Params } from '../../../shared/contract'
 import { inTransaction, type Db } from '../store/db'
+import { newId } from '../ids'
 import { now, type Ledger } from '../ledger/ledger'
 import type { Beads } from '../beads/beads'
 import type { Rigs } from '../rigs/rigs'
 import type { Polecats } from '../polecats/polecats'
 import type { Sessions } from '../sessions/sessions'
+import type { Inbox } from '../inbox/inbox'
 import { DIRECTIVES } from '../polecats/prompt'
 import { commitsAhead, git, gitMessage, refExists } from '../git/git'
 
-const newId = (prefix: string): string => `${prefix}-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`
 
 interface MailRow {
   id: string
@@ -31,6 +31,7 @@ export interface AgentApiDeps {
   rigs: Rigs
   polecats: Polecats
   sessions: Sessions
+  inbox: Inbox
   changed: (...topics: ('beads' | 'polecats' | 'sessions' | 'ledger' | 'inbox')[]) => void
 }
 
@@ -111,22 +112,11 @@ export class AgentApi {
 
   escalate(session: Session, p: Params<'agent.escalate'>): Escalation {
     const polecat = this.d.polecats.get(session.polecatId)
-    const e: Escalation = {
-      id: newId('esc'),
-      severity: p.severity,
-      title: p.title,
-      body: p.body,
-      polecatId: polecat.id,
-      beadId: polecat.beadId ?? session.beadId,
-      createdAt: now(),
-      acknowledgedAt: null
-    }
-    inTransaction(this.d.db, () => {
-      this.d.db
-        .prepare('INSERT INTO escalations (id, severity, title, body, polecat_id, bead_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(e.id, e.severity, e.title, e.body, e.polecatId, e.beadId, e.createdAt)
-      this.d.ledger.append(polecat.id, 'agent.escalate', e.beadId, { id: e.id, severity: e.severity, title: e.title })
-    })
+    const e = this.d.inbox.raise(
+      { severity: p.severity, title: p.title, body: p.body, polecatId: polecat.id, beadId: polecat.beadId ?? session.beadId },
+      polecat.id,
+      'agent.escalate'
+    )
     this.d.changed('inbox', 'ledger')
     return e
   }

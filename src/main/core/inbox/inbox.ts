@@ -3,6 +3,7 @@ import type { Escalation, Severity } from '../../../shared/domain'
 import { CoreError } from '../../../shared/contract'
 import { inTransaction, type Db } from '../store/db'
 import { now, type Ledger } from '../ledger/ledger'
+import { newId } from '../ids'
 
 interface EscalationRow {
   id: string
@@ -36,6 +37,18 @@ export class Inbox {
       .prepare(`SELECT * FROM escalations ${includeAcknowledged ? '' : 'WHERE acknowledged_at IS NULL'} ORDER BY severity, created_at DESC, id DESC`)
       .all() as EscalationRow[]
     return rows.map(toEscalation)
+  }
+
+  /** Puts a new escalation in the inbox, with its ledger event (`event`, by `actor`) in the same transaction. */
+  raise(e: Pick<Escalation, 'severity' | 'title' | 'body' | 'polecatId' | 'beadId'>, actor: string, event: string): Escalation {
+    const escalation: Escalation = { id: newId('esc'), ...e, createdAt: now(), acknowledgedAt: null }
+    inTransaction(this.db, () => {
+      this.db
+        .prepare('INSERT INTO escalations (id, severity, title, body, polecat_id, bead_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(escalation.id, e.severity, e.title, e.body, e.polecatId, e.beadId, escalation.createdAt)
+      this.ledger.append(actor, event, e.beadId, { id: escalation.id, severity: e.severity, title: e.title })
+    })
+    return escalation
   }
 
   ack(id: string, actor: string): Escalation {

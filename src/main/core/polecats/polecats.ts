@@ -18,6 +18,7 @@ import { firstPrompt } from './prompt'
 import { TerminalStream } from '../terminals/terminal-stream'
 import { BackgroundBudget } from '../terminals/background-budget'
 import { SessionLog, appendSessionEvent, readSessionOutput } from '../sessions/session-log'
+import type { Inbox } from '../inbox/inbox'
 import type { Sessions } from '../sessions/sessions'
 import type { ClientConnection } from '../connection'
 
@@ -61,6 +62,7 @@ export interface PolecatDeps {
   beads: Beads
   rigs: Rigs
   sessions: Sessions
+  inbox: Inbox
   town: string
   runtimes: () => { list: RuntimePreset[]; defaultName: string }
   /** Environment every agent gets besides its GT_* identity (PATH with gt first). */
@@ -199,7 +201,21 @@ export class Polecats {
       this.d.ledger.append(actor, 'polecat.slung', bead.id, { polecat: id, branch, runtime: runtime.name, session: sessionId })
     })
 
-    const log = new SessionLog(logPath)
+    const log = new SessionLog(logPath, {
+      // The disk refusing the log must reach the human, not crash the core: the agent keeps running.
+      onTrouble: (message) => {
+        if (!this.d.db.open) return
+        this.d.inbox.raise(
+          { severity: 'P1', title: `Session log of ${id} is not being written`, body: `${message}. The agent keeps running and its terminal stays live; free disk space to let the log catch up.`, polecatId: id, beadId: bead.id },
+          'core',
+          'session.log-trouble'
+        )
+        this.d.changed('inbox', 'ledger')
+      },
+      onRecovered: () => {
+        if (this.d.db.open) this.d.ledger.append('core', 'session.log-recovered', bead.id, { polecat: id, session: sessionId })
+      }
+    })
     log.event('session.started', { polecat: id, bead: bead.id, branch, runtime: runtime.name, command })
     const env: Record<string, string> = {
       ...this.d.agentEnv(),
