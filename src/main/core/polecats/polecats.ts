@@ -245,8 +245,13 @@ export class Polecats {
       if (!this.d.db.open) return
       const reason = this.endReasons.get(sessionId) ?? (code === 0 ? 'exited' : 'crashed')
       this.endReasons.delete(sessionId)
-      this.d.sessions.setOutputBytes(sessionId, stream.outputChars)
-      this.endSession(id, sessionId, code, reason)
+      try {
+        this.d.sessions.setOutputBytes(sessionId, stream.outputChars)
+        this.endSession(id, sessionId, code, reason)
+      } catch (err) {
+        // The ledger could not record the end (a full or failing disk); the next start's reconciliation will.
+        console.error(`polecat ${id}: could not record the end of session ${sessionId}: ${(err as Error).message}`)
+      }
       stream.sendToViewers({ type: 'terminal.exit', polecatId: id, sessionId, exitCode: code, reason })
     })
     if (runtime.promptMode === 'type') {

@@ -214,7 +214,14 @@ export class TerminalStream implements Throttleable {
       this.pauseWatch = null
       this.budget.release(this)
       this.exitCode = code
-      for (const l of this.exitListeners) l(code, signal)
+      for (const l of this.exitListeners) {
+        // This runs from node-pty's event: a throw here would end the whole core, and every agent with it.
+        try {
+          l(code, signal)
+        } catch (err) {
+          console.error(`terminal ${this.polecatId}: an exit handler failed: ${(err as Error).stack ?? err}`)
+        }
+      }
     })
   }
 
