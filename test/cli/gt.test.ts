@@ -77,6 +77,8 @@ test('rig add shows progress; sling starts the agent; agent commands need the ag
   assert.equal(added.code, 0, added.stderr)
   assert.match(added.stdout, /Added rig app \(main\)/)
   assert.match(added.stderr, /Cloning/)
+  // Progress into a pipe (not a terminal) is plain lines, not in-place updates.
+  assert.doesNotMatch(added.stderr, /\x1b\[K|\r/, JSON.stringify(added.stderr))
   assert.match((await gt(['rig', 'list'])).stdout, /app\s+main/)
 
   // Without GT_TOKEN agent commands explain themselves; with another agent's token nothing is shared.

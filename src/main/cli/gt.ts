@@ -192,14 +192,16 @@ async function main(argv: string[]): Promise<void> {
       if (sub === 'add') {
         const a = parse(rest, {})
         const [name, source] = a.positionals
+        // On a terminal the progress line updates in place; into a file or a pipe, each step is one plain line.
+        const live = !a.values.json && process.stderr.isTTY
         let last = ''
         const rig = await call<Rig>(human(), 'rigs.add', { name: need(name, 'NAME'), source: need(source, 'SOURCE') }, (m, pct) => {
           if (a.values.json) return
-          const line = `${m}${pct === null ? '' : ` ${pct}%`}`
-          if (line !== last) process.stderr.write(`\r\x1b[K${line}`)
+          const line = live ? `${m}${pct === null ? '' : ` ${pct}%`}` : m
+          if (line !== last) process.stderr.write(live ? `\r\x1b[K${line}` : `${line}\n`)
           last = line
         })
-        if (!a.values.json) process.stderr.write('\r\x1b[K')
+        if (live) process.stderr.write('\r\x1b[K')
         return a.values.json ? json(rig) : out(`Added rig ${rig.name} (${rig.defaultBranch}) from ${rig.source}\n  clone: ${rig.path}`)
       }
       if (sub === 'list') {
