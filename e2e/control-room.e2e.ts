@@ -298,7 +298,7 @@ test('an agent escalates: the Deacon inbox shows it, the user stops the agent an
   })
 })
 
-test('an agent floods its terminal: all of it arrives, redraws are held to about 20 a second, synchronized output holds while the screen scrolls', { timeout: 45_000 }, async () => {
+test('an agent floods its terminal: all of it arrives, the page never freezes, redraws are held to about 20 a second, synchronized output holds while the screen scrolls', { timeout: 45_000 }, async () => {
   await withTown('flood', async (t) => {
     const { repo, cues, page } = t
     await submitRig(page, 'sample', repo)
@@ -317,20 +317,33 @@ test('an agent floods its terminal: all of it arrives, redraws are held to about
     await page.evaluate((id) => {
       const term = (window as any).__gtTerm.get(id)
       const w = window as any
-      w.__flood = { renders: 0, start: 0, end: 0 }
+      w.__flood = { renders: 0, longestFrameMs: 0, watching: true }
       term.onRender(() => w.__flood.renders++)
+      // The page must stay responsive: the longest gap between two animation frames is how long it froze.
+      let last = performance.now()
+      const frame = (now: number) => {
+        w.__flood.longestFrameMs = Math.max(w.__flood.longestFrameMs, now - last)
+        last = now
+        if (w.__flood.watching) requestAnimationFrame(frame)
+      }
+      requestAnimationFrame(frame)
     }, polecatId)
     const t0 = Date.now()
     writeFileSync(join(cues, 'go'), '')
     await expectTerminal(page, polecatId, 'FLOOD-DONE', 30_000)
     const seconds = (Date.now() - t0) / 1000
-    const { renders } = await page.evaluate(() => (window as any).__flood)
+    const { renders, longestFrameMs } = await page.evaluate(() => {
+      const f = (window as any).__flood
+      f.watching = false
+      return f
+    })
     const text = (await terminalText(page, polecatId)) ?? ''
     assert.match(text, new RegExp(`build step ${LINES - 1} ok compiling`), 'the last line arrived, in order after the others')
     // The screen ends drawn, not held: the rows on screen show the marker.
     await until(async () => ((await tid(page, `terminal-${key(polecatId)}`).locator('.xterm-rows').textContent()) ?? '').includes('FLOOD-DONE'), 'the final screen to be drawn')
-    console.log(`# flood: ${LINES} lines in ${seconds.toFixed(1)} s, ${renders} redraws (${(renders / seconds).toFixed(1)}/s)`)
+    console.log(`# flood: ${LINES} lines in ${seconds.toFixed(1)} s, ${renders} redraws (${(renders / seconds).toFixed(1)}/s), longest frame ${longestFrameMs.toFixed(0)} ms`)
     assert.ok(renders / seconds <= 30, `redraws held to about 20 a second while flooded, got ${(renders / seconds).toFixed(1)}/s over ${seconds.toFixed(1)} s`)
+    assert.ok(longestFrameMs < 250, `the page never froze: longest frame ${longestFrameMs.toFixed(0)} ms`)
 
     // Synchronized output (what agents' TUIs use to redraw without tearing) holds even while output scrolls
     // the screen: on a terminal set up as the app's are, the drawn rows do not change inside a block.
