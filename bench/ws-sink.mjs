@@ -35,7 +35,7 @@ ws.on('message', (raw, isBinary) => {
     chars += ev.chars
     unacked += ev.chars
     if (unacked >= 5000) {
-      call('terminal.ack', { polecat, chars: unacked }).catch(() => {})
+      ws.send(JSON.stringify({ method: 'terminal.ack', params: { polecat, chars: unacked } })) // a notification, like the renderer's
       unacked = 0
     }
     if (done(ev.bytes)) {

@@ -2,7 +2,7 @@
 // (or with BENCH_UI=minimal, to compare against it). It speaks the host's WebSocket protocol exactly as the
 // renderer does: text frames {"id","method","params"} → {"id","result"|"error"} and {"event": CoreEvent};
 // terminal output arrives as binary frames (read with the app's own decoder, served transpiled), is written
-// to xterm as bytes and acknowledged with terminal.ack once xterm's write callback says it was parsed, every
+// to xterm as bytes and acknowledged with terminal.ack (a notification) once xterm's write callback says it was parsed, every
 // 5000 chars (FLOW.ackEvery) or after 100 ms of quiet.
 /* global Terminal */
 import { decodeOutputFrame } from '/__bench/terminal-frame.js'
@@ -28,6 +28,11 @@ import { sentinelWatcher } from '/__bench/sentinel.js'
       pending.set(id, { resolve, reject })
       ws.send(JSON.stringify({ id, method, params }))
     })
+  }
+
+  /** A notification, as the renderer sends acks: no id, no reply. */
+  function notify(method, params) {
+    ws.send(JSON.stringify({ method, params }))
   }
 
   ws.onmessage = (msg) => {
@@ -66,7 +71,7 @@ import { sentinelWatcher } from '/__bench/sentinel.js'
       if (this.unacked >= ACK_EVERY) {
         const chars = this.unacked
         this.unacked = 0
-        call('terminal.ack', { polecat: this.id, chars }).catch(() => {})
+        notify('terminal.ack', { polecat: this.id, chars })
       }
       if (this.done(ev.data)) window.__bench.marks[`${this.id}:done`] = performance.timeOrigin + performance.now()
     }
@@ -135,7 +140,7 @@ import { sentinelWatcher } from '/__bench/sentinel.js'
       if (this.unacked <= 0) return
       const chars = this.unacked
       this.unacked = 0
-      call('terminal.ack', { polecat: this.id, chars }).catch(() => {})
+      notify('terminal.ack', { polecat: this.id, chars })
     }
     async pump() {
       this.inputBusy = true

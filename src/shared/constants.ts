@@ -7,6 +7,14 @@ export const SAFE_NAME = /^[a-z0-9][a-z0-9_-]{0,38}$/
 export const TOPICS = ['rigs', 'beads', 'polecats', 'inbox', 'sessions', 'ledger'] as const
 export type Topic = (typeof TOPICS)[number]
 
+/**
+ * Calls a client may send as notifications on the WebSocket: without an id, and the host sends nothing
+ * back. Only for calls nobody waits on: a flooding terminal is acknowledged hundreds of times a second,
+ * and a reply to each cost the page and the core about a tenth of the throughput (bench/run.ts).
+ */
+export const NOTIFY_METHODS = ['terminal.ack'] as const
+export type NotifyMethod = (typeof NOTIFY_METHODS)[number]
+
 /** Terminal flow control, in characters: VS Code's figures to start with, tuned with bench/run.ts. */
 export const FLOW = {
   batchMs: 5,

@@ -18,9 +18,9 @@ import {
   type Session,
   type SessionLogLine
 } from './domain'
-import { FLOW, SAFE_NAME, TOPICS, type Topic } from './constants'
+import { FLOW, NOTIFY_METHODS, SAFE_NAME, TOPICS, type NotifyMethod, type Topic } from './constants'
 
-export { FLOW, SAFE_NAME, TOPICS, type Topic }
+export { FLOW, NOTIFY_METHODS, SAFE_NAME, TOPICS, type NotifyMethod, type Topic }
 
 export const safeName = z
   .string()
@@ -233,4 +233,6 @@ export class CoreError extends Error {
 export interface ControlRoomClient {
   call<M extends HumanMethod>(method: M, params: ParamsIn<M>, opts?: { onProgress?: (message: string, percent: number | null) => void }): Promise<Result<M>>
   onEvent(listener: (event: ViewEvent) => void): () => void
+  /** Fire and forget (NOTIFY_METHODS): no answer, no error; what is lost is healed by re-attaching. */
+  notify<M extends NotifyMethod>(method: M, params: ParamsIn<M>): void
 }

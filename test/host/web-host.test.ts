@@ -238,6 +238,26 @@ test('bad calls come back as contract errors', async (t) => {
   assert.equal(ok.result.town, f.town)
 })
 
+test('a notification (no id) is taken only for terminal.ack, and gets no reply', async (t) => {
+  const f = await setup(t)
+  const ws = await mustOpen(wsUrl(f, `?token=${f.host.token}`))
+  t.after(() => ws.close())
+  const frames: any[] = []
+  ws.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString())))
+
+  // Any other method without an id is refused, as before.
+  const refused = await callWs(ws, { method: 'rigs.list', params: {} }, null)
+  assert.match(refused.error.message, /"id" must be a non-empty string/)
+
+  // An ack for no such polecat fails in the core, yet nothing comes back: everything that arrives before the
+  // reply to the next call is that reply.
+  const before = frames.length
+  ws.send(JSON.stringify({ method: 'terminal.ack', params: { polecat: 'nosuch/rig', chars: 10 } }))
+  const ok = await callWs(ws, { id: 'after', method: 'town.info', params: {} }, 'after')
+  assert.equal(ok.result.town, f.town)
+  assert.deepEqual(frames.slice(before).map((m) => m.id), ['after'])
+})
+
 test('progress and change events reach the sockets', async (t) => {
   const f = await setup(t)
   // A real repository with one commit for rigs.add to clone.

@@ -1,6 +1,7 @@
 // A live terminal over the headless host's WebSocket, as the page sees it: output arrives as binary frames
 // whose bytes are exactly what the agent printed (multi-byte text included, in order, nothing lost), the
-// frames' `chars` are what the core counts, so acknowledging them keeps a flooding agent running.
+// frames' `chars` are what the core counts, so acknowledging them (notifications, no replies) keeps a flooding
+// agent running.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
@@ -45,6 +46,7 @@ test('terminal output reaches a WebSocket client as binary frames, byte-exact, w
 
   const chunks: Buffer[] = []
   let textOutput = 0
+  let replyFrames = 0
   let lastSeq = 0
   let acked = 0
   let done: () => void
@@ -54,6 +56,7 @@ test('terminal output reaches a WebSocket client as binary frames, byte-exact, w
     if (!isBinary) {
       const m = JSON.parse(data.toString())
       if (m.event?.type === 'terminal.output') textOutput++
+      if ('id' in m) replyFrames++
       if (m.id) replies.get(m.id)?.(m)
       return
     }
@@ -64,7 +67,7 @@ test('terminal output reaches a WebSocket client as binary frames, byte-exact, w
     chunks.push(Buffer.from(f.bytes))
     assert.equal(f.chars, Buffer.from(f.bytes).toString('utf8').length, 'chars counts the UTF-16 length the core counts')
     acked += f.chars
-    void call('terminal.ack', { polecat, chars: f.chars })
+    ws.send(JSON.stringify({ method: 'terminal.ack', params: { polecat, chars: f.chars } })) // a notification, as the page sends it
     if (Buffer.concat(chunks.slice(-2)).includes('ALL-DONE')) done()
   })
 
@@ -84,6 +87,7 @@ test('terminal output reaches a WebSocket client as binary frames, byte-exact, w
   assert.equal(lines.length, LINES, 'every line arrived once')
   lines.forEach((l, i) => assert.equal(l, `line ${i} ✓ ── naïve 日本`))
   assert.equal(textOutput, 0, 'no output went as JSON text')
+  assert.equal(replyFrames, 1, 'the attach call was answered; the acks (notifications) were not')
   assert.ok(acked > FLOW.highWater, `more than one window went through (${acked} chars), so acks resumed the PTY`)
   await ctx.core.dispatch('polecats.stop', { polecat }, human)
 })

@@ -2,13 +2,14 @@
 // check the request's envelope, hand it to the core as the human, and turn whatever
 // comes back — a result or any thrown value — into the contract's reply shape.
 // Params themselves are validated by the core against the contract, not here.
-import { CoreError, type ContractError, type CoreEvent } from '../../shared/contract'
+import { CoreError, NOTIFY_METHODS, type ContractError, type CoreEvent } from '../../shared/contract'
 import type { CallContext, ClientConnection, CoreApi } from '../core/connection'
 
 export type Reply = { result: unknown } | { error: ContractError }
 
 export interface CallEnvelope {
-  id: string
+  /** null for a notification: a WebSocket call without an id, of a method in NOTIFY_METHODS; no reply. */
+  id: string | null
   method: string
   params: unknown
 }
@@ -22,11 +23,14 @@ export function readEnvelope(raw: unknown, idKey: 'id' | 'requestId'): CallEnvel
   if (!isPlainObject(raw)) return invalid('a call must be a JSON object')
   const id = raw[idKey]
   const { method, params } = raw
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID) return invalid(`"${idKey}" must be a non-empty string of at most ${MAX_ID} characters`)
   if (typeof method !== 'string' || method.length === 0 || method.length > MAX_METHOD) return invalid('"method" must be a non-empty string')
+  const notification = idKey === 'id' && id === undefined && (NOTIFY_METHODS as readonly string[]).includes(method)
+  if (!notification && (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID)) {
+    return invalid(`"${idKey}" must be a non-empty string of at most ${MAX_ID} characters`)
+  }
   // Missing params means "no params"; anything else must be an object so the core's schemas see the shape they expect.
   if (params !== undefined && !isPlainObject(params)) return invalid('"params" must be an object')
-  return { id, method, params: params ?? {} }
+  return { id: notification ? null : (id as string), method, params: params ?? {} }
 }
 
 export function isContractError(value: CallEnvelope | ContractError): value is ContractError {
@@ -39,6 +43,7 @@ export async function dispatchAsHuman(core: CoreApi, call: CallEnvelope, client:
     caller: { kind: 'human' },
     client,
     progress: (message, percent) => {
+      if (call.id === null) return // a notification has nobody to tell
       const event: CoreEvent = { type: 'progress', requestId: call.id, message, percent }
       client.send(event)
     }

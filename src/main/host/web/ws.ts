@@ -1,5 +1,5 @@
 // The WebSocket transport of the contract. Each socket is one ClientConnection of the core.
-//   client → host: {"id", "method", "params"}
+//   client → host: {"id", "method", "params"}, or {"method", "params"} for a notification (NOTIFY_METHODS: no reply)
 //   host → client: {"id", "result"} | {"id", "error"} | {"event": CoreEvent}, as JSON text frames,
 //                  except terminal output: binary frames (src/shared/terminal-frame.ts)
 import { randomUUID } from 'node:crypto'
@@ -71,8 +71,10 @@ export function createWsHub(opts: { core: CoreApi; gate: Gate }): WsHub {
       }
       const call = readEnvelope(raw, 'id')
       if (isContractError(call)) return write(ws, { id: idOf(raw), error: call })
-      // Calls run concurrently; replies carry the id, so their order does not matter.
-      void dispatchAsHuman(core, call, client).then((reply) => write(ws, { id: call.id, ...reply }))
+      // Calls run concurrently; replies carry the id, so their order does not matter. Notifications get none.
+      void dispatchAsHuman(core, call, client).then((reply) => {
+        if (call.id !== null) write(ws, { id: call.id, ...reply })
+      })
     })
   }
 

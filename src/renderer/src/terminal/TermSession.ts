@@ -231,9 +231,8 @@ export class TermSession {
     if (this.unacked <= 0 || !this.attached || this.disposed) return
     const chars = this.unacked
     this.unacked = 0
-    this.client.call('terminal.ack', { polecat: this.polecatId, chars }).catch(() => {
-      // A lost ack is healed by the re-attach that follows a reconnect.
-    })
+    // A notification: no reply to wait for; a lost ack is healed by the re-attach that follows a reconnect.
+    this.client.notify('terminal.ack', { polecat: this.polecatId, chars })
   }
 
   private scheduleResize(): void {

@@ -1,6 +1,6 @@
 // Electron transport: the preload's contextBridge object. The main process lives as long as the
 // window, so the connection is simply always up.
-import type { ContractError, CoreEvent, HumanMethod, ParamsIn, Result, ViewEvent } from '../../../shared/contract'
+import type { ContractError, CoreEvent, HumanMethod, NotifyMethod, ParamsIn, Result, ViewEvent } from '../../../shared/contract'
 import { asViewEvent } from '../../../shared/terminal-frame'
 import { ClientError, Listeners, asContractError, nextRequestId, type ConnStatus, type ProgressFn, type Transport } from './types'
 
@@ -34,6 +34,11 @@ export class IpcTransport implements Transport {
     } finally {
       this.progress.delete(requestId)
     }
+  }
+
+  notify<M extends NotifyMethod>(method: M, params: ParamsIn<M>): void {
+    // IPC has no per-message cost worth saving: a call whose answer is ignored.
+    this.call(method, params).catch(() => {})
   }
 
   onEvent(listener: (event: ViewEvent) => void): () => void {

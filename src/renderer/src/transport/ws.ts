@@ -1,6 +1,6 @@
 // WebSocket transport for the headless host. The host may restart at any time, so the socket
 // reconnects with backoff; calls made while it is down wait for it rather than failing at once.
-import type { CoreEvent, HumanMethod, ParamsIn, Result, ViewEvent } from '../../../shared/contract'
+import type { CoreEvent, HumanMethod, NotifyMethod, ParamsIn, Result, ViewEvent } from '../../../shared/contract'
 import { asViewEvent, decodeOutputFrame } from '../../../shared/terminal-frame'
 import { ClientError, Listeners, asContractError, nextRequestId, type ConnStatus, type ProgressFn, type Transport } from './types'
 
@@ -51,6 +51,11 @@ export class WsTransport implements Transport {
       }, QUEUE_TIMEOUT_MS)
       this.queue.push({ frame, id, timer })
     })
+  }
+
+  notify<M extends NotifyMethod>(method: M, params: ParamsIn<M>): void {
+    // No id, no reply. While the socket is down it is dropped: the re-attach after a reconnect starts afresh.
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ method, params }))
   }
 
   onEvent(listener: (event: ViewEvent) => void): () => void {
