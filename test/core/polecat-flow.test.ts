@@ -74,13 +74,15 @@ test('a slung fake agent primes, receives a typed line, commits and calls done',
   for (const k of ['bead.created', 'polecat.slung', 'agent.prime', 'agent.checkpoint', 'agent.note', 'agent.done']) assert.ok(kinds.includes(k), `ledger has ${k}`)
 
   const ended = await eventually(async () => {
-    const list = (await ctx.core.dispatch('sessions.list', { bead: bead.id }, human)) as { id: string; endedAt: string | null; endReason: string }[]
+    const list = (await ctx.core.dispatch('sessions.list', { bead: bead.id }, human)) as { id: string; endedAt: string | null; endReason: string; outputBytes: number }[]
     return list[0]?.endedAt ? list[0] : null
   }, 'the session to end')
   assert.equal(ended.endReason, 'done')
   const t = (await ctx.core.dispatch('sessions.show', { id: ended.id }, human)) as { lines: { kind: string; data?: unknown; event?: string }[] }
   const out = t.lines.filter((l) => l.kind === 'output').map((l) => l.data).join('')
   assert.match(out, /fake-agent: got "forty-two"/)
+  assert.notEqual(Buffer.byteLength(out), out.length, 'the prompt has multi-byte text')
+  assert.equal(ended.outputBytes, Buffer.byteLength(out), 'the session size is its output in UTF-8 bytes')
   assert.ok(t.lines.some((l) => l.kind === 'input' && l.data === 'forty-two\r'), 'human input is in the session log')
   assert.ok(t.lines.some((l) => l.kind === 'event' && l.event === 'terminal.takeover'))
   // The session log lives in the hook and is git-ignored.

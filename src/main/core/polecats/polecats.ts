@@ -246,7 +246,7 @@ export class Polecats {
       const reason = this.endReasons.get(sessionId) ?? (code === 0 ? 'exited' : 'crashed')
       this.endReasons.delete(sessionId)
       try {
-        this.d.sessions.setOutputBytes(sessionId, stream.outputChars)
+        this.d.sessions.setOutputBytes(sessionId, stream.outputBytes)
         this.endSession(id, sessionId, code, reason)
       } catch (err) {
         // The ledger could not record the end (a full or failing disk); the next start's reconciliation will.
@@ -382,7 +382,7 @@ export class Polecats {
     for (const s of this.d.sessions.listOpen()) {
       if (this.streams.get(s.polecatId)?.sessionId === s.id) continue
       appendSessionEvent(s.logPath, 'session.ended', { reason: 'app-restart' })
-      this.d.sessions.setOutputBytes(s.id, readSessionOutput(s.logPath).data.length)
+      this.d.sessions.setOutputBytes(s.id, Buffer.byteLength(readSessionOutput(s.logPath).data))
       this.endSession(s.polecatId, s.id, null, 'app-restart')
     }
     for (const row of this.d.db.prepare("SELECT * FROM polecats WHERE state IN ('starting','working')").all() as PolecatRow[]) {
@@ -415,7 +415,7 @@ export class Polecats {
   withLiveOutput(sessions: Session[]): Session[] {
     return sessions.map((s) => {
       const stream = this.streams.get(s.polecatId)
-      return stream?.running && stream.sessionId === s.id ? { ...s, outputBytes: stream.outputChars } : s
+      return stream?.running && stream.sessionId === s.id ? { ...s, outputBytes: stream.outputBytes } : s
     })
   }
 

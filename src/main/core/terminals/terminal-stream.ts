@@ -48,6 +48,8 @@ export class TerminalStream implements Throttleable {
   private exitListeners: ((code: number | null, signal: number | null) => void)[] = []
   private firstOutput: (() => void)[] = []
   outputChars = 0
+  /** UTF-8 bytes printed so far (what History shows as the session's size). */
+  outputBytes = 0
   running = true
   exitCode: number | null = null
 
@@ -95,6 +97,7 @@ export class TerminalStream implements Throttleable {
     const data = this.pending
     this.pending = ''
     this.lastFlush = performance.now()
+    this.outputBytes += Buffer.byteLength(data)
     const seq = this.replay.push(data)
     this.log.output(seq, data)
     const event: CoreEvent = { type: 'terminal.output', polecatId: this.polecatId, sessionId: this.sessionId, seq, data }
