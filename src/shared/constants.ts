@@ -23,8 +23,9 @@ export const FLOW = {
   // The window of unacknowledged output per view. Bigger keeps a flooding terminal's pipe full while xterm
   // parses in 12 ms slices; smaller keeps a keystroke's echo from queuing behind it on the shared socket.
   // Resuming soon after a pause (a low-water mark just under the high one) avoids idle gaps in the page.
-  // bench/run.ts, same machine: 100k/5k gave 9.1 MiB/s end to end; 256k/128k 11.3 MiB/s; 256k/240k
-  // 12.7 MiB/s with the echo p95 under a 20-agent flood at 28 ms; 1M/500k 13.5 MiB/s but a p95 of 81 ms.
+  // bench/run.ts, same machine, with flood frames and the xterm fix in the page: 256k/240k gave 11.6 MiB/s
+  // end to end with the echo p95 under a 20-agent flood at 25 ms; 384k/368k 12.2-14.3 MiB/s at 33-36 ms;
+  // 512k/496k 16.1 MiB/s but 44-47 ms; 1M/984k 14.3 MiB/s and 61 ms. (Before them, 100k/5k gave 9.1 MiB/s.)
   highWater: 384_000,
   lowWater: 368_000,
   ackEvery: 5_000,

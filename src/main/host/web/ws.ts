@@ -92,9 +92,15 @@ export function createWsHub(opts: { core: CoreApi; gate: Gate }): WsHub {
   return { handleUpgrade, close }
 }
 
+// A terminal sends one event object to all its viewers: each socket watching it reuses the one frame.
+const frames = new WeakMap<CoreEvent, Uint8Array>()
+
 function sendEvent(ws: WebSocket, event: CoreEvent): void {
   if (event.type !== 'terminal.output') return write(ws, { event })
-  if (ws.readyState === WebSocket.OPEN) ws.send(encodeOutputFrame(event), { binary: true })
+  if (ws.readyState !== WebSocket.OPEN) return
+  let frame = frames.get(event)
+  if (!frame) frames.set(event, (frame = encodeOutputFrame(event)))
+  ws.send(frame, { binary: true })
 }
 
 /** Sends one JSON message if the socket is still open. ws queues when the peer is slow; the core's terminal.ack does the flow control. */
