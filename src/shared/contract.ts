@@ -39,6 +39,14 @@ export interface TownInfo {
   defaultRuntime: string
 }
 
+/** `gt town check`: PRAGMA integrity_check of the ledger. */
+export interface TownCheck {
+  file: string
+  ok: boolean
+  problems: string[]
+  ms: number
+}
+
 export interface BeadDetail {
   bead: Bead
   events: LedgerEvent[]
@@ -72,6 +80,7 @@ export interface DoneResult {
 /** Methods a human (renderer or `gt` with the town's endpoint token) may call. */
 export const humanMethods = {
   'town.info': { params: empty, result: {} as TownInfo },
+  'town.check': { params: empty, result: {} as TownCheck },
   'rigs.list': { params: empty, result: [] as Rig[] },
   'rigs.add': { params: z.object({ name: safeName, source: z.string().min(1).max(4096) }).strict(), result: {} as Rig },
   'rigs.remove': { params: z.object({ name: safeName, force: z.boolean().default(false) }).strict(), result: {} as { removed: string } },

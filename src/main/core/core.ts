@@ -1,7 +1,7 @@
 // The core: opens a town (database, settings, endpoint), reconciles what a previous run left behind, and
 // answers the contract. Hosts (Electron main, the headless web host, the gt endpoint) only carry calls here.
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { Server } from 'node:http'
 import {
@@ -15,6 +15,7 @@ import {
 } from '../../shared/contract'
 import type { CallContext, Caller, ClientConnection, CoreApi } from './connection'
 import { openDatabase, type Db } from './store/db'
+import { checkTownDatabase, integrityCheck } from './store/db-check'
 import { Ledger } from './ledger/ledger'
 import { Beads } from './beads/beads'
 import { Rigs } from './rigs/rigs'
@@ -23,8 +24,13 @@ import { Polecats } from './polecats/polecats'
 import { AgentApi } from './agents/agent-api'
 import { Inbox } from './inbox/inbox'
 import { loadSettings, type TownSettings } from './town/settings'
+import { ownerOnly, ownerOnlyTree, prepareTownFolder } from './town/town-folder'
+import { acquireTownLock, type TownLock } from './town/town-lock'
+import { TownStartError, describeFsError, describeSqliteError } from './town/startup-error'
+import { writeAgentGitHooks } from './polecats/agent-git'
+import { removeStagingFolders } from './rigs/rigs'
 import { startEndpointServer } from './endpoint/endpoint-server'
-import { processAlive, readEndpoint, removeEndpoint, writeEndpoint } from './endpoint/endpoint-file'
+import { removeEndpoint, writeEndpoint } from './endpoint/endpoint-file'
 
 export const VERSION = '0.1.0'
 const HUMAN = 'human'
@@ -78,22 +84,37 @@ export class Core implements CoreApi {
   private humanToken = randomBytes(32).toString('base64url')
   private endpoint: { server: Server; url: string } | null = null
   private binDir: string
+  private gitHooksDir: string
   private closed = false
 
   constructor(
     readonly town: string,
-    gtScript: string
+    gtScript: string,
+    private lock: TownLock
   ) {
-    // The town holds the ledger, transcripts and the human token: only its owner may read it.
-    mkdirSync(town, { recursive: true, mode: 0o700 })
-    this.settings = loadSettings(town)
-    this.db = openDatabase(join(town, 'town.db'))
+    try {
+      this.settings = loadSettings(town)
+    } catch (err) {
+      throw new TownStartError(err instanceof Error && err.message.includes('settings.json') ? err.message : `could not read ${join(town, 'settings.json')}: ${describeFsError(err)}`)
+    }
+    const dbFile = join(town, 'town.db')
+    try {
+      this.db = openDatabase(dbFile)
+    } catch (err) {
+      throw new TownStartError(`could not open the ledger ${dbFile}: ${describeSqliteError(err, dbFile)}`)
+    }
+    for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) ownerOnly(f, 0o600)
     this.ledger = new Ledger(this.db)
     this.beads = new Beads(this.db, this.ledger, this.settings.beadPrefix)
-    this.rigs = new Rigs(this.db, this.ledger, town)
+    this.rigs = new Rigs(this.db, this.ledger, town, () => this.settings.rigCloneStallSeconds * 1000)
     this.sessions = new Sessions(this.db)
     this.inbox = new Inbox(this.db, this.ledger)
-    this.binDir = writeLauncher(town, gtScript)
+    try {
+      this.binDir = writeLauncher(town, gtScript)
+      this.gitHooksDir = writeAgentGitHooks(town)
+    } catch (err) {
+      throw new TownStartError(`could not write the agents' gt launcher and git hooks in ${town}: ${describeFsError(err)}`)
+    }
     const changed = (...topics: Topic[]) => this.changed(...topics)
     this.polecats = new Polecats({
       db: this.db,
@@ -106,16 +127,34 @@ export class Core implements CoreApi {
       runtimes: () => ({ list: this.settings.runtimes, defaultName: this.settings.defaultRuntime }),
       agentEnv: () => this.agentEnv(),
       endpointUrl: () => this.endpoint?.url ?? '',
+      gitHooksDir: this.gitHooksDir,
+      gitIdentity: () => this.settings.gitIdentity,
       changed
     })
     this.agents = new AgentApi({ db: this.db, ledger: this.ledger, beads: this.beads, rigs: this.rigs, polecats: this.polecats, sessions: this.sessions, inbox: this.inbox, changed })
   }
 
   async start(): Promise<void> {
-    this.polecats.reconcile()
+    this.secureSessionLogs()
+    // Before anyone can sling: whatever a crashed run left running is ended, and its sessions recorded as such.
+    await this.polecats.reconcile()
     this.endpoint = await startEndpointServer(this)
-    writeEndpoint(this.town, { url: this.endpoint.url, token: this.humanToken, pid: process.pid, startedAt: new Date().toISOString() })
+    try {
+      writeEndpoint(this.town, { url: this.endpoint.url, token: this.humanToken, pid: process.pid, startedAt: new Date().toISOString() })
+    } catch (err) {
+      throw new TownStartError(`could not write ${join(this.town, 'endpoint.json')}: ${describeFsError(err)}`)
+    }
     this.ledger.append('core', 'town.started', null, { pid: process.pid, version: VERSION })
+  }
+
+  /** Session logs of towns from before they were created owner-only: made so at every start. */
+  private secureSessionLogs(): void {
+    const rigsRoot = join(this.town, 'rigs')
+    for (const rig of existsSync(rigsRoot) ? readdirSync(rigsRoot) : []) {
+      const polecats = join(rigsRoot, rig, 'polecats')
+      for (const name of existsSync(polecats) ? readdirSync(polecats) : []) ownerOnlyTree(join(polecats, name, '.gt'))
+    }
+    ownerOnlyTree(join(this.town, 'archive'))
   }
 
   private agentEnv(): Record<string, string> {
@@ -199,6 +238,11 @@ export class Core implements CoreApi {
 
   private handlers: Handlers = {
     'town.info': () => ({ town: this.town, version: VERSION, runtimes: this.settings.runtimes, defaultRuntime: this.settings.defaultRuntime }),
+    'town.check': () => {
+      const started = performance.now()
+      const problems = integrityCheck(this.db)
+      return { file: join(this.town, 'town.db'), ok: problems.length === 0, problems, ms: Math.round(performance.now() - started) }
+    },
     'rigs.list': () => this.rigs.list(),
     'rigs.add': async (p, ctx) => {
       const rig = await this.rigs.add(p.name, p.source, HUMAN, ctx.progress)
@@ -308,19 +352,33 @@ export class Core implements CoreApi {
     if (this.endpoint) await new Promise<void>((r) => this.endpoint!.server.close(() => r()))
     this.endpoint?.server.closeAllConnections?.()
     removeEndpoint(this.town, process.pid)
-    this.ledger.append('core', 'town.stopped', null, { pid: process.pid })
-    this.db.close()
+    try {
+      this.ledger.append('core', 'town.stopped', null, { pid: process.pid })
+    } finally {
+      this.db.close()
+      this.lock.release()
+    }
   }
 }
 
-/** Opens the town and starts its endpoint; refuses if another control room is running on the same town. */
+/**
+ * Opens the town and starts its endpoint. In this order, because each step protects the next: the folder is
+ * checked (owner, permissions), the town lock taken (one control room per town), what an interrupted run left
+ * half-done removed, the ledger checked read-only — and only then is anything written.
+ */
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const town = resolve(opts.town)
-  const existing = readEndpoint(town)
-  if (existing && existing.pid !== process.pid && processAlive(existing.pid)) {
-    throw new Error(`a control room is already running for ${town} (pid ${existing.pid}, ${existing.url}); stop it first`)
+  prepareTownFolder(town)
+  const lock = acquireTownLock(town)
+  let core: Core
+  try {
+    removeStagingFolders(town)
+    checkTownDatabase(join(town, 'town.db'), join(town, 'rigs'))
+    core = new Core(town, opts.gtScript ?? defaultGtScript(), lock)
+  } catch (err) {
+    lock.release()
+    throw err
   }
-  const core = new Core(town, opts.gtScript ?? defaultGtScript())
   try {
     await core.start()
   } catch (err) {

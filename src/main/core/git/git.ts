@@ -13,9 +13,22 @@ function gitEnv(): Record<string, string> {
   return env
 }
 
-export function git(dir: string, onProgress?: (e: SimpleGitProgressEvent) => void): SimpleGit {
-  return simpleGit({ baseDir: dir, progress: onProgress, unsafe: { allowUnsafeSshCommand: true }, allowEnvironment: ALLOWED_ENV }).env(gitEnv())
+/**
+ * `stallMs`: a git that prints nothing (no progress, no error) for this long is killed — a clone from a server
+ * that accepted the connection and then went quiet would otherwise wait forever.
+ */
+export function git(dir: string, onProgress?: (e: SimpleGitProgressEvent) => void, opts: { stallMs?: number } = {}): SimpleGit {
+  return simpleGit({
+    baseDir: dir,
+    progress: onProgress,
+    timeout: opts.stallMs ? { block: opts.stallMs } : undefined,
+    unsafe: { allowUnsafeSshCommand: true },
+    allowEnvironment: ALLOWED_ENV
+  }).env(gitEnv())
 }
+
+/** simple-git's error for a git killed by the stall timeout. */
+export const isStallTimeout = (err: unknown): boolean => err instanceof Error && /block timeout reached/.test(err.message)
 
 /** git's own last line of error output, without simple-git's wrapping. */
 export function gitMessage(err: unknown): string {
@@ -28,27 +41,41 @@ export function gitMessage(err: unknown): string {
   return (fatal ?? lines[lines.length - 1] ?? text).replace(/^(fatal|error):\s*/, '')
 }
 
+/** A repository with a work tree, or a bare one (what a local remote looks like): git clone takes both. */
 export async function isRepository(dir: string): Promise<boolean> {
   try {
-    return await git(dir).checkIsRepo()
+    await git(dir).raw(['rev-parse', '--git-dir'])
+    return true
   } catch {
     return false
   }
 }
 
+/**
+ * A branch name git will not read as an option or refuse: no leading '-', and what
+ * `git check-ref-format --branch` accepts. Names come from remotes (a clone's HEAD), so they are checked.
+ */
+export async function isSafeBranchName(repo: string, name: string): Promise<boolean> {
+  if (!name || name.startsWith('-')) return false
+  const out = await git(repo)
+    .raw(['check-ref-format', '--branch', name])
+    .catch(() => '')
+  return out.trim() === name
+}
+
 /** Whether `ref` resolves to a commit. (simple-git resolves quiet failures, so read the output, not the exit.) */
 export async function refExists(repo: string, ref: string): Promise<boolean> {
   const out = await git(repo)
-    .raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])
+    .raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])
     .catch(() => '')
   return out.trim().length > 0
 }
 
 export const branchExists = (repo: string, branch: string): Promise<boolean> => refExists(repo, `refs/heads/${branch}`)
 
-/** Number of commits on `branch` that are not on `base`. */
+/** Number of commits on `branch` that are not on `base`. The range goes after --end-of-options: never an option. */
 export async function commitsAhead(repo: string, base: string, branch: string): Promise<number> {
-  const out = await git(repo).raw(['rev-list', '--count', `${base}..${branch}`])
+  const out = await git(repo).raw(['rev-list', '--count', '--end-of-options', `${base}..${branch}`])
   return Number(out.trim())
 }
 

@@ -1,6 +1,6 @@
 // Rigs: the repositories a town manages. The town keeps its own clone of each under <town>/rigs/NAME/repo,
 // and polecat worktrees beside it under <town>/rigs/NAME/polecats/.
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -8,7 +8,7 @@ import type { Rig } from '../../../shared/domain'
 import { CoreError } from '../../../shared/contract'
 import { inTransaction, type Db } from '../store/db'
 import { now, type Ledger } from '../ledger/ledger'
-import { commitsAhead, git, gitMessage, isRepository } from '../git/git'
+import { commitsAhead, git, gitMessage, isRepository, isSafeBranchName, isStallTimeout } from '../git/git'
 
 interface RigRow {
   name: string
@@ -22,16 +22,32 @@ const toRig = (r: RigRow): Rig => ({ name: r.name, source: r.source, path: r.pat
 export const rigDir = (town: string, name: string): string => join(town, 'rigs', name)
 export const polecatsDir = (town: string, rig: string): string => join(rigDir(town, rig), 'polecats')
 
+const STAGING_PREFIX = '.adding-'
+
+/** Staging folders of adds that a crash interrupted: never a rig, always safe to remove (at start, under the town lock). */
+export function removeStagingFolders(town: string): string[] {
+  const root = join(town, 'rigs')
+  if (!existsSync(root)) return []
+  const left = readdirSync(root).filter((n) => n.startsWith(STAGING_PREFIX))
+  for (const n of left) rmSync(join(root, n), { recursive: true, force: true })
+  return left
+}
+
 /** A source is a URL (scheme://, user@host:path) or else a local path. */
 function isUrl(source: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^[^/\s]+@[^:\s]+:/.test(source)
 }
 
 export class Rigs {
+  /** Names being added right now: a second add of one of them waits for nothing and is refused. */
+  private adding = new Set<string>()
+
   constructor(
     private db: Db,
     private ledger: Ledger,
-    private town: string
+    private town: string,
+    /** How long a clone may print nothing before it is abandoned. */
+    private cloneStallMs: () => number = () => 120_000
   ) {}
 
   list(): Rig[] {
@@ -49,30 +65,46 @@ export class Rigs {
    * so a failed or interrupted add leaves nothing behind.
    */
   async add(name: string, sourceIn: string, actor: string, progress?: (message: string, percent: number | null) => void): Promise<Rig> {
+    if (this.adding.has(name)) throw new CoreError('conflict', `the rig ${name} is being added right now: wait for that add to finish`)
     if (this.db.prepare('SELECT 1 FROM rigs WHERE name = ?').get(name) || existsSync(rigDir(this.town, name))) {
       throw new CoreError('conflict', `a rig named ${name} already exists`)
     }
-    let source = sourceIn.trim()
+    this.adding.add(name)
+    try {
+      return await this.clone(name, sourceIn.trim(), actor, progress)
+    } finally {
+      this.adding.delete(name)
+    }
+  }
+
+  private async clone(name: string, sourceIn: string, actor: string, progress?: (message: string, percent: number | null) => void): Promise<Rig> {
+    let source = sourceIn
+    // git would read a source starting with '-' as an option.
+    if (source.startsWith('-')) throw new CoreError('invalid_params', `"${source}" is not a repository path or URL (it starts with "-")`)
     if (!isUrl(source)) {
       source = resolve(source.replace(/^~(?=$|\/)/, process.env.HOME ?? '~'))
       const st = await stat(source).catch(() => null)
       if (!st?.isDirectory()) throw new CoreError('invalid_params', `${source} is not a directory`)
-      if (!(await isRepository(source))) throw new CoreError('invalid_params', `${source} is not a git repository`)
+      if (!(await isRepository(source))) throw new CoreError('invalid_params', `${source} is not a git repository (neither a working copy nor a bare repository)`)
     }
     const rigsRoot = join(this.town, 'rigs')
     await mkdir(rigsRoot, { recursive: true })
-    const staging = join(rigsRoot, `.adding-${name}-${randomBytes(4).toString('hex')}`)
+    const staging = join(rigsRoot, `${STAGING_PREFIX}${name}-${randomBytes(4).toString('hex')}`)
     const stagingRepo = join(staging, 'repo')
     await mkdir(staging)
+    const stallMs = this.cloneStallMs()
     try {
       progress?.(`Cloning ${source}`, 0)
-      await git(staging, ({ stage, progress: pct }) => progress?.(`${stage}`, pct))
-        .clone(source, stagingRepo, ['--no-hardlinks'])
-      const head = (await git(stagingRepo).raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim() || 'main'
+      await git(staging, ({ stage, progress: pct }) => progress?.(`${stage}`, pct), { stallMs }).raw(['clone', '--no-hardlinks', source, stagingRepo])
       const commits = await git(stagingRepo)
         .raw(['rev-list', '-n', '1', '--all'])
         .catch(() => '')
       if (!commits.trim()) throw new CoreError('invalid_params', `${source} has no commits yet: commit something first`)
+      const head = (await git(stagingRepo).raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim() || 'main'
+      // The default branch name comes from the remote; git commands later take it as a revision.
+      if (!(await isSafeBranchName(stagingRepo, head))) {
+        throw new CoreError('invalid_params', `the default branch of ${source} is named ${JSON.stringify(head)}, which is not a safe branch name (git could read it as an option): rename it in the source and add the rig again`)
+      }
       await mkdir(join(staging, 'polecats'))
       const final = rigDir(this.town, name)
       await rename(staging, final)
@@ -91,8 +123,13 @@ export class Rigs {
     } catch (err) {
       await rm(staging, { recursive: true, force: true })
       if (err instanceof CoreError) throw err
-      const why = gitMessage(err)
-      throw new CoreError('failed', isUrl(source) ? `could not clone ${source}: ${why}` : `could not clone ${source}: ${why}`)
+      if (isStallTimeout(err)) {
+        throw new CoreError(
+          'failed',
+          `cloning ${source} made no progress for ${Math.round(stallMs / 1000)} s, so it was abandoned: check the address and the network (or raise rigCloneStallSeconds in ${join(this.town, 'settings.json')})`
+        )
+      }
+      throw new CoreError('failed', `could not clone ${source}: ${gitMessage(err)}`)
     }
   }
 

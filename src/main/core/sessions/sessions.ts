@@ -72,8 +72,21 @@ export class Sessions {
     return row ? toSession(row) : null
   }
 
-  listOpen(): Session[] {
-    return (this.db.prepare('SELECT * FROM sessions WHERE ended_at IS NULL').all() as SessionRow[]).map(toSession)
+  /** Records the agent's process as started: its pid and identity (processes/process-identity.ts). */
+  setProcess(id: string, pid: number, identity: string | null): void {
+    this.db.prepare('UPDATE sessions SET pid = ?, pid_identity = ? WHERE id = ?').run(pid, identity, id)
+  }
+
+  /** Sessions not recorded as ended, with the process each was running, for start-up reconciliation. */
+  listOpenProcesses(): (Session & { pid: number | null; pidIdentity: string | null })[] {
+    const rows = this.db.prepare('SELECT * FROM sessions WHERE ended_at IS NULL').all() as (SessionRow & { pid: number | null; pid_identity: string | null })[]
+    return rows.map((r) => ({ ...toSession(r), pid: r.pid, pidIdentity: r.pid_identity }))
+  }
+
+  /** The recorded process of a session, to end it and everything it started. */
+  processOf(id: string): { sessionId: string; pid: number | null; identity: string | null } | null {
+    const row = this.db.prepare('SELECT pid, pid_identity FROM sessions WHERE id = ?').get(id) as { pid: number | null; pid_identity: string | null } | undefined
+    return row ? { sessionId: id, pid: row.pid, identity: row.pid_identity } : null
   }
 
   list(p: { bead?: string; polecat?: string; limit?: number } = {}): Session[] {

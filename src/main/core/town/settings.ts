@@ -1,6 +1,8 @@
-// Town settings (<town>/settings.json): agent runtimes and the bead prefix. Written with defaults on first
-// start so users can see and edit them; validated on every read so a typo gives a clear message.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+// Town settings (<town>/settings.json): agent runtimes, the bead prefix, the identity agents commit under where
+// git has none, and how long a clone may go without progress. Written with defaults on first start so users
+// can see and edit them (owner-only, like everything secret in the town); validated on every read so a typo
+// gives a clear message.
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import type { RuntimePreset } from '../../../shared/domain'
@@ -20,11 +22,20 @@ const runtimeSchema = z.object({
   promptMode: z.enum(['arg', 'type']).default('arg')
 })
 
+// `.invalid` is reserved (RFC 2606): the address can never reach anyone by mistake.
+export const DEFAULT_GIT_IDENTITY = { name: 'Gas Town polecat', email: 'polecat@gastown.invalid' }
+export const DEFAULT_CLONE_STALL_SECONDS = 120
+
 const settingsSchema = z
   .object({
     beadPrefix: z.string().regex(/^[a-z][a-z0-9]{0,9}$/).default('gt'),
     defaultRuntime: z.string().default('claude'),
-    runtimes: z.record(z.string().regex(/^[a-z0-9_-]{1,40}$/), runtimeSchema).default({})
+    runtimes: z.record(z.string().regex(/^[a-z0-9_-]{1,40}$/), runtimeSchema).default({}),
+    gitIdentity: z
+      .object({ name: z.string().trim().min(1).max(200), email: z.string().trim().min(3).max(200).regex(/^[^<>\s]+@[^<>\s]+$/, 'an email address like name@example.com') })
+      .strict()
+      .default(DEFAULT_GIT_IDENTITY),
+    rigCloneStallSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_CLONE_STALL_SECONDS)
   })
   .strict()
 
@@ -32,12 +43,18 @@ export interface TownSettings {
   beadPrefix: string
   defaultRuntime: string
   runtimes: RuntimePreset[]
+  /** Agents commit under this where git has no user.name/user.email of the user's. */
+  gitIdentity: { name: string; email: string }
+  /** A clone that prints nothing for this long is abandoned. */
+  rigCloneStallSeconds: number
 }
 
 export function loadSettings(town: string): TownSettings {
   const file = join(town, 'settings.json')
   if (!existsSync(file)) {
-    writeFileSync(file, JSON.stringify({ beadPrefix: 'gt', defaultRuntime: 'claude', runtimes: {} }, null, 2) + '\n')
+    const defaults = { beadPrefix: 'gt', defaultRuntime: 'claude', runtimes: {}, gitIdentity: DEFAULT_GIT_IDENTITY, rigCloneStallSeconds: DEFAULT_CLONE_STALL_SECONDS }
+    writeFileSync(file, JSON.stringify(defaults, null, 2) + '\n', { mode: 0o600 })
+    chmodSync(file, 0o600)
   }
   let raw: unknown
   try {
@@ -53,5 +70,6 @@ export function loadSettings(town: string): TownSettings {
   for (const [name, r] of Object.entries(parsed.data.runtimes)) {
     byName.set(name, { name, label: r.label ?? name, command: r.command, promptMode: r.promptMode })
   }
-  return { beadPrefix: parsed.data.beadPrefix, defaultRuntime: parsed.data.defaultRuntime, runtimes: [...byName.values()] }
+  const d = parsed.data
+  return { beadPrefix: d.beadPrefix, defaultRuntime: d.defaultRuntime, runtimes: [...byName.values()], gitIdentity: d.gitIdentity, rigCloneStallSeconds: d.rigCloneStallSeconds }
 }

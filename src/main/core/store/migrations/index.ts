@@ -1,6 +1,7 @@
 // Numbered schema migrations, applied in order, each in its own transaction.
 // Add a file NNN_name.ts exporting `sql`, list it here, and give it a test in test/store/.
 import { sql as m001 } from './001_initial'
+import { sql as m002 } from './002_agent_processes'
 
 export interface Migration {
   version: number
@@ -8,4 +9,7 @@ export interface Migration {
   sql: string
 }
 
-export const MIGRATIONS: Migration[] = [{ version: 1, name: 'initial', sql: m001 }]
+export const MIGRATIONS: Migration[] = [
+  { version: 1, name: 'initial', sql: m001 },
+  { version: 2, name: 'agent processes, one hook per bead', sql: m002 }
+]

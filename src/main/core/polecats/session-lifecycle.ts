@@ -1,0 +1,185 @@
+// A polecat session from start to end: the PTY process and its log, how its end is recorded, stopping it,
+// and the start-up reconciliation that ends what a crashed control room left running.
+import type { Bead } from '../../../shared/domain'
+import { CoreError } from '../../../shared/contract'
+import { inTransaction, type Db } from '../store/db'
+import type { Ledger } from '../ledger/ledger'
+import type { Inbox } from '../inbox/inbox'
+import type { Sessions } from '../sessions/sessions'
+import { SessionLog, appendSessionEvent, readSessionOutput } from '../sessions/session-log'
+import { TerminalStream } from '../terminals/terminal-stream'
+import { BackgroundBudget } from '../terminals/background-budget'
+import { identityOf } from '../processes/process-identity'
+import { endRecordedAgents } from '../processes/agent-processes'
+import type { AgentTerminals } from './agent-terminals'
+import type { PolecatStore } from './polecat-store'
+
+/** What all terminals nobody watches may print together, per second (see BackgroundBudget). */
+export const BACKGROUND_CHARS_PER_SECOND = 8_000_000
+
+/** How long an agent gets to end after SIGTERM before SIGKILL. */
+const STOP_GRACE_MS = 3000
+
+export interface SessionStart {
+  polecatId: string
+  sessionId: string
+  bead: Bead
+  branch: string
+  runtime: string
+  command: string
+  logPath: string
+  argv: string[]
+  cwd: string
+  env: Record<string, string>
+}
+
+type Topic = 'beads' | 'polecats' | 'sessions' | 'ledger' | 'inbox'
+
+export class SessionLifecycle {
+  /** Why a session is ending, when the core knows before the process exits (stopped, done, app-quit). */
+  private endReasons = new Map<string, string>()
+  private background = new BackgroundBudget(BACKGROUND_CHARS_PER_SECOND)
+
+  constructor(
+    private d: {
+      db: Db
+      ledger: Ledger
+      inbox: Inbox
+      sessions: Sessions
+      store: PolecatStore
+      terminals: AgentTerminals
+      changed: (...topics: Topic[]) => void
+    }
+  ) {}
+
+  /** Starts the agent in its PTY; its session row must exist. Throws CoreError if the program cannot start. */
+  start(s: SessionStart): TerminalStream {
+    const { polecatId: id, sessionId, bead } = s
+    const log = new SessionLog(s.logPath, {
+      // The disk refusing the log must reach the human, not crash the core: the agent keeps running.
+      onTrouble: (message) => {
+        if (!this.d.db.open) return
+        this.d.inbox.raise(
+          { severity: 'P1', title: `Session log of ${id} is not being written`, body: `${message}. The agent keeps running and its terminal stays live; free disk space to let the log catch up.`, polecatId: id, beadId: bead.id },
+          'core',
+          'session.log-trouble'
+        )
+        this.d.changed('inbox', 'ledger')
+      },
+      onRecovered: () => {
+        if (this.d.db.open) this.d.ledger.append('core', 'session.log-recovered', bead.id, { polecat: id, session: sessionId })
+      }
+    })
+    log.event('session.started', { polecat: id, bead: bead.id, branch: s.branch, runtime: s.runtime, command: s.command })
+    let stream: TerminalStream
+    try {
+      stream = new TerminalStream(id, sessionId, { file: s.argv[0], args: s.argv.slice(1), cwd: s.cwd, env: s.env }, log, this.background)
+    } catch (err) {
+      log.event('session.failed-to-start', { error: String(err) })
+      log.close()
+      this.endSession(id, sessionId, null, 'failed-to-start')
+      throw new CoreError('failed', `could not start ${s.argv[0]}: ${(err as Error).message}`)
+    }
+    this.d.terminals.set(id, stream)
+    // pid + start time: after a crash, start-up finds this very process again, never one that reused its pid.
+    const identity = identityOf(stream.pid)
+    inTransaction(this.d.db, () => {
+      this.d.sessions.setProcess(sessionId, stream.pid, identity)
+      this.d.store.set(id, { state: 'working', pid: stream.pid })
+    })
+    stream.onExit((code) => {
+      log.event('session.exited', { exitCode: code })
+      log.close()
+      if (!this.d.db.open) return
+      const reason = this.endReasons.get(sessionId) ?? (code === 0 ? 'exited' : 'crashed')
+      this.endReasons.delete(sessionId)
+      try {
+        this.d.sessions.setOutputBytes(sessionId, stream.outputBytes)
+        this.endSession(id, sessionId, code, reason)
+      } catch (err) {
+        // The ledger could not record the end (a full or failing disk); the next start's reconciliation will.
+        console.error(`polecat ${id}: could not record the end of session ${sessionId}: ${(err as Error).message}`)
+      }
+      stream.sendToViewers({ type: 'terminal.exit', polecatId: id, sessionId, exitCode: code, reason })
+    })
+    return stream
+  }
+
+  endSession(polecatId: string, sessionId: string, exitCode: number | null, reason: string): void {
+    // A process that outlived the app's shutdown grace period ends after the database closed;
+    // the next start-up's reconciliation records it instead.
+    if (!this.d.db.open) return
+    inTransaction(this.d.db, () => {
+      this.d.sessions.end(sessionId, exitCode, reason)
+      const row = this.d.store.row(polecatId)
+      if (row && row.session_id === sessionId) {
+        // The hook outlives the process: a bead still hooked stays with this polecat for the next session.
+        this.d.store.set(polecatId, { state: row.bead_id ? 'exited' : 'idle', pid: null, taken_over: 0 })
+      }
+      this.d.ledger.append('core', 'session.ended', polecatId, { session: sessionId, exitCode, reason })
+    })
+    this.d.changed('polecats', 'sessions', 'ledger', 'beads')
+  }
+
+  /** Marks the session done (gt done) so its end is recorded as such; unhooks the bead. */
+  markDone(polecatId: string, sessionId: string): void {
+    this.endReasons.set(sessionId, 'done')
+    this.d.store.set(polecatId, { state: 'idle', bead_id: null })
+  }
+
+  stop(id: string, actor: string) {
+    const pc = this.d.store.get(id)
+    const stream = this.d.terminals.get(id)
+    if (!stream?.running) throw new CoreError('conflict', `${id} has no running session`)
+    this.endReasons.set(stream.sessionId, 'stopped')
+    this.d.ledger.append(actor, 'polecat.stopped', id, { session: stream.sessionId })
+    // Resumes a paused PTY first, so the exit is seen; then the whole group, TERM and after a grace KILL.
+    stream.kill('SIGTERM')
+    void this.endProcesses([stream.sessionId], STOP_GRACE_MS)
+    return pc
+  }
+
+  /**
+   * Start-up reconciliation, safe to run any number of times. Every session a previous run left open had its
+   * agent started by a control room that is gone: whatever of it still runs (an agent that ignored the hang-up,
+   * or what it started) cannot be re-attached to a new PTY, so it is ended — TERM, then KILL, whole process
+   * group — before anything can be slung again. Then the session ends as `app-restart`, and its polecat keeps
+   * its hook as `exited`.
+   */
+  async reconcile(): Promise<void> {
+    const open = this.d.sessions.listOpenProcesses().filter((s) => !this.d.terminals.runningSession(s.id))
+    const ended = await endRecordedAgents(open.map((s) => ({ sessionId: s.id, pid: s.pid, identity: s.pidIdentity })), STOP_GRACE_MS)
+    for (const e of ended) {
+      const s = open.find((o) => o.id === e.sessionId)!
+      this.d.ledger.append('core', 'session.orphan-ended', s.polecatId, { session: s.id, pids: e.pids, killed: e.killed })
+    }
+    for (const s of open) {
+      appendSessionEvent(s.logPath, 'session.ended', { reason: 'app-restart' })
+      this.d.sessions.setOutputBytes(s.id, Buffer.byteLength(readSessionOutput(s.logPath).data))
+      this.endSession(s.polecatId, s.id, null, 'app-restart')
+    }
+    for (const row of this.d.store.rows("WHERE state IN ('starting','working')")) {
+      if (!this.d.terminals.isRunning(row.id)) this.d.store.set(row.id, { state: row.bead_id ? 'exited' : 'idle', pid: null, taken_over: 0 })
+    }
+  }
+
+  /** Ends every live session (app quit); a session whose process outlives the grace period is ended all the same. */
+  async shutdown(): Promise<void> {
+    const live = this.d.terminals.running()
+    const exited = Promise.all(live.map((s) => new Promise<void>((res) => s.onExit(() => res()))))
+    for (const s of live) {
+      this.endReasons.set(s.sessionId, 'app-quit')
+      s.kill('SIGTERM')
+    }
+    // The agent and whatever it started in its group or with its GT_SESSION: nothing of it outlives the quit.
+    await this.endProcesses(live.map((s) => s.sessionId), 2000)
+    await Promise.race([exited, new Promise((res) => setTimeout(res, 500).unref())])
+    for (const s of live) if (s.running) this.endSession(s.polecatId, s.sessionId, null, 'app-quit')
+    this.background.dispose()
+  }
+
+  private endProcesses(sessionIds: string[], graceMs: number) {
+    const agents = sessionIds.map((id) => this.d.sessions.processOf(id)).filter((a) => a !== null)
+    return endRecordedAgents(agents, graceMs)
+  }
+}
