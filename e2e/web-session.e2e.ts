@@ -75,7 +75,7 @@ async function startRecorder(controlRoomPort: number): Promise<{ server: Server;
     req.on('end', () => {
       seen.push({ method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers }, body })
       if (req.url === '/report') reports.push(JSON.parse(body))
-      if (req.url === '/' ) res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page)
+      if (req.url === '/') res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page)
       else res.writeHead(404).end()
     })
   })
