@@ -546,8 +546,8 @@ async function measureLatency(c: Ctx, echoId: string, n: number, shown: string[]
 
 /** The core + JSON + WebSocket pipeline alone: a Node client in its own process that acks on receipt. */
 async function sinkThroughput(host: WebHost, id: string, goFile: string, bytes: number, groups: () => CpuGroups): Promise<{ mibps: number; ms: number; frames: number; cpu: CpuReport; shown: StreamStats; elu: number }> {
-  const url = `ws://127.0.0.1:${host.port}/ws?token=${encodeURIComponent(host.token)}`
-  const child = spawn(process.execPath, ['--import', 'tsx', SINK, url, id], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const url = `ws://127.0.0.1:${host.port}/ws`
+  const child = spawn(process.execPath, ['--import', 'tsx', SINK, url, id], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, GT_WEB_TOKEN: host.token } })
   onCleanup('ws sink', () => {
     if (child.exitCode === null) child.kill('SIGKILL')
   })

@@ -4,14 +4,15 @@
 // What it measures is the core + WebSocket pipeline with flow control and nothing else; it runs in its own
 // process so it does not compete with the core for its event loop.
 //
-//   node --import tsx ws-sink.mjs WS_URL POLECAT_ID     (tsx: it reads frames with the app's own decoder)
+//   GT_WEB_TOKEN=T node --import tsx ws-sink.mjs WS_URL POLECAT_ID   (tsx: it reads frames with the app's own decoder)
+// The host's token comes in the environment (not argv, which ps shows) and goes in an Authorization header.
 // Prints "attached" once attached, then one JSON line {doneAt, chars, frames} when OSC 7777;done arrives.
 import WebSocket from 'ws'
 import { decodeOutputFrame } from '../src/shared/terminal-frame.ts'
 import { sentinelWatcher } from './lib/sentinel.js'
 
 const [url, polecat] = process.argv.slice(2)
-const ws = new WebSocket(url)
+const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${process.env.GT_WEB_TOKEN ?? ''}` } })
 let nextId = 0
 const pending = new Map()
 const call = (method, params) =>

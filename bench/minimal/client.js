@@ -10,8 +10,15 @@ import { sentinelWatcher } from '/__bench/sentinel.js'
 {
   const ACK_EVERY = 5000
   const ACK_IDLE_MS = 100
-  const token = new URLSearchParams(location.search).get('token')
-  const ws = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token ?? '')}`)
+  // Signs in as the renderer does (src/renderer/src/transport/web-session.ts): token → page session → one ticket.
+  const signIn = async (path, credential) => {
+    const res = await fetch(path, { method: 'POST', headers: { Authorization: `Bearer ${credential}` } })
+    if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`)
+    return res.json()
+  }
+  const { session } = await signIn('/auth/session', new URLSearchParams(location.search).get('token') ?? '')
+  const { ticket } = await signIn('/auth/ticket', session)
+  const ws = new WebSocket(`ws://${location.host}/ws?ticket=${encodeURIComponent(ticket)}`)
   ws.binaryType = 'arraybuffer'
   let nextId = 0
   const pending = new Map()

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { WebSocket } from 'ws'
 import { createCore } from '../../src/main/core/core'
+import { strictPolicy } from '../../src/main/host/csp'
 import { startWebHost, type WebHost } from '../../src/main/host/web'
 
 const SECRET = 'do-not-serve-this-file'
@@ -17,7 +18,8 @@ interface Fixture {
   host: WebHost
   town: string
   origin: string
-  cookie: string
+  /** A tool's credential on the socket: the token in an Authorization header, no Origin. */
+  bearer: Record<string, string>
 }
 
 /** A fresh town, a real core, a tiny built renderer and a host on a random port; all closed after the test. */
@@ -37,7 +39,7 @@ async function setup(t: TestContext): Promise<Fixture> {
     await core.close()
     await rm(dir, { recursive: true, force: true })
   })
-  return { host, town, origin: `http://127.0.0.1:${host.port}`, cookie: `gt_session_${host.port}=${host.token}` }
+  return { host, town, origin: `http://127.0.0.1:${host.port}`, bearer: { Authorization: `Bearer ${host.token}` } }
 }
 
 interface Reply {
@@ -46,10 +48,10 @@ interface Reply {
   body: string
 }
 
-/** A raw GET: the path goes on the wire exactly as given (fetch would normalise `..` away). */
-function get(port: number, path: string, headers: Record<string, string> = {}): Promise<Reply> {
+/** A raw request: the path goes on the wire exactly as given (fetch would normalise `..` away), and so does Host. */
+function send(port: number, method: string, path: string, headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { Host: `127.0.0.1:${port}`, ...headers } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers: { Host: `127.0.0.1:${port}`, ...headers } }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk) => (body += chunk))
@@ -60,17 +62,40 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
   })
 }
 
-/** Opens a socket; resolves with it once open, or with the HTTP status the handshake was refused with. */
-function openWs(url: string, headers: Record<string, string> = {}): Promise<WebSocket | number> {
+const get = (port: number, path: string, headers: Record<string, string> = {}) => send(port, 'GET', path, headers)
+const post = (port: number, path: string, headers: Record<string, string> = {}) => send(port, 'POST', path, headers)
+
+/** What a page does: trade the token for a session (POST /auth/session), then the session for a ticket. */
+async function signIn(f: Fixture): Promise<string> {
+  const res = await post(f.host.port, '/auth/session', { Origin: f.origin, Authorization: `Bearer ${f.host.token}` })
+  assert.equal(res.status, 200, res.body)
+  return JSON.parse(res.body).session
+}
+
+async function ticketFor(f: Fixture, session: string): Promise<string> {
+  const res = await post(f.host.port, '/auth/ticket', { Origin: f.origin, Authorization: `Bearer ${session}` })
+  assert.equal(res.status, 200, res.body)
+  return JSON.parse(res.body).ticket
+}
+
+/** Opens a socket; resolves with it once open, or with the HTTP status (and body) the handshake was refused with. */
+function openWsReply(url: string, headers: Record<string, string> = {}): Promise<WebSocket | { status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers })
     ws.once('open', () => resolve(ws))
     ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0)
-      res.resume()
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (body += chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
     })
     ws.once('error', (err) => reject(err))
   })
+}
+
+async function openWs(url: string, headers: Record<string, string> = {}): Promise<WebSocket | number> {
+  const r = await openWsReply(url, headers)
+  return r instanceof WebSocket ? r : r.status
 }
 
 async function mustOpen(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
@@ -117,94 +142,163 @@ function reachable(address: string, port: number): Promise<boolean> {
   })
 }
 
-test('the page is refused without the token', async (t) => {
+test('the page and its assets are the public build: served without a credential, and no answer ever sets a cookie', async (t) => {
   const f = await setup(t)
-  const res = await get(f.host.port, '/')
-  assert.equal(res.status, 401)
-  assert.match(res.body, /gt serve/)
-  assert.equal(res.headers['set-cookie'], undefined)
-  assert.equal((await get(f.host.port, '/?token=wrong')).status, 401)
-  assert.equal((await get(f.host.port, '/index.html', { Cookie: `gt_session_${f.host.port}=wrong` })).status, 401)
-})
-
-test('the page is served with the token, which it trades for a strict HttpOnly cookie', async (t) => {
-  const f = await setup(t)
-  const res = await get(f.host.port, `/?token=${f.host.token}`)
-  assert.equal(res.status, 200)
-  assert.match(res.body, /Gas Town Control Room/)
-  assert.equal(res.headers['content-type'], 'text/html; charset=utf-8')
-  assert.deepEqual(res.headers['set-cookie'], [`gt_session_${f.host.port}=${f.host.token}; HttpOnly; SameSite=Strict; Path=/`])
-  assert.equal(res.headers['cache-control'], 'no-store')
-  assert.equal(res.headers['x-content-type-options'], 'nosniff')
-  assert.equal(res.headers['referrer-policy'], 'no-referrer')
-  const csp = String(res.headers['content-security-policy'])
-  assert.match(csp, /default-src 'self'/)
-  assert.match(csp, /script-src 'self'(;|$)/)
-  assert.match(csp, new RegExp(`connect-src 'self' ws://127\\.0\\.0\\.1:${f.host.port}`))
-  assert.match(csp, /frame-ancestors 'none'/)
-  // A reload carries only the cookie.
-  assert.equal((await get(f.host.port, '/', { Cookie: f.cookie })).status, 200)
-})
-
-test('assets need the session cookie and get their content type', async (t) => {
-  const f = await setup(t)
-  const refused = await get(f.host.port, '/assets/app.js')
-  assert.equal(refused.status, 401)
-  assert.doesNotMatch(refused.body, /control room"/)
-  const ok = await get(f.host.port, '/assets/app.js', { Cookie: `theme=dark; ${f.cookie}` })
-  assert.equal(ok.status, 200)
-  assert.equal(ok.headers['content-type'], 'text/javascript; charset=utf-8')
-  assert.equal(ok.body, 'console.log("control room")')
-  assert.equal((await get(f.host.port, '/assets/missing.js', { Cookie: f.cookie })).status, 404)
+  for (const path of ['/', '/index.html', `/?token=${f.host.token}`]) {
+    const res = await get(f.host.port, path)
+    assert.equal(res.status, 200, path)
+    assert.match(res.body, /Gas Town Control Room/)
+    assert.equal(res.headers['content-type'], 'text/html; charset=utf-8')
+    assert.equal(res.headers['cache-control'], 'no-store')
+    assert.equal(res.headers['set-cookie'], undefined, `${path} must not set a cookie`)
+    assert.equal(res.headers['x-content-type-options'], 'nosniff')
+    assert.equal(res.headers['referrer-policy'], 'no-referrer')
+    assert.equal(res.headers['cross-origin-resource-policy'], 'same-origin', 'other origins (other local ports too) cannot embed our files')
+    assert.equal(res.headers['content-security-policy'], strictPolicy())
+  }
+  const asset = await get(f.host.port, '/assets/app.js')
+  assert.equal(asset.status, 200)
+  assert.equal(asset.headers['content-type'], 'text/javascript; charset=utf-8')
+  assert.equal(asset.body, 'console.log("control room")')
+  assert.equal(asset.headers['set-cookie'], undefined)
+  assert.equal((await get(f.host.port, '/assets/missing.js')).status, 404)
+  // Sign-in answers set no cookie either.
+  const signed = await post(f.host.port, '/auth/session', { Origin: f.origin, ...f.bearer })
+  assert.equal(signed.headers['set-cookie'], undefined)
+  const ticket = await post(f.host.port, '/auth/ticket', { Origin: f.origin, Authorization: `Bearer ${JSON.parse(signed.body).session}` })
+  assert.equal(ticket.headers['set-cookie'], undefined)
+  const other = await post(f.host.port, '/index.html')
+  assert.equal(other.status, 405)
+  assert.match(other.body, /GET/)
 })
 
 test('paths outside the renderer are refused', async (t) => {
   const f = await setup(t)
   for (const path of ['/../secret.txt', '/..%2fsecret.txt', '/assets/..%2f..%2fsecret.txt', '/%2e%2e/secret.txt', '/assets/%2e%2e%2f%2e%2e%2fsecret.txt', '/..%5csecret.txt', '/assets%00/app.js', '/%zz']) {
-    const res = await get(f.host.port, path, { Cookie: f.cookie })
+    const res = await get(f.host.port, path)
     assert.notEqual(res.status, 200, path)
     assert.doesNotMatch(res.body, new RegExp(SECRET), path)
   }
 })
 
-test('a foreign Host header is refused (DNS rebinding)', async (t) => {
+test('a foreign Host header is refused (DNS rebinding), with a message that names it', async (t) => {
   const f = await setup(t)
-  const path = `/?token=${f.host.token}`
-  assert.equal((await get(f.host.port, path, { Host: `evil.example:${f.host.port}` })).status, 403)
-  assert.equal((await get(f.host.port, path, { Host: '127.0.0.1' })).status, 403)
-  assert.equal((await get(f.host.port, path, { Host: `localhost:${f.host.port}` })).status, 200)
-  assert.equal(await openWs(wsUrl(f, `?token=${f.host.token}`), { Host: `evil.example:${f.host.port}` }), 403)
+  const evil = `evil.example:${f.host.port}`
+  const page = await get(f.host.port, '/', { Host: evil })
+  assert.equal(page.status, 403)
+  assert.match(page.body, /evil\.example/)
+  assert.match(page.body, /gt serve printed/)
+  assert.equal((await get(f.host.port, '/assets/app.js', { Host: evil })).status, 403)
+  assert.equal((await get(f.host.port, '/', { Host: '127.0.0.1' })).status, 403)
+  assert.equal((await get(f.host.port, '/', { Host: `localhost:${f.host.port}` })).status, 200)
+  assert.equal((await post(f.host.port, '/auth/session', { Host: evil, ...f.bearer })).status, 403)
+  assert.equal(await openWs(wsUrl(f), { Host: evil, ...f.bearer }), 403)
 })
 
-test('the WebSocket is refused without the token', async (t) => {
+test('POST /auth/session trades the token, sent in a header, for a page session that is not the token', async (t) => {
   const f = await setup(t)
-  assert.equal(await openWs(wsUrl(f)), 401)
-  assert.equal(await openWs(wsUrl(f, '?token=wrong')), 401)
-  assert.equal(await openWs(wsUrl(f), { Origin: f.origin }), 401)
-  assert.equal(await openWs(wsUrl(f), { Origin: f.origin, Cookie: `gt_session_${f.host.port}=wrong` }), 401)
-  // Without an Origin it is not a browser, and a cookie alone is not enough.
-  assert.equal(await openWs(wsUrl(f), { Cookie: f.cookie }), 401)
-})
-
-test('the WebSocket is refused from a foreign Origin, even with the token', async (t) => {
-  const f = await setup(t)
-  for (const origin of ['http://evil.example', `http://127.0.0.1:${f.host.port + 1}`, `https://127.0.0.1:${f.host.port}`, 'null']) {
-    assert.equal(await openWs(wsUrl(f, `?token=${f.host.token}`), { Origin: origin, Cookie: f.cookie }), 403, origin)
+  const missing = await post(f.host.port, '/auth/session', { Origin: f.origin })
+  assert.equal(missing.status, 401)
+  assert.equal(JSON.parse(missing.body).error.code, 'unauthorized')
+  assert.match(JSON.parse(missing.body).error.message, /open the URL gt serve printed/)
+  assert.equal((await post(f.host.port, '/auth/session', { Origin: f.origin, Authorization: 'Bearer wrong' })).status, 401)
+  // Never from the URL, never by GET (a link or an <img> could send those).
+  assert.equal((await post(f.host.port, `/auth/session?token=${f.host.token}`, { Origin: f.origin })).status, 401)
+  const byGet = await get(f.host.port, '/auth/session', f.bearer)
+  assert.equal(byGet.status, 405)
+  assert.match(JSON.parse(byGet.body).error.message, /POST/)
+  // Another origin, another local port included, is refused even with the right token.
+  for (const origin of ['http://evil.example', `http://127.0.0.1:${f.host.port + 1}`, 'null']) {
+    const res = await post(f.host.port, '/auth/session', { Origin: origin, ...f.bearer })
+    assert.equal(res.status, 403, origin)
+    assert.match(JSON.parse(res.body).error.message, /Origin/)
   }
+
+  const res = await post(f.host.port, '/auth/session', { Origin: f.origin, ...f.bearer })
+  assert.equal(res.status, 200)
+  assert.equal(res.headers['cache-control'], 'no-store')
+  const { session } = JSON.parse(res.body)
+  assert.match(session, /^[A-Za-z0-9_-]{43}$/)
+  assert.notEqual(session, f.host.token)
+  assert.ok(!session.includes(f.host.token.slice(0, 16)), 'the session is not derived from the token text')
+  // A session opens nothing by itself: it is not a credential for the socket or for another session.
+  assert.equal(await openWs(wsUrl(f), { Authorization: `Bearer ${session}` }), 401)
+  assert.equal(await openWs(wsUrl(f, `?ticket=${session}`), { Origin: f.origin }), 401)
+  assert.equal((await post(f.host.port, '/auth/session', { Origin: f.origin, Authorization: `Bearer ${session}` })).status, 401)
+})
+
+test('a session gets tickets; each ticket opens one WebSocket, once', async (t) => {
+  const f = await setup(t)
+  // The town token is not a session: tickets are for pages.
+  const noSession = await post(f.host.port, '/auth/ticket', { Origin: f.origin, ...f.bearer })
+  assert.equal(noSession.status, 401)
+  assert.match(JSON.parse(noSession.body).error.message, /open the URL gt serve printed/)
+  assert.equal((await get(f.host.port, '/auth/ticket', { Authorization: 'Bearer x' })).status, 405)
+
+  const session = await signIn(f)
+  const ticket = await ticketFor(f, session)
+  assert.notEqual(ticket, session)
+  assert.equal((await post(f.host.port, '/auth/ticket', { Origin: 'http://evil.example', Authorization: `Bearer ${session}` })).status, 403)
+
+  // A handshake refused for its Origin does not use the ticket up...
+  assert.equal(await openWs(wsUrl(f, `?ticket=${ticket}`), { Origin: `http://127.0.0.1:${f.host.port + 1}` }), 403)
+  // ...the page's own does, and the next one with it is refused with what to do.
+  const page = await mustOpen(wsUrl(f, `?ticket=${encodeURIComponent(ticket)}`), { Origin: f.origin })
+  t.after(() => page.close())
+  assert.equal((await callWs(page, { id: 'p1', method: 'town.info', params: {} }, 'p1')).result.town, f.town)
+  const again = await openWsReply(wsUrl(f, `?ticket=${ticket}`), { Origin: f.origin })
+  assert.ok(!(again instanceof WebSocket))
+  assert.equal(again.status, 401)
+  assert.match(again.body, /ticket is unknown, used or expired.*fresh one/)
+  assert.equal(await openWs(wsUrl(f, '?ticket=made-up'), { Origin: f.origin }), 401)
+  // Every reconnect gets its own.
+  const second = await mustOpen(wsUrl(f, `?ticket=${await ticketFor(f, session)}`), { Origin: f.origin })
+  second.close()
+})
+
+test('the WebSocket checks Origin whatever credential comes with it', async (t) => {
+  const f = await setup(t)
+  const session = await signIn(f)
+  for (const origin of ['http://evil.example', `http://127.0.0.1:${f.host.port + 1}`, `http://localhost:${f.host.port + 1}`, `https://127.0.0.1:${f.host.port}`, 'null']) {
+    const withToken = await openWsReply(wsUrl(f), { Origin: origin, ...f.bearer })
+    assert.ok(!(withToken instanceof WebSocket), `${origin} with the token`)
+    assert.equal(withToken.status, 403, origin)
+    assert.match(withToken.body, /Foreign Origin/)
+    assert.equal(await openWs(wsUrl(f, `?ticket=${await ticketFor(f, session)}`), { Origin: origin }), 403, `${origin} with a ticket`)
+  }
+  // Our own origins, either name, with the token: a tool that sends an Origin is held to it too.
+  ;(await mustOpen(wsUrl(f), { Origin: f.origin, ...f.bearer })).close()
+  ;(await mustOpen(wsUrl(f), { Origin: `http://localhost:${f.host.port}`, ...f.bearer })).close()
+})
+
+test('the WebSocket takes no cookie and no token from the URL: only a ticket or an Authorization header', async (t) => {
+  const f = await setup(t)
+  const none = await openWsReply(wsUrl(f))
+  assert.ok(!(none instanceof WebSocket))
+  assert.equal(none.status, 401)
+  assert.match(none.body, /ticket=.*\/auth\/ticket.*Authorization: Bearer/)
+  assert.equal(await openWs(wsUrl(f), { Origin: f.origin }), 401)
+  // What the old host accepted: the token as the page's cookie (with a forged Origin), or in the query.
+  assert.equal(await openWs(wsUrl(f), { Origin: f.origin, Cookie: `gt_session_${f.host.port}=${f.host.token}` }), 401)
+  assert.equal(await openWs(wsUrl(f), { Cookie: `gt_session_${f.host.port}=${f.host.token}` }), 401)
+  assert.equal(await openWs(wsUrl(f, `?token=${f.host.token}`)), 401)
+  assert.equal(await openWs(wsUrl(f, `?token=${f.host.token}`), { Origin: f.origin }), 401)
+  assert.equal(await openWs(wsUrl(f), { Authorization: 'Bearer wrong' }), 401)
+  assert.equal(await openWs(wsUrl(f), { Authorization: f.host.token }), 401, 'not a Bearer header')
 })
 
 test('a call over the WebSocket reaches the core: town.info', async (t) => {
   const f = await setup(t)
-  // A page of ours: Origin plus cookie.
-  const page = await mustOpen(wsUrl(f), { Origin: f.origin, Cookie: f.cookie })
+  // A page of ours: Origin plus a ticket.
+  const page = await mustOpen(wsUrl(f, `?ticket=${await ticketFor(f, await signIn(f))}`), { Origin: f.origin })
   t.after(() => page.close())
   const reply = await callWs(page, { id: 'a1', method: 'town.info', params: {} }, 'a1')
   assert.equal(reply.error, undefined, JSON.stringify(reply.error))
   assert.equal(reply.result.town, f.town)
   assert.equal(typeof reply.result.version, 'string')
 
-  // A Node client: no Origin, the token in the query. Missing params count as {}.
-  const tool = await mustOpen(wsUrl(f, `?token=${f.host.token}`))
+  // A Node client: no Origin, the token in an Authorization header. Missing params count as {}.
+  const tool = await mustOpen(wsUrl(f), f.bearer)
   t.after(() => tool.close())
   const again = await callWs(tool, { id: 'b1', method: 'town.info' }, 'b1')
   assert.equal(again.result.town, f.town)
@@ -212,7 +306,7 @@ test('a call over the WebSocket reaches the core: town.info', async (t) => {
 
 test('bad calls come back as contract errors', async (t) => {
   const f = await setup(t)
-  const ws = await mustOpen(wsUrl(f, `?token=${f.host.token}`))
+  const ws = await mustOpen(wsUrl(f), f.bearer)
   t.after(() => ws.close())
 
   const badParams = await callWs(ws, { id: 'p', method: 'beads.create', params: { title: '', priority: 9 } }, 'p')
@@ -240,7 +334,7 @@ test('bad calls come back as contract errors', async (t) => {
 
 test('a notification (no id) is taken only for terminal.ack, and gets no reply', async (t) => {
   const f = await setup(t)
-  const ws = await mustOpen(wsUrl(f, `?token=${f.host.token}`))
+  const ws = await mustOpen(wsUrl(f), f.bearer)
   t.after(() => ws.close())
   const frames: any[] = []
   ws.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString())))
@@ -269,8 +363,8 @@ test('progress and change events reach the sockets', async (t) => {
   git('add', 'README.md')
   git('-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-q', '-m', 'first')
 
-  const caller = await mustOpen(wsUrl(f, `?token=${f.host.token}`))
-  const watcher = await mustOpen(wsUrl(f), { Origin: f.origin, Cookie: f.cookie })
+  const caller = await mustOpen(wsUrl(f), f.bearer)
+  const watcher = await mustOpen(wsUrl(f, `?ticket=${await ticketFor(f, await signIn(f))}`), { Origin: f.origin })
   t.after(() => {
     caller.close()
     watcher.close()
@@ -301,12 +395,12 @@ test('progress and change events reach the sockets', async (t) => {
 
 test('a frame over 1 MiB closes the socket; close() ends every socket', async (t) => {
   const f = await setup(t)
-  const big = await mustOpen(wsUrl(f, `?token=${f.host.token}`))
+  const big = await mustOpen(wsUrl(f), f.bearer)
   const closed = new Promise<number>((resolve) => big.once('close', (code) => resolve(code)))
   big.send(JSON.stringify({ id: 'big', method: 'town.info', params: { pad: 'x'.repeat(1024 * 1024) } }))
   assert.equal(await closed, 1009) // message too big
 
-  const ws = await mustOpen(wsUrl(f, `?token=${f.host.token}`))
+  const ws = await mustOpen(wsUrl(f), f.bearer)
   const ended = new Promise<void>((resolve) => ws.once('close', () => resolve()))
   await f.host.close()
   await ended

@@ -29,7 +29,7 @@ test('terminal output reaches a WebSocket client as binary frames, byte-exact, w
   const bead = (await ctx.core.dispatch('beads.create', { title: 'Print a lot', rig: 'sample' }, human)) as { id: string }
   const host = await startWebHost({ core: ctx.core, rendererDir: join(ROOT, 'out', 'renderer'), port: 0 })
 
-  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws?token=${host.token}`)
+  const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws`, { headers: { Authorization: `Bearer ${host.token}` } })
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
   t.after(async () => {
     ws.terminate() // not close(): ws would wait up to 30 s for the server's half of the closing handshake

@@ -1,7 +1,9 @@
 // The loopback HTTP endpoint the gt command calls: POST /rpc with `Authorization: Bearer <token>` and
 // `{ method, params }`. The answer is NDJSON: progress lines, then one result or error line, so long calls
-// (rigs.add) can show progress in a terminal.
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+// (rigs.add) can show progress in a terminal. GET /health says the endpoint is up (town, pid).
+// Both answer only a Host header that names this loopback address, so a DNS-rebinding page (evil.example
+// resolving to 127.0.0.1) is refused whatever it sends; /health also answers a valid token from anywhere.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { CoreError } from '../../../shared/contract'
@@ -25,23 +27,36 @@ export function errorJson(err: unknown) {
   return { code: 'failed' as const, message: err instanceof Error ? err.message : String(err) }
 }
 
+function refuseRpc(res: ServerResponse, message: string): void {
+  res.writeHead(403, { 'content-type': 'application/x-ndjson' })
+  res.end(JSON.stringify({ error: { code: 'unauthorized', message } }) + '\n')
+}
+
 export async function startEndpointServer(core: Pick<CoreApi, 'authenticate' | 'dispatch' | 'town'>): Promise<{ server: Server; url: string }> {
+  let port = 0
+  const loopbackHost = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`
+  const wrongHost = (host: string | undefined) =>
+    `Host ${JSON.stringify(host ?? '')} is not this endpoint (127.0.0.1:${port}): gt connects to the url in <town>/endpoint.json or GT_ENDPOINT\n`
+
   const server = createServer(async (req, res) => {
+    const bearer = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : null
     if (req.method === 'GET' && req.url === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, town: core.town, pid: process.pid }))
+      if (!loopbackHost(req.headers.host) && !core.authenticate(bearer)) {
+        res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end(wrongHost(req.headers.host))
+        return
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ ok: true, town: core.town, pid: process.pid }))
       return
     }
     if (req.method !== 'POST' || req.url !== '/rpc') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
       return
     }
+    // /rpc refusals are NDJSON error lines like every other answer, so gt shows their message as it is.
+    if (!loopbackHost(req.headers.host)) return refuseRpc(res, wrongHost(req.headers.host).trimEnd())
     // Browsers send an Origin; the gt command never does. Refusing them stops a web page from posting here.
-    if (req.headers.origin) {
-      res.writeHead(403, { 'content-type': 'text/plain' }).end('browser requests are not accepted here')
-      return
-    }
-    const auth = req.headers.authorization
-    const caller = core.authenticate(auth?.startsWith('Bearer ') ? auth.slice(7) : null)
+    if (req.headers.origin) return refuseRpc(res, `browser requests are not accepted here (Origin ${req.headers.origin}): the endpoint is for the gt command`)
+    const caller = core.authenticate(bearer)
     if (!caller) {
       res.writeHead(401, { 'content-type': 'application/x-ndjson' })
       res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'no valid token: agents need their GT_TOKEN; humans run gt on the town machine' } }) + '\n')
@@ -66,6 +81,6 @@ export async function startEndpointServer(core: Pick<CoreApi, 'authenticate' | '
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => resolve())
   })
-  const { port } = server.address() as AddressInfo
+  port = (server.address() as AddressInfo).port
   return { server, url: `http://127.0.0.1:${port}` }
 }

@@ -1,24 +1,13 @@
 // Hardening that applies to every page Electron creates, not just our window: the renderer
 // is treated as untrusted content that may only show the control room and talk over gt:call.
-import { app, shell, type Session } from 'electron'
+import { app, BrowserWindow, dialog, shell, type Session } from 'electron'
+import { electronPolicy } from '../csp'
+import { ExternalLinks } from './external-link'
 import type { RendererTarget } from './renderer-target'
 
-/** The built page's policy. In dev, Vite's HMR socket and React's inline refresh preamble need a looser one. */
+/** The built page's policy (src/main/host/csp.ts, the same as the web host's and index.html's); looser in dev for Vite. */
 export function contentSecurityPolicy(target: RendererTarget): string {
-  const dev = target.devOrigin
-  const devWs = dev ? dev.replace(/^http/, 'ws') : ''
-  return [
-    "default-src 'self'",
-    dev ? `script-src 'self' 'unsafe-inline' ${dev}` : "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    dev ? `connect-src 'self' ${dev} ${devWs}` : "connect-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'"
-  ].join('; ')
+  return electronPolicy(target.devOrigin)
 }
 
 /** Permissions the UI actually uses. Copying terminal text to the clipboard is the only one. */
@@ -40,12 +29,21 @@ export function hardenSession(ses: Session, target: RendererTarget): void {
   })
 }
 
+const links = new ExternalLinks({
+  open: (url) => shell.openExternal(url),
+  warn: (message) => console.warn(`link from the page ${message}`)
+})
+
 /** Applied to every webContents as it is created, so no window, popup or webview escapes the rules. */
 export function hardenAllContents(target: RendererTarget): void {
   app.on('web-contents-created', (_event, contents) => {
-    // No new windows. A plain https link (docs, a PR) opens in the user's browser instead.
-    contents.setWindowOpenHandler(({ url }) => {
-      if (isHttps(url)) void shell.openExternal(url)
+    // No new windows. A plain https link (docs, a PR) may open in the user's browser, once the user has seen its host and said yes.
+    contents.setWindowOpenHandler((details) => {
+      void links.request(details, async ({ openId, ...options }) => {
+        const win = BrowserWindow.fromWebContents(contents)
+        const { response } = win ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options)
+        return response === openId
+      })
       return { action: 'deny' }
     })
     // The page never leaves the control room: links, location changes and redirects to anything else are stopped.
@@ -57,12 +55,4 @@ export function hardenAllContents(target: RendererTarget): void {
     })
     contents.on('will-attach-webview', (event) => event.preventDefault())
   })
-}
-
-function isHttps(url: string): boolean {
-  try {
-    return new URL(url).protocol === 'https:'
-  } catch {
-    return false
-  }
 }

@@ -1,10 +1,8 @@
-// Who may talk to the headless host: whoever holds the token printed by `gt serve`,
-// from a page served by this host (the cookie), on this loopback address and port.
+// Who may talk to the headless host, and from where. The token printed by `gt serve` is shown to this host
+// only in an Authorization header: never in a cookie, because browsers send the cookies of 127.0.0.1 to every
+// port of it, i.e. to any other local server the browser visits. Pages trade it for a session (sessions.ts).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-
-// One cookie per port: browsers do not separate cookies by port, so two hosts on 127.0.0.1 must not share a name.
-export const cookieName = (port: number): string => `gt_session_${port}`
 
 export function newToken(): string {
   return randomBytes(32).toString('base64url')
@@ -18,19 +16,12 @@ export function tokenMatches(expected: string, given: string | null | undefined)
   return timingSafeEqual(a, b)
 }
 
-export function sessionCookie(token: string, port: number): string {
-  // HttpOnly: page scripts never see it. SameSite=Strict: other sites cannot make the browser send it.
-  return `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`
-}
-
-export function readCookie(req: IncomingMessage, name: string): string | undefined {
-  const header = req.headers.cookie
-  if (!header) return undefined
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
-  }
-  return undefined
+/** The credential of an `Authorization: Bearer X` header, or undefined. */
+export function bearer(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization
+  if (!auth || !auth.startsWith('Bearer ')) return undefined
+  const value = auth.slice('Bearer '.length).trim()
+  return value === '' ? undefined : value
 }
 
 /** The addresses this host answers to. Anything else in Host means a DNS-rebinding page is knocking. */
@@ -38,16 +29,7 @@ export function hostAllowed(host: string | undefined, port: number): boolean {
   return host === `127.0.0.1:${port}` || host === `localhost:${port}`
 }
 
-/** Browsers always send Origin on a WebSocket handshake; only our own pages may open one. */
+/** Our own page's origins. Browsers always send Origin on a WebSocket handshake and on a POST. */
 export function originAllowed(origin: string, port: number): boolean {
   return origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`
-}
-
-/** The token from `?token=` or an `Authorization: Bearer` header (what non-browser clients send). */
-export function presentedToken(req: IncomingMessage, url: URL): string | undefined {
-  const query = url.searchParams.get('token')
-  if (query) return query
-  const auth = req.headers.authorization
-  if (auth && auth.startsWith('Bearer ')) return auth.slice('Bearer '.length).trim()
-  return undefined
 }

@@ -5,10 +5,11 @@ import type { AddressInfo } from 'node:net'
 import type { CoreApi } from '../../core/connection'
 import { newToken } from './auth'
 import { createRequestHandler, type Gate } from './http'
+import { PageSessions } from './sessions'
 import { createWsHub } from './ws'
 
 export interface WebHost {
-  /** Open this in a browser: it carries the token, which the page trades for a session cookie. */
+  /** Open this in a browser: it carries the token, which the page takes out of the address bar and trades for a page session. */
   url: string
   token: string
   port: number
@@ -25,7 +26,7 @@ export interface WebHostOptions {
 }
 
 export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
-  const gate: Gate = { token: opts.token ?? newToken(), port: 0 }
+  const gate: Gate = { token: opts.token ?? newToken(), port: 0, sessions: new PageSessions() }
   const handle = createRequestHandler({ rendererDir: opts.rendererDir, gate })
   const hub = createWsHub({ core: opts.core, gate })
 

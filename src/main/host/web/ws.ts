@@ -10,8 +10,8 @@ import type { ClientConnection, CoreApi } from '../../core/connection'
 import type { CoreEvent } from '../../../shared/contract'
 import { encodeOutputFrame } from '../../../shared/terminal-frame'
 import { dispatchAsHuman, isContractError, readEnvelope, toContractError } from '../call'
-import { cookieName, hostAllowed, originAllowed, presentedToken, readCookie, tokenMatches } from './auth'
-import type { Gate } from './http'
+import { bearer, hostAllowed, originAllowed, tokenMatches } from './auth'
+import { TICKET_PATH, type Gate } from './http'
 
 export const WS_PATH = '/ws'
 const MAX_FRAME = 1024 * 1024
@@ -29,17 +29,28 @@ export function createWsHub(opts: { core: CoreApi; gate: Gate }): WsHub {
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${gate.port}`)
     if (url.pathname !== WS_PATH) return refuse(socket, 404, 'No WebSocket here; use /ws.')
-    if (!hostAllowed(req.headers.host, gate.port)) return refuse(socket, 403, 'Unexpected Host header.')
+    if (!hostAllowed(req.headers.host, gate.port)) {
+      return refuse(socket, 403, `Host ${JSON.stringify(req.headers.host ?? '')} is not this control room (127.0.0.1:${gate.port} or localhost:${gate.port}): connect to the address gt serve printed.`)
+    }
 
+    // Origin first, whatever credential comes with it: a browser page of another origin (another local port
+    // included) never gets a socket, and a refused handshake does not use up the ticket it carried.
     const origin = req.headers.origin
-    const withToken = tokenMatches(gate.token, presentedToken(req, url))
-    if (origin !== undefined) {
-      // A browser: only pages served by this host, carrying the session cookie (or the token).
-      if (!originAllowed(origin, gate.port)) return refuse(socket, 403, 'Foreign Origin.')
-      if (!withToken && !tokenMatches(gate.token, readCookie(req, cookieName(gate.port)))) return refuse(socket, 401, 'Open the URL printed by gt serve.')
-    } else if (!withToken) {
-      // Not a browser (no Origin): it must present the token itself.
-      return refuse(socket, 401, 'Token required.')
+    if (origin !== undefined && !originAllowed(origin, gate.port)) {
+      return refuse(socket, 403, `Foreign Origin ${origin}: only the control room's own page (http://127.0.0.1:${gate.port}) may open this socket.`)
+    }
+    // Two credentials, one per kind of client: a page's single-use ticket (from POST /auth/ticket), or a tool's
+    // Authorization: Bearer <token>. The token is never taken from the URL, and no cookie is ever looked at.
+    const ticket = url.searchParams.get('ticket')
+    const allowed = ticket !== null ? gate.sessions.redeem(ticket) : tokenMatches(gate.token, bearer(req))
+    if (!allowed) {
+      return refuse(
+        socket,
+        401,
+        ticket !== null
+          ? `The ticket is unknown, used or expired: get a fresh one (POST ${TICKET_PATH}) for each connection.`
+          : `No credential: pages connect with ?ticket= from POST ${TICKET_PATH} (open the URL gt serve printed); tools send Authorization: Bearer <token>.`
+      )
     }
 
     wss.handleUpgrade(req, socket, head, (ws) => serve(ws))

@@ -2,7 +2,12 @@ import { useTown } from '../stores/town'
 import { useUi } from '../stores/ui'
 import { VIEW_META } from './Nav'
 
-const CONN_TEXT = { connected: 'connected', connecting: 'connecting…', reconnecting: 'reconnecting…' } as const
+const CONN_TEXT = {
+  connected: 'connected',
+  connecting: 'connecting…',
+  reconnecting: 'reconnecting…',
+  'signed-out': 'signed out: open the URL gt serve printed'
+} as const
 
 export function Header() {
   const view = useUi((s) => s.view)

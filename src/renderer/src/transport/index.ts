@@ -1,6 +1,7 @@
 // Picks the transport once per page: the preload's bridge inside Electron, the host's WebSocket in a browser.
 import { IpcTransport, type GtBridge } from './ipc'
 import type { Transport } from './types'
+import { WebSession, takeTokenFromAddress } from './web-session'
 import { WsTransport } from './ws'
 
 declare global {
@@ -12,16 +13,14 @@ declare global {
 let transport: Transport | null = null
 
 export function getClient(): Transport {
-  if (!transport) transport = window.gtBridge ? new IpcTransport(window.gtBridge) : new WsTransport(wsUrl())
+  if (!transport) transport = window.gtBridge ? new IpcTransport(window.gtBridge) : webTransport()
   return transport
 }
 
-function wsUrl(): string {
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
-  // The cookie the host set is the normal credential; the token is passed too for hosts that were
-  // opened with ?token= and whose cookie a browser refused (e.g. third-party contexts).
-  const token = new URLSearchParams(location.search).get('token')
-  return `${scheme}//${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`
+/** The first thing a page of the headless host does: take the token out of the address bar, then sign in with it. */
+function webTransport(): WsTransport {
+  const session = new WebSession(takeTokenFromAddress())
+  return new WsTransport(() => session.socketUrl())
 }
 
 export type { ConnStatus, Transport } from './types'

@@ -1,7 +1,8 @@
 // What every transport gives the rest of the renderer: the contract's client, plus connection state.
 import type { ContractError, ControlRoomClient, ViewEvent } from '../../../shared/contract'
 
-export type ConnStatus = 'connecting' | 'connected' | 'reconnecting'
+/** 'signed-out': the web host refused this page's session (it restarted, or the page was opened without its token); final. */
+export type ConnStatus = 'connecting' | 'connected' | 'reconnecting' | 'signed-out'
 
 export interface Transport extends ControlRoomClient {
   readonly kind: 'ipc' | 'ws'

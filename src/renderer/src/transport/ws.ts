@@ -1,7 +1,10 @@
 // WebSocket transport for the headless host. The host may restart at any time, so the socket
 // reconnects with backoff; calls made while it is down wait for it rather than failing at once.
+// Each connection attempt asks `target` for its URL, since each handshake needs a fresh single-use ticket;
+// when `target` throws SignedOut the host has refused this page for good, and the transport stops.
 import type { CoreEvent, HumanMethod, NotifyMethod, ParamsIn, Result, ViewEvent } from '../../../shared/contract'
 import { asViewEvent, decodeOutputFrame } from '../../../shared/terminal-frame'
+import { SignedOut } from './web-session'
 import { ClientError, Listeners, asContractError, nextRequestId, type ConnStatus, type ProgressFn, type Transport } from './types'
 
 interface Pending {
@@ -31,15 +34,17 @@ export class WsTransport implements Transport {
   private queue: Queued[] = []
   private events = new Listeners<[ViewEvent]>()
   private statusListeners = new Listeners<[ConnStatus, number]>()
+  private signedOut: string | null = null
 
-  constructor(private url: string) {
-    this.connect()
+  constructor(private target: () => Promise<string>) {
+    void this.connect()
   }
 
   call<M extends HumanMethod>(method: M, params: ParamsIn<M>, opts?: { onProgress?: ProgressFn }): Promise<Result<M>> {
     const id = nextRequestId()
     const frame = JSON.stringify({ id, method, params: params ?? {} })
     return new Promise<Result<M>>((resolve, reject) => {
+      if (this.signedOut !== null) return reject(new ClientError({ code: 'unauthorized', message: this.signedOut }))
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: opts?.onProgress })
       if (this.socket && this.socket.readyState === WebSocket.OPEN) {
         this.socket.send(frame)
@@ -79,10 +84,19 @@ export class WsTransport implements Transport {
     this.statusListeners.emit(status, this.opens)
   }
 
-  private connect(): void {
+  private async connect(): Promise<void> {
+    let url: string
+    try {
+      url = await this.target()
+    } catch (err) {
+      if (err instanceof SignedOut) return this.signOut(err.message)
+      console.warn(`control room unreachable: ${(err as Error).message}`)
+      this.scheduleReconnect()
+      return
+    }
     let socket: WebSocket
     try {
-      socket = new WebSocket(this.url)
+      socket = new WebSocket(url)
     } catch (err) {
       console.error('websocket failed to open', err)
       this.scheduleReconnect()
@@ -117,7 +131,20 @@ export class WsTransport implements Transport {
   private scheduleReconnect(): void {
     const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt)
     this.attempt += 1
-    setTimeout(() => this.connect(), base / 2 + Math.random() * (base / 2))
+    setTimeout(() => void this.connect(), base / 2 + Math.random() * (base / 2))
+  }
+
+  /** The host refused this page's session: every waiting call fails with the host's message, and no reconnect follows. */
+  private signOut(message: string): void {
+    this.signedOut = message
+    for (const q of this.queue) clearTimeout(q.timer)
+    this.queue = []
+    for (const [id, p] of [...this.pending]) {
+      this.pending.delete(id)
+      p.reject(new ClientError({ code: 'unauthorized', message }))
+    }
+    console.error(message)
+    this.setStatus('signed-out')
   }
 
   private receive(raw: unknown): void {
