@@ -14,7 +14,7 @@ import type { Rigs } from '../rigs/rigs'
 import { polecatsDir } from '../rigs/rigs'
 import { branchExists, git, gitMessage, isDirty, refExists } from '../git/git'
 import { nextName } from './names'
-import { firstPrompt } from './prompt'
+import { fillCommand, firstPrompt } from './prompt'
 import { TerminalStream } from '../terminals/terminal-stream'
 import { BackgroundBudget } from '../terminals/background-budget'
 import { SessionLog, appendSessionEvent, readSessionOutput } from '../sessions/session-log'
@@ -184,7 +184,7 @@ export class Polecats {
     const token = randomBytes(32).toString('base64url')
     const logPath = join(worktree, '.gt', 'sessions', `${sessionId}.jsonl`)
     const prompt = firstPrompt({ polecat: id, bead, rig: rig.name, branch })
-    const argv = runtime.command.map((a) => a.replace('{prompt}', prompt).replace('{command}', p.agentCmd ?? ''))
+    const argv = fillCommand(runtime.command, { prompt, command: p.agentCmd ?? '' })
     const command = p.agentCmd ?? argv.join(' ')
 
     inTransaction(this.d.db, () => {
