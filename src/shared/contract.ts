@@ -26,10 +26,57 @@ export const safeName = z
   .string()
   .regex(SAFE_NAME, 'use 1–39 lowercase letters, digits, "-" or "_", starting with a letter or digit')
 
-const beadId = z.string().min(1).max(64)
+// What people and agents write reaches terminals (gt prints it), an agent's argv and typed first prompt, and
+// the ledger other agents read: characters that would act there instead of print are refused here.
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/
+// Line breaks and tabs are text; \r is never seen here: text() turns CRLF and lone CR into \n first.
+const CONTROL_IN_TEXT = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/
+const CHAR_NAMES: Record<number, string> = { 0: 'NUL', 9: 'tab', 10: 'line break', 13: 'carriage return', 27: 'ESC', 127: 'DEL' }
+const charName = (c: string): string => {
+  const code = c.charCodeAt(0)
+  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}${CHAR_NAMES[code] ? ` (${CHAR_NAMES[code]})` : ''}`
+}
+
+/** One line of text: a title, a label, a name. No control character at all, not even a tab. */
+function line(what: string, max: number, opts: { min?: number; trim?: boolean } = {}) {
+  let s = z.string()
+  if (opts.trim) s = s.trim()
+  if (opts.min) s = s.min(opts.min, `${what} is empty: give one`)
+  return s.max(max, `${what} is longer than ${max} characters: shorten it`).superRefine((v, ctx) => {
+    const m = CONTROL.exec(v)
+    if (m) ctx.addIssue({ code: 'custom', message: `${what} is one line of plain text, but character ${m.index + 1} is the control character ${charName(m[0])}: remove it` })
+  })
+}
+
+/**
+ * Text of several lines: a description, a note, a mail or escalation body. Line breaks and tabs are kept;
+ * CRLF and lone CR become \n (text pasted from Windows or a terminal is common, and a lone CR on a
+ * terminal moves back over what was printed); any other control character is refused.
+ */
+function text(what: string, max: number, opts: { min?: number; trim?: boolean } = {}) {
+  let s = z.string().overwrite((v) => v.replace(/\r\n?/g, '\n'))
+  if (opts.trim) s = s.trim()
+  if (opts.min) s = s.min(opts.min, `${what} is empty: give one`)
+  return s.max(max, `${what} is longer than ${max} characters: shorten it`).superRefine((v, ctx) => {
+    const m = CONTROL_IN_TEXT.exec(v)
+    if (m) ctx.addIssue({ code: 'custom', message: `${what} may hold line breaks and tabs but no other control character; character ${m.index + 1} is ${charName(m[0])}: remove it` })
+  })
+}
+
+// A bead id becomes a component of a git branch name (polecat/NAME/ID) and is typed in shells: letters,
+// digits, '.', '_', '-'; not starting with '-' (an option) or '.', and none of what git refuses in a ref.
+const BEAD_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/
+const beadId = z
+  .string()
+  .min(1, 'a bead id is empty: give one, e.g. gt-k3x9a')
+  .max(64, 'a bead id is at most 64 characters')
+  .refine((v) => BEAD_ID.test(v) && !v.includes('..') && !v.endsWith('.') && !v.endsWith('.lock'), {
+    error: (iss) => `${JSON.stringify(iss.input)} is not a bead id: use letters, digits, ".", "_" and "-", not starting with "-" or "." (e.g. gt-k3x9a)`
+  })
 const polecatId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,38}\/[a-z0-9][a-z0-9_-]{0,38}$/, 'expected RIG/NAME')
 const priority = z.number().int().min(0).max(4)
 const dep = z.object({ type: z.enum(DEP_TYPES), target: beadId })
+const label = line('a label', 64, { min: 1 })
 const empty = z.object({}).strict()
 
 export interface TownInfo {
@@ -82,7 +129,7 @@ export const humanMethods = {
   'town.info': { params: empty, result: {} as TownInfo },
   'town.check': { params: empty, result: {} as TownCheck },
   'rigs.list': { params: empty, result: [] as Rig[] },
-  'rigs.add': { params: z.object({ name: safeName, source: z.string().min(1).max(4096) }).strict(), result: {} as Rig },
+  'rigs.add': { params: z.object({ name: safeName, source: line('a rig source (path or git URL)', 4096, { min: 1 }) }).strict(), result: {} as Rig },
   'rigs.remove': { params: z.object({ name: safeName, force: z.boolean().default(false) }).strict(), result: {} as { removed: string } },
   'beads.list': {
     params: z
@@ -90,7 +137,7 @@ export const humanMethods = {
         status: z.array(z.enum(BEAD_STATUSES)).optional(),
         rig: safeName.optional(),
         type: z.enum(BEAD_TYPES).optional(),
-        text: z.string().max(200).optional(),
+        text: line('the search text', 200).optional(),
         includeClosed: z.boolean().default(false)
       })
       .strict(),
@@ -101,12 +148,12 @@ export const humanMethods = {
   'beads.create': {
     params: z
       .object({
-        title: z.string().trim().min(1, 'a bead needs a title').max(300),
-        description: z.string().max(100_000).default(''),
+        title: line('a bead title', 300, { trim: true, min: 1 }),
+        description: text('a bead description', 100_000).default(''),
         priority: priority.default(2),
         type: z.enum(BEAD_TYPES).default('task'),
         rig: safeName.nullable().optional(),
-        labels: z.array(z.string().min(1).max(64)).max(50).default([]),
+        labels: z.array(label).max(50).default([]),
         deps: z.array(dep).max(100).default([])
       })
       .strict(),
@@ -116,29 +163,30 @@ export const humanMethods = {
     params: z
       .object({
         id: beadId,
-        title: z.string().trim().min(1).max(300).optional(),
-        description: z.string().max(100_000).optional(),
+        title: line('a bead title', 300, { trim: true, min: 1 }).optional(),
+        description: text('a bead description', 100_000).optional(),
         status: z.enum(BEAD_STATUSES).optional(),
         priority: priority.optional(),
         type: z.enum(BEAD_TYPES).optional(),
-        assignee: z.string().max(80).nullable().optional(),
+        assignee: line('an assignee', 80).nullable().optional(),
         rig: safeName.nullable().optional(),
-        addLabels: z.array(z.string().min(1).max(64)).max(50).optional(),
-        removeLabels: z.array(z.string().min(1).max(64)).max(50).optional(),
+        addLabels: z.array(label).max(50).optional(),
+        removeLabels: z.array(label).max(50).optional(),
         addDeps: z.array(dep).max(100).optional(),
         removeDeps: z.array(dep).max(100).optional()
       })
       .strict(),
     result: {} as Bead
   },
-  'beads.close': { params: z.object({ id: beadId, reason: z.string().max(2000).default('done') }).strict(), result: {} as Bead },
+  'beads.close': { params: z.object({ id: beadId, reason: text('a close reason', 2000).default('done') }).strict(), result: {} as Bead },
   sling: {
     params: z
       .object({
         bead: beadId,
         rig: safeName,
-        agent: z.string().min(1).max(64).optional(),
-        agentCmd: z.string().min(1).max(4096).optional()
+        agent: line('an agent runtime name', 64, { min: 1 }).optional(),
+        // A shell command may span lines; a NUL would cut it short in the agent's argv.
+        agentCmd: text('an agent command', 4096, { min: 1 }).optional()
       })
       .strict(),
     result: {} as Polecat
@@ -172,19 +220,21 @@ export const humanMethods = {
 export const agentMethods = {
   'agent.prime': { params: empty, result: {} as PrimeContext },
   'agent.checkpoint': { params: z.object({ data: z.unknown() }).strict(), result: {} as { at: string } },
-  'agent.note': { params: z.object({ text: z.string().trim().min(1).max(20_000) }).strict(), result: {} as LedgerEvent },
+  'agent.note': { params: z.object({ text: text('a note', 20_000, { trim: true, min: 1 }) }).strict(), result: {} as LedgerEvent },
   'agent.mail.send': {
-    params: z.object({ to: z.string().min(1).max(80), subject: z.string().min(1).max(300), body: z.string().max(100_000).default('') }).strict(),
+    params: z
+      .object({ to: line('a mail recipient', 80, { min: 1 }), subject: line('a mail subject', 300, { min: 1 }), body: text('a mail body', 100_000).default('') })
+      .strict(),
     result: {} as Mail
   },
   'agent.mail.check': { params: empty, result: [] as Mail[] },
   'agent.escalate': {
     params: z
-      .object({ severity: z.enum(SEVERITIES), title: z.string().trim().min(1).max(300), body: z.string().max(100_000).default('') })
+      .object({ severity: z.enum(SEVERITIES), title: line('an escalation title', 300, { trim: true, min: 1 }), body: text('an escalation body', 100_000).default('') })
       .strict(),
     result: {} as Escalation
   },
-  'agent.done': { params: z.object({ summary: z.string().max(20_000).default('') }).strict(), result: {} as DoneResult }
+  'agent.done': { params: z.object({ summary: text('a summary', 20_000).default('') }).strict(), result: {} as DoneResult }
 } as const
 
 export type HumanMethod = keyof typeof humanMethods

@@ -100,3 +100,58 @@ test('list filters by status, rig, type and text', () => {
     removeDir(dir)
   }
 })
+
+test('a dependency that would close a cycle of blocking deps is refused, naming the cycle; nothing of that update is kept', () => {
+  const { dir, db, ledger, beads } = fresh()
+  try {
+    const a = beads.create({ ...base, title: 'a' }, 'human')
+    const b = beads.create({ ...base, title: 'b', deps: [{ type: 'blocks', target: a.id }] }, 'human')
+    const c = beads.create({ ...base, title: 'c', deps: [{ type: 'blocks', target: b.id }] }, 'human')
+    // a → c would make a wait on c, which waits on b, which waits on a.
+    assert.throws(
+      () => beads.update({ id: a.id, title: 'renamed', addDeps: [{ type: 'blocks', target: c.id }] }, 'human'),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'conflict')
+        assert.ok(err.message.includes(`${a.id} cannot wait on ${c.id}`), err.message)
+        assert.ok(err.message.includes(`${a.id} → ${c.id} → ${b.id} → ${a.id}`), err.message)
+        assert.match(err.message, /--remove-dep/)
+        return true
+      }
+    )
+    assert.deepEqual(beads.get(a.id).deps, [])
+    assert.equal(beads.get(a.id).title, 'a', 'the refused update changed nothing else either')
+    assert.deepEqual(ledger.list({ subject: a.id }).map((e) => e.kind), ['bead.created'])
+    assert.deepEqual(beads.ready().map((x) => x.title), ['a'])
+
+    // parent-child holds a bead back too, and mixes with blocks.
+    const epic = beads.create({ ...base, title: 'epic', type: 'epic' }, 'human')
+    const child = beads.create({ ...base, title: 'child', deps: [{ type: 'parent-child', target: epic.id }] }, 'human')
+    assert.throws(() => beads.update({ id: epic.id, addDeps: [{ type: 'blocks', target: child.id }] }, 'human'), new RegExp(`${epic.id} → ${child.id} → ${epic.id}`))
+    // Dependencies that hold nothing back may point any way.
+    assert.equal(beads.update({ id: epic.id, addDeps: [{ type: 'related', target: child.id }] }, 'human').deps.length, 1)
+    // Several added at once: the cycle is found through whichever of them closes it.
+    assert.throws(
+      () => beads.update({ id: a.id, addDeps: [{ type: 'related', target: epic.id }, { type: 'parent-child', target: b.id }] }, 'human'),
+      new RegExp(`${a.id} → ${b.id} → ${a.id}`)
+    )
+    db.close()
+  } finally {
+    removeDir(dir)
+  }
+})
+
+test('a cycle stored before the check existed does not hang the walk of an unrelated update', () => {
+  const { dir, db, beads } = fresh()
+  try {
+    const p = beads.create({ ...base, title: 'p' }, 'human')
+    const q = beads.create({ ...base, title: 'q' }, 'human')
+    const r = beads.create({ ...base, title: 'r' }, 'human')
+    const add = db.prepare("INSERT INTO bead_deps (bead_id, type, target) VALUES (?, 'blocks', ?)")
+    add.run(p.id, q.id)
+    add.run(q.id, p.id)
+    assert.deepEqual(beads.update({ id: r.id, addDeps: [{ type: 'blocks', target: p.id }] }, 'human').deps, [{ type: 'blocks', target: p.id }])
+    db.close()
+  } finally {
+    removeDir(dir)
+  }
+})

@@ -7,6 +7,7 @@ import type { Bead, Escalation, LedgerEvent, Polecat, PrimeContext, Rig, Session
 import type { BeadDetail, DoneResult, SessionTranscript } from '../../shared/contract'
 import { resolveTown } from '../host/town-path'
 import { processAlive, readEndpoint } from '../core/endpoint/endpoint-file'
+import { safeJson, safeLine, safeText } from './safe-text'
 
 class UsageError extends Error {}
 
@@ -18,12 +19,14 @@ Humans (talk to the running control room of the town: --town DIR, $GT_TOWN, or ~
   gt rig list | gt rig remove NAME [--force]
   gt bead create TITLE [-d TEXT] [-p 0-4] [--type T] [--rig R] [--label L]… [--blocked-by ID]… [--dep TYPE:ID]…
   gt bead list [--status S]… [--rig R] [--all] | gt bead show ID
-  gt bead update ID [--title T] [-d TEXT] [--status S] [-p N] [--assignee A] [--add-label L] [--remove-label L]
+  gt bead update ID [--title T] [-d TEXT] [--status S] [-p 0-4] [--assignee A] [--add-label L] [--remove-label L]
+                 [--blocked-by ID]… [--add-dep TYPE:ID]… [--remove-dep TYPE:ID]…
   gt bead close ID [--reason TEXT]
   gt ready [--rig R]                          open, unblocked beads by priority
   gt sling BEAD RIG [--agent NAME | --agent-cmd 'COMMAND']
   gt polecat list | gt polecat stop RIG/NAME
-  gt session list [--bead ID] [--polecat RIG/NAME] | gt session show ID
+  gt session list [--bead ID] [--polecat RIG/NAME]
+  gt session show ID [--raw]                  the transcript as text; --raw: the terminal's bytes exactly, to replay
   gt inbox [--all] | gt inbox ack ID
 
 Agents (from a polecat's terminal; GT_TOKEN identifies the agent):
@@ -34,7 +37,8 @@ Agents (from a polecat's terminal; GT_TOKEN identifies the agent):
   gt escalate --severity P0|P1|P2 --title T [--body B]
   gt done [--summary S]                       push your branch, open a merge request, go idle
 
-Every command takes --json for machine-readable output.`
+Every command takes --json for machine-readable output. Text that agents or people wrote is printed with
+escape sequences removed and control characters shown as \\xNN (\\uNNNN for bidi controls).`
 
 // ---- transport ----
 
@@ -92,8 +96,12 @@ async function call<T>(target: Target, method: string, params: unknown, onProgre
 
 // ---- output ----
 
-const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : s + '\n')
-const json = (v: unknown): void => out(JSON.stringify(v, null, 2))
+// Everything printed as text goes through safeText, whatever it holds; one-line fields also go through
+// safeLine where they are put together, so a title with a line break cannot forge the next row of a table.
+const write = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : s + '\n')
+const out = (s: string): void => write(safeText(s))
+const json = (v: unknown): void => write(safeJson(v, 2))
+const L = safeLine
 
 function table(rows: string[][]): string {
   if (rows.length === 0) return ''
@@ -101,52 +109,74 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n')
 }
 
-const beadLine = (b: Bead): string[] => [b.id, `P${b.priority}`, b.status, b.type, b.rig ?? '-', b.assignee ?? '-', b.title]
+const beadLine = (b: Bead): string[] => [L(b.id), `P${b.priority}`, b.status, b.type, L(b.rig ?? '-'), L(b.assignee ?? '-'), L(b.title)]
 const beadTable = (beads: Bead[]): string =>
   beads.length ? table([['ID', 'PRI', 'STATUS', 'TYPE', 'RIG', 'ASSIGNEE', 'TITLE'], ...beads.map(beadLine)]) : '(no beads)'
 
 function printBead(d: BeadDetail): void {
   const b = d.bead
-  out(`${b.id}  ${b.title}\n  status ${b.status} · P${b.priority} · ${b.type} · rig ${b.rig ?? '-'} · assignee ${b.assignee ?? '-'}`)
-  if (b.labels.length) out(`  labels: ${b.labels.join(', ')}`)
-  for (const dep of b.deps) out(`  ${dep.type} → ${dep.target}`)
-  if (b.closedAt) out(`  closed ${b.closedAt}: ${b.closeReason ?? ''}`)
-  if (d.mergeRequests.length) out(`  ready for merge: ${d.mergeRequests.map((m) => `${m.id} (${m.title})`).join(', ')}`)
+  out(`${L(b.id)}  ${L(b.title)}\n  status ${b.status} · P${b.priority} · ${b.type} · rig ${L(b.rig ?? '-')} · assignee ${L(b.assignee ?? '-')}`)
+  if (b.labels.length) out(`  labels: ${b.labels.map(L).join(', ')}`)
+  for (const dep of b.deps) out(`  ${dep.type} → ${L(dep.target)}`)
+  if (b.closedAt) out(`  closed ${b.closedAt}: ${L(b.closeReason ?? '')}`)
+  if (d.mergeRequests.length) out(`  ready for merge: ${d.mergeRequests.map((m) => `${L(m.id)} (${L(m.title)})`).join(', ')}`)
   if (b.description) out(`\n${b.description}`)
   if (d.sessions.length) out(`\nSessions:\n${sessionTable(d.sessions)}`)
   if (d.events.length) out(`\nLedger:\n${d.events.map(eventLine).join('\n')}`)
 }
 
-const eventLine = (e: LedgerEvent): string => `  ${e.at}  ${e.actor.padEnd(14)} ${e.kind}${e.data && typeof e.data === 'object' ? '  ' + JSON.stringify(e.data) : ''}`
+const eventLine = (e: LedgerEvent): string => `  ${e.at}  ${L(e.actor).padEnd(14)} ${L(e.kind)}${e.data && typeof e.data === 'object' ? '  ' + safeJson(e.data) : ''}`
 const sessionTable = (s: Session[]): string =>
   s.length
-    ? table([['SESSION', 'POLECAT', 'BEAD', 'STARTED', 'ENDED', 'REASON'], ...s.map((x) => [x.id, x.polecatId, x.beadId ?? '-', x.startedAt, x.endedAt ?? 'running', x.endReason ?? '-'])])
+    ? table([['SESSION', 'POLECAT', 'BEAD', 'STARTED', 'ENDED', 'REASON'], ...s.map((x) => [L(x.id), L(x.polecatId), L(x.beadId ?? '-'), x.startedAt, x.endedAt ?? 'running', L(x.endReason ?? '-')])])
     : '(no sessions)'
 
 function printPrime(p: PrimeContext): void {
-  out(`# You are polecat ${p.polecat.id} (rig ${p.rig.name}, branch ${p.polecat.branch ?? '-'})`)
-  out(`Worktree: ${p.polecat.worktree}`)
+  out(`# You are polecat ${L(p.polecat.id)} (rig ${L(p.rig.name)}, branch ${L(p.polecat.branch ?? '-')})`)
+  out(`Worktree: ${L(p.polecat.worktree)}`)
   if (p.bead) {
-    out(`\n## On your hook: ${p.bead.id} — ${p.bead.title} (P${p.bead.priority}, ${p.bead.status})`)
+    out(`\n## On your hook: ${L(p.bead.id)} — ${L(p.bead.title)} (P${p.bead.priority}, ${p.bead.status})`)
     if (p.bead.description) out(p.bead.description)
   } else out('\n## Nothing is on your hook.')
-  out(`\n## Latest checkpoint\n${p.checkpoint ? `${p.checkpoint.at}: ${JSON.stringify(p.checkpoint.data)}` : '(none: start from the beginning)'}`)
-  if (p.attempts.length) out(`\n## Past attempts on this bead\n${p.attempts.map((a) => `- ${a.id} by ${a.polecatId}: ${a.endReason ?? 'running'} (${a.startedAt} → ${a.endedAt ?? '…'})`).join('\n')}`)
+  out(`\n## Latest checkpoint\n${p.checkpoint ? `${p.checkpoint.at}: ${safeJson(p.checkpoint.data)}` : '(none: start from the beginning)'}`)
+  if (p.attempts.length) out(`\n## Past attempts on this bead\n${p.attempts.map((a) => `- ${L(a.id)} by ${L(a.polecatId)}: ${L(a.endReason ?? 'running')} (${a.startedAt} → ${a.endedAt ?? '…'})`).join('\n')}`)
   const notes = p.notes.filter((n) => n.kind === 'agent.note' || n.kind === 'agent.escalate' || n.kind === 'session.ended' || n.kind === 'agent.done')
-  if (notes.length) out(`\n## Notes from the ledger\n${notes.map((n) => `- ${n.at} ${n.actor} ${n.kind}: ${JSON.stringify(n.data)}`).join('\n')}`)
-  if (p.mail.length) out(`\n## Mail (${p.mail.length} unread; gt mail check to mark read)\n${p.mail.map((m) => `- from ${m.from}: ${m.subject}`).join('\n')}`)
-  out(`\n## Other open beads in ${p.rig.name}\n${p.openBeads.filter((b) => b.id !== p.bead?.id).map((b) => `- ${b.id} P${b.priority} ${b.status}: ${b.title}`).join('\n') || '(none)'}`)
+  if (notes.length) out(`\n## Notes from the ledger\n${notes.map((n) => `- ${n.at} ${L(n.actor)} ${L(n.kind)}: ${safeJson(n.data)}`).join('\n')}`)
+  if (p.mail.length) out(`\n## Mail (${p.mail.length} unread; gt mail check to mark read)\n${p.mail.map((m) => `- from ${L(m.from)}: ${L(m.subject)}`).join('\n')}`)
+  out(`\n## Other open beads in ${p.rig.name}\n${p.openBeads.filter((b) => b.id !== p.bead?.id).map((b) => `- ${L(b.id)} P${b.priority} ${b.status}: ${L(b.title)}`).join('\n') || '(none)'}`)
   out(`\n## Directives\n${p.directives.map((d) => `- ${d}`).join('\n')}`)
 }
 
-function printTranscript(t: SessionTranscript): void {
-  const s = t.session
-  out(`session ${s.id} · ${s.polecatId} · bead ${s.beadId ?? '-'} · ${s.runtime} · ${s.startedAt} → ${s.endedAt ?? 'running'} (${s.endReason ?? '-'})`)
-  for (const l of t.lines as SessionLogLine[]) {
-    if (l.kind === 'output') process.stdout.write(l.data)
-    else if (l.kind === 'input') process.stdout.write(`\n[${l.t} human typed ${JSON.stringify(l.data)}]\n`)
-    else process.stdout.write(`\n[${l.t} ${l.event}${l.data ? ' ' + JSON.stringify(l.data) : ''}]\n`)
+/**
+ * A session's transcript. By default as text: the agent's output with its escape sequences removed and
+ * control characters shown (a transcript replayed raw can redraw, retitle or clear the reader's own
+ * terminal), with the human's input and the session's events between. `--raw` writes the recorded output
+ * exactly as the agent's terminal received it and nothing else, to replay it in a terminal (or a file).
+ */
+function printTranscript(t: SessionTranscript, raw: boolean): void {
+  const lines = t.lines as SessionLogLine[]
+  if (raw) {
+    for (const l of lines) if (l.kind === 'output') process.stdout.write(l.data)
+    return
   }
+  const s = t.session
+  out(`session ${L(s.id)} · ${L(s.polecatId)} · bead ${L(s.beadId ?? '-')} · ${L(s.runtime)} · ${s.startedAt} → ${s.endedAt ?? 'running'} (${L(s.endReason ?? '-')})`)
+  // Output is logged in chunks that may split an escape sequence: each run of output is cleaned as a whole.
+  let output = ''
+  const flush = () => {
+    if (output) process.stdout.write(safeText(output))
+    output = ''
+  }
+  for (const l of lines) {
+    if (l.kind === 'output') {
+      output += l.data
+      continue
+    }
+    flush()
+    if (l.kind === 'input') process.stdout.write(`\n[${l.t} human typed ${safeJson(l.data)}]\n`)
+    else process.stdout.write(`\n[${L(l.t)} ${L(l.event)}${l.data ? ' ' + safeJson(l.data) : ''}]\n`)
+  }
+  flush()
   out('')
 }
 
@@ -170,11 +200,23 @@ function need(value: string | undefined, what: string): string {
 
 function parseDep(spec: string): { type: string; target: string } {
   const i = spec.indexOf(':')
-  if (i <= 0) throw new UsageError(`--dep takes TYPE:ID (e.g. blocks:gt-abc12), not "${spec}"`)
+  if (i <= 0) throw new UsageError(`--dep takes TYPE:ID (e.g. blocks:gt-abc12), not ${JSON.stringify(spec)}`)
   return { type: spec.slice(0, i), target: spec.slice(i + 1) }
 }
 
-const toInt = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number.parseInt(v, 10))
+// parseInt reads "1.5" as 1 and " 3x" as 3: a typo must not become a priority or a port.
+function parsePriority(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined
+  const m = /^[Pp]?([0-4])$/.exec(v)
+  if (!m) throw new UsageError(`-p takes a priority from 0 (most urgent) to 4, or P0 to P4, not ${JSON.stringify(v)}`)
+  return Number(m[1])
+}
+
+function parsePort(v: string | undefined): number {
+  if (v === undefined) return 0
+  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new UsageError(`--port takes a TCP port from 0 (any free one) to 65535, not ${JSON.stringify(v)}`)
+  return Number(v)
+}
 
 async function main(argv: string[]): Promise<void> {
   const [cmd, sub, ...rest] = argv
@@ -186,7 +228,7 @@ async function main(argv: string[]): Promise<void> {
     case 'serve': {
       const a = parse(argv.slice(1), { port: { type: 'string' } })
       const { serve } = await import('./serve')
-      return serve({ town, port: toInt(a.values.port as string | undefined) ?? 0, outMain: __dirname })
+      return serve({ town, port: parsePort(a.values.port as string | undefined), outMain: __dirname })
     }
     case 'rig': {
       if (sub === 'add') {
@@ -197,17 +239,18 @@ async function main(argv: string[]): Promise<void> {
         let last = ''
         const rig = await call<Rig>(human(), 'rigs.add', { name: need(name, 'NAME'), source: need(source, 'SOURCE') }, (m, pct) => {
           if (a.values.json) return
-          const line = live ? `${m}${pct === null ? '' : ` ${pct}%`}` : m
+          // The message carries git's own progress text, which a remote server writes.
+          const line = live ? `${L(m)}${pct === null ? '' : ` ${pct}%`}` : L(m)
           if (line !== last) process.stderr.write(live ? `\r\x1b[K${line}` : `${line}\n`)
           last = line
         })
         if (live) process.stderr.write('\r\x1b[K')
-        return a.values.json ? json(rig) : out(`Added rig ${rig.name} (${rig.defaultBranch}) from ${rig.source}\n  clone: ${rig.path}`)
+        return a.values.json ? json(rig) : out(`Added rig ${L(rig.name)} (${L(rig.defaultBranch)}) from ${L(rig.source)}\n  clone: ${L(rig.path)}`)
       }
       if (sub === 'list') {
         const a = parse(rest, {})
         const rigs = await call<Rig[]>(human(), 'rigs.list', {})
-        return a.values.json ? json(rigs) : out(rigs.length ? table([['RIG', 'BRANCH', 'SOURCE'], ...rigs.map((r) => [r.name, r.defaultBranch, r.source])]) : '(no rigs: gt rig add NAME SOURCE)')
+        return a.values.json ? json(rigs) : out(rigs.length ? table([['RIG', 'BRANCH', 'SOURCE'], ...rigs.map((r) => [L(r.name), L(r.defaultBranch), L(r.source)])]) : '(no rigs: gt rig add NAME SOURCE)')
       }
       if (sub === 'remove') {
         const a = parse(rest, { force: { type: 'boolean' } })
@@ -233,13 +276,13 @@ async function main(argv: string[]): Promise<void> {
         const bead = await call<Bead>(human(), 'beads.create', {
           title: need((v.title as string) ?? a.positionals.join(' '), 'TITLE'),
           description: v.description,
-          priority: toInt(v.priority as string),
+          priority: parsePriority(v.priority as string),
           type: v.type,
           rig: v.rig,
           labels: v.label,
           deps
         })
-        return a.values.json ? json(bead) : out(`Created ${bead.id}: ${bead.title}`)
+        return a.values.json ? json(bead) : out(`Created ${bead.id}: ${L(bead.title)}`)
       }
       if (sub === 'list') {
         const a = parse(rest, { status: { type: 'string', multiple: true }, rig: { type: 'string' }, all: { type: 'boolean' }, type: { type: 'string' } })
@@ -260,26 +303,33 @@ async function main(argv: string[]): Promise<void> {
           type: { type: 'string' },
           assignee: { type: 'string' },
           'add-label': { type: 'string', multiple: true },
-          'remove-label': { type: 'string', multiple: true }
+          'remove-label': { type: 'string', multiple: true },
+          'blocked-by': { type: 'string', multiple: true },
+          'add-dep': { type: 'string', multiple: true },
+          'remove-dep': { type: 'string', multiple: true }
         })
         const v = a.values as Record<string, string | string[] | undefined>
+        const addDeps = [...((v['blocked-by'] as string[]) ?? []).map((t) => ({ type: 'blocks', target: t })), ...((v['add-dep'] as string[]) ?? []).map(parseDep)]
+        const removeDeps = ((v['remove-dep'] as string[]) ?? []).map(parseDep)
         const bead = await call<Bead>(human(), 'beads.update', {
           id: need(a.positionals[0], 'ID'),
           title: v.title,
           description: v.description,
           status: v.status,
-          priority: toInt(v.priority as string),
+          priority: parsePriority(v.priority as string),
           type: v.type,
           assignee: v.assignee,
           addLabels: v['add-label'],
-          removeLabels: v['remove-label']
+          removeLabels: v['remove-label'],
+          addDeps: addDeps.length ? addDeps : undefined,
+          removeDeps: removeDeps.length ? removeDeps : undefined
         })
-        return a.values.json ? json(bead) : out(`Updated ${bead.id}: ${bead.status} P${bead.priority} ${bead.title}`)
+        return a.values.json ? json(bead) : out(`Updated ${bead.id}: ${bead.status} P${bead.priority} ${L(bead.title)}`)
       }
       if (sub === 'close') {
         const a = parse(rest, { reason: { type: 'string' } })
         const bead = await call<Bead>(human(), 'beads.close', { id: need(a.positionals[0], 'ID'), reason: a.values.reason })
-        return a.values.json ? json(bead) : out(`Closed ${bead.id}: ${bead.closeReason}`)
+        return a.values.json ? json(bead) : out(`Closed ${bead.id}: ${L(bead.closeReason ?? '')}`)
       }
       throw new UsageError('gt bead create|list|show|update|close')
     }
@@ -292,7 +342,7 @@ async function main(argv: string[]): Promise<void> {
       const a = parse([sub, ...rest].filter((x) => x !== undefined), { agent: { type: 'string' }, 'agent-cmd': { type: 'string' } })
       const [bead, rig] = a.positionals
       const pc = await call<Polecat>(human(), 'sling', { bead: need(bead, 'BEAD'), rig: need(rig, 'RIG'), agent: a.values.agent, agentCmd: a.values['agent-cmd'] })
-      return a.values.json ? json(pc) : out(`Slung ${bead} to ${pc.id} on ${pc.branch} (${pc.runtime}, session ${pc.sessionId})\n  worktree: ${pc.worktree}`)
+      return a.values.json ? json(pc) : out(`Slung ${L(bead)} to ${pc.id} on ${L(pc.branch ?? '-')} (${L(pc.runtime ?? '-')}, session ${pc.sessionId})\n  worktree: ${L(pc.worktree)}`)
     }
     case 'polecat': {
       const a = parse(rest, {})
@@ -303,13 +353,13 @@ async function main(argv: string[]): Promise<void> {
       const list = await call<Polecat[]>(human(), 'polecats.list', {})
       return a.values.json
         ? json(list)
-        : out(list.length ? table([['POLECAT', 'STATE', 'BEAD', 'BRANCH', 'RUNTIME'], ...list.map((p) => [p.id, p.state + (p.takenOver ? ' (taken over)' : ''), p.beadId ?? '-', p.branch ?? '-', p.runtime ?? '-'])]) : '(no polecats)')
+        : out(list.length ? table([['POLECAT', 'STATE', 'BEAD', 'BRANCH', 'RUNTIME'], ...list.map((p) => [L(p.id), p.state + (p.takenOver ? ' (taken over)' : ''), L(p.beadId ?? '-'), L(p.branch ?? '-'), L(p.runtime ?? '-')])]) : '(no polecats)')
     }
     case 'session': {
-      const a = parse(rest, { bead: { type: 'string' }, polecat: { type: 'string' } })
+      const a = parse(rest, { bead: { type: 'string' }, polecat: { type: 'string' }, raw: { type: 'boolean' } })
       if (sub === 'show') {
         const t = await call<SessionTranscript>(human(), 'sessions.show', { id: need(a.positionals[0], 'ID') })
-        return a.values.json ? json(t) : printTranscript(t)
+        return a.values.json ? json(t) : printTranscript(t, !!a.values.raw)
       }
       if (sub === 'list' || sub === undefined) {
         const s = await call<Session[]>(human(), 'sessions.list', { bead: a.values.bead, polecat: a.values.polecat })
@@ -325,7 +375,7 @@ async function main(argv: string[]): Promise<void> {
       }
       const a = parse([sub, ...rest].filter((x) => x !== undefined), { all: { type: 'boolean' } })
       const list = await call<Escalation[]>(human(), 'inbox.list', { includeAcknowledged: !!a.values.all })
-      return a.values.json ? json(list) : out(list.length ? table([['ID', 'SEV', 'FROM', 'TITLE'], ...list.map((e) => [e.id, e.severity, e.polecatId ?? '-', e.title])]) : '(inbox empty)')
+      return a.values.json ? json(list) : out(list.length ? table([['ID', 'SEV', 'FROM', 'TITLE'], ...list.map((e) => [L(e.id), e.severity, L(e.polecatId ?? '-'), L(e.title)])]) : '(inbox empty)')
     }
 
     // ---- agent commands ----
@@ -356,12 +406,12 @@ async function main(argv: string[]): Promise<void> {
       if (sub === 'send') {
         const a = parse(rest, { subject: { type: 'string', short: 's' }, body: { type: 'string', short: 'b' } })
         const m = await call(agentTarget(), 'agent.mail.send', { to: need(a.positionals[0], 'TO'), subject: need(a.values.subject as string, '--subject'), body: a.values.body })
-        return a.values.json ? json(m) : out(`Mail sent to ${a.positionals[0]}`)
+        return a.values.json ? json(m) : out(`Mail sent to ${L(a.positionals[0])}`)
       }
       if (sub === 'check') {
         const a = parse(rest, {})
         const mail = await call<{ from: string; subject: string; body: string; createdAt: string }[]>(agentTarget(), 'agent.mail.check', {})
-        return a.values.json ? json(mail) : out(mail.length ? mail.map((m) => `From ${m.from} (${m.createdAt}): ${m.subject}\n${m.body}`).join('\n\n') : '(no new mail)')
+        return a.values.json ? json(mail) : out(mail.length ? mail.map((m) => `From ${L(m.from)} (${m.createdAt}): ${L(m.subject)}\n${m.body}`).join('\n\n') : '(no new mail)')
       }
       throw new UsageError('gt mail send|check')
     }
@@ -372,7 +422,7 @@ async function main(argv: string[]): Promise<void> {
         title: need((a.values.title as string) ?? a.positionals.join(' '), '--title'),
         body: a.values.body
       })
-      return a.values.json ? json(e) : out(`Escalated ${e.severity}: ${e.title} (${e.id})`)
+      return a.values.json ? json(e) : out(`Escalated ${e.severity}: ${L(e.title)} (${e.id})`)
     }
     case 'done': {
       const a = parse([sub, ...rest].filter((x) => x !== undefined), { summary: { type: 'string' } })
@@ -380,11 +430,24 @@ async function main(argv: string[]): Promise<void> {
       return a.values.json ? json(r) : out(`Done: pushed ${r.branch} (${r.commits} commit${r.commits === 1 ? '' : 's'}); merge request ${r.mergeRequest.id} is ready for the merge queue.`)
     }
   }
-  throw new UsageError(`unknown command "${cmd}"`)
+  throw new UsageError(`unknown command ${JSON.stringify(cmd)}`)
 }
 
+// A reader that stops early (`gt bead list | head -1`) closes the pipe: that is its choice, not our failure.
+const isEpipe = (err: unknown): boolean => (err as NodeJS.ErrnoException | null)?.code === 'EPIPE'
+process.stdout.on('error', (err) => {
+  if (isEpipe(err)) process.exit(0)
+  throw err
+})
+// With stderr closed as well there is nobody left to tell; the exit code still says how it went.
+process.stderr.on('error', (err) => {
+  if (!isEpipe(err)) throw err
+})
+
 main(process.argv.slice(2)).catch((err: Error) => {
-  process.stderr.write(`gt: ${err.message}\n`)
+  if (isEpipe(err)) process.exit(0)
+  // An error's message can quote what an agent or a remote wrote (a title, git's stderr).
+  process.stderr.write(`gt: ${safeText(err.message)}\n`)
   if (err instanceof UsageError) process.stderr.write('Run `gt help` for usage.\n')
   process.exit(err instanceof UsageError ? 2 : 1)
 })

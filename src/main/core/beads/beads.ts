@@ -20,6 +20,9 @@ interface BeadRow {
   close_reason: string | null
 }
 
+// The dependency types that hold a bead back: a cycle of them means none of its beads is ever ready.
+const BLOCKING: readonly BeadDep['type'][] = ['blocks', 'parent-child']
+
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz'
 function shortHash(len: number): string {
   const bytes = randomBytes(len)
@@ -128,6 +131,34 @@ export class Beads {
     }
   }
 
+  /**
+   * The shortest cycle of blocking dependencies through `id` ([id, …, id]), or null. A walk over bead_deps
+   * rather than one recursive query: SQLite's recursive CTEs have no visited set, and a cycle made before
+   * this check existed would keep such a query going.
+   */
+  private cycleThrough(id: string): string[] | null {
+    const next = this.db.prepare(
+      `SELECT DISTINCT target FROM bead_deps WHERE bead_id = ? AND type IN (${BLOCKING.map(() => '?').join(',')}) ORDER BY target`
+    )
+    const cameFrom = new Map<string, string>()
+    const queue = [id]
+    for (let i = 0; i < queue.length; i++) {
+      const node = queue[i]
+      for (const { target } of next.all(node, ...BLOCKING) as { target: string }[]) {
+        if (target === id) {
+          const chain = [node]
+          while (chain[0] !== id) chain.unshift(cameFrom.get(chain[0])!)
+          return [...chain, id]
+        }
+        if (!cameFrom.has(target)) {
+          cameFrom.set(target, node)
+          queue.push(target)
+        }
+      }
+    }
+    return null
+  }
+
   create(p: Params<'beads.create'>, actor: string): Bead {
     return inTransaction(this.db, () => {
       const id = this.newId()
@@ -172,6 +203,16 @@ export class Beads {
       if (p.addDeps) this.checkDeps(p.id, p.addDeps)
       for (const d of p.addDeps ?? []) this.db.prepare('INSERT OR IGNORE INTO bead_deps (bead_id, type, target) VALUES (?, ?, ?)').run(p.id, d.type, d.target)
       for (const d of p.removeDeps ?? []) this.db.prepare('DELETE FROM bead_deps WHERE bead_id = ? AND type = ? AND target = ?').run(p.id, d.type, d.target)
+      // Checked on the graph as it would be, inside the transaction: throwing rolls the whole update back.
+      // Only an added dependency can close a cycle, and every one added here starts at p.id.
+      const cycle = p.addDeps?.some((d) => BLOCKING.includes(d.type)) ? this.cycleThrough(p.id) : null
+      if (cycle) {
+        throw new CoreError(
+          'conflict',
+          `${p.id} cannot wait on ${cycle[1]}: that closes the dependency cycle ${cycle.join(' → ')} (each waits on the next), ` +
+            `so none of them would ever be ready. Leave this dependency out, or first remove one of the others (gt bead update ID --remove-dep TYPE:ID).`
+        )
+      }
       const { id: _id, ...change } = p
       this.ledger.append(actor, 'bead.updated', p.id, change)
       return this.get(p.id)

@@ -15,7 +15,7 @@ import type { Sessions } from '../sessions/sessions'
 import { gitMessage, isDirty } from '../git/git'
 import { processesInside } from '../processes/agent-processes'
 import { nextName } from './names'
-import { firstPrompt } from './prompt'
+import { fillCommand, firstPrompt } from './prompt'
 import { baseRef, ensureWorktree } from './worktrees'
 import { agentGitEnv, type GitIdentity } from './agent-git'
 import type { PolecatStore } from './polecat-store'
@@ -136,7 +136,7 @@ export class Sling {
     const token = randomBytes(32).toString('base64url')
     const logPath = join(worktree, '.gt', 'sessions', `${sessionId}.jsonl`)
     const prompt = firstPrompt({ polecat: id, bead, rig: rig.name, branch })
-    const argv = runtime.command.map((a) => a.replace('{prompt}', prompt).replace('{command}', p.agentCmd ?? ''))
+    const argv = fillCommand(runtime.command, { prompt, command: p.agentCmd ?? '' })
     const command = p.agentCmd ?? argv.join(' ')
 
     inTransaction(this.d.db, () => {

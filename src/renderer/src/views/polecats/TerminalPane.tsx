@@ -23,6 +23,9 @@ export function TerminalPane({ polecatId, visible, onStop }: { polecatId: string
   // After a re-attach to a finished session there is no exit event; Seance knows how it ended.
   const ended = usePastSession(polecat?.sessionId ?? null)
   const exit = state.exit ?? (!state.running && state.phase === 'live' && ended ? ended : null)
+  // Only a live session can be taken over: a finished one (done, exited, crashed, killed) has no PTY to
+  // type into, whatever state its polecat is left in (idle after gt done, exited otherwise).
+  const live = state.running && !exit && polecat?.state !== 'exited'
 
   useEffect(() => {
     const session = new TermSession(getClient(), polecatId, hostRef.current!, paneRef.current!, useUi.getState().theme, setState)
@@ -70,17 +73,11 @@ export function TerminalPane({ polecatId, visible, onStop }: { polecatId: string
           <button className="small warn" data-testid="terminal-handback" onClick={() => void toggleTakeover()} disabled={busy}>
             Hand back
           </button>
-        ) : (
-          <button
-            className="small"
-            data-testid="terminal-takeover"
-            onClick={() => void toggleTakeover()}
-            disabled={busy || polecat?.state === 'exited'}
-            title="Type into the agent's terminal yourself"
-          >
+        ) : live ? (
+          <button className="small" data-testid="terminal-takeover" onClick={() => void toggleTakeover()} disabled={busy} title="Type into the agent's terminal yourself">
             Take over
           </button>
-        )}
+        ) : null}
         <button className="small danger-quiet" data-testid="terminal-stop" onClick={() => polecat && onStop(polecat)} disabled={!polecat || polecat.state === 'exited'}>
           Stop
         </button>
