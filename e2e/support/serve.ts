@@ -22,13 +22,17 @@ export interface Served {
   stop(signal: NodeJS.Signals, timeoutMs?: number): Promise<number | null>
 }
 
-/** `port`: 0 (a free one) unless a test needs the host back where a page last saw it. */
-export async function startServe(town: string, opts: { port?: number; timeoutMs?: number } = {}): Promise<Served> {
+/**
+ * `port`: 0 (a free one) unless a test needs the host back where a page last saw it. `env`: the whole
+ * environment of gt serve, for tests about what it inherits (HOME, git identity); by default the tests' own
+ * plus a git identity.
+ */
+export async function startServe(town: string, opts: { port?: number; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Served> {
   const timeoutMs = opts.timeoutMs ?? 20_000
   // process.execPath: the Node that runs the tests (npx node → the project's Node 22), never the system one.
   const proc = spawn(process.execPath, [join(ROOT, 'bin', 'gt.cjs'), 'serve', '--town', town, '--port', String(opts.port ?? 0)], {
     cwd: ROOT,
-    env: { ...process.env, ...GIT_IDENTITY, GT_TOWN: '' },
+    env: opts.env ?? { ...process.env, ...GIT_IDENTITY, GT_TOWN: '' },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let out = ''

@@ -96,7 +96,7 @@ test('after SIGKILL of gt serve, start-up reconciliation ends the orphaned sessi
       assert.equal(core.beads.get(bead.id).status, 'hooked')
       assert.ok(core.ledger.list({ subject: bead.id }).some((e) => e.kind === 'agent.checkpoint'))
       // Reconciliation is idempotent.
-      core.polecats.reconcile()
+      await core.polecats.reconcile()
       assert.equal(core.sessions.list({ bead: bead.id }).length, 1)
     } finally {
       await core.close()

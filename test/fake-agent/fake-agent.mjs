@@ -8,7 +8,8 @@
 //
 // Steps: {say}, {run: "shell command"}, {write: {path, content}}, {commit: "message"}, {ask: "prompt"}
 // (reads one line from the terminal; later steps can use {{answer}}), {flood: bytes}, {waitFor: "cue"},
-// {signal: "cue"}, {hang: true}, {crash: exitCode}, {exit: exitCode}.
+// {signal: "cue"}, {hang: true}, {crash: exitCode}, {exit: exitCode}, {ignoreHup: true} (survives its
+// terminal hanging up, like an agent that ignores SIGHUP: it ignores the signal and the I/O errors after it).
 import { existsSync, mkdirSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { spawnSync } from 'node:child_process'
@@ -109,7 +110,13 @@ async function step(s) {
     }
   } else if (s.waitFor !== undefined) await waitForFile(join(cues, fill(s.waitFor)))
   else if (s.signal !== undefined) cue(fill(s.signal), new Date().toISOString())
-  else if (s.hang) await new Promise(() => {})
+  // A timer keeps the process alive even once its terminal is gone (a pending promise alone would not).
+  else if (s.hang) await new Promise(() => setInterval(() => {}, 1 << 30))
+  else if (s.ignoreHup) {
+    process.on('SIGHUP', () => {})
+    for (const stream of [process.stdin, process.stdout, process.stderr]) stream.on('error', () => {})
+    lines.on('error', () => {})
+  }
   else if (s.crash !== undefined) {
     print('fake-agent: crashing\n')
     process.exit(s.crash)

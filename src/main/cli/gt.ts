@@ -2,19 +2,23 @@
 // town through <town>/endpoint.json; agents' commands carry the agent's own GT_TOKEN to GT_ENDPOINT.
 // `gt serve` runs the control room itself, headless.
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { Bead, Escalation, LedgerEvent, Polecat, PrimeContext, Rig, Session, SessionLogLine } from '../../shared/domain'
-import type { BeadDetail, DoneResult, SessionTranscript } from '../../shared/contract'
+import type { BeadDetail, DoneResult, SessionTranscript, TownCheck } from '../../shared/contract'
 import { resolveTown } from '../host/town-path'
-import { processAlive, readEndpoint } from '../core/endpoint/endpoint-file'
+import { readEndpoint } from '../core/endpoint/endpoint-file'
 import { safeJson, safeLine, safeText } from './safe-text'
 
 class UsageError extends Error {}
+/** Nothing answers for the town: some commands (gt town check) can do without a running control room. */
+class NotRunningError extends Error {}
 
 const HELP = `gt — Gas Town Control Room
 
 Humans (talk to the running control room of the town: --town DIR, $GT_TOWN, or ~/gt):
   gt serve [--port N]                         run the control room headless on 127.0.0.1 and print its URL
+  gt town check                               full integrity check of the ledger (works without a running control room)
   gt rig add NAME SOURCE                      add a repository (local path or git URL) as a rig
   gt rig list | gt rig remove NAME [--force]
   gt bead create TITLE [-d TEXT] [-p 0-4] [--type T] [--rig R] [--label L]… [--blocked-by ID]… [--dep TYPE:ID]…
@@ -45,14 +49,18 @@ escape sequences removed and control characters shown as \\xNN (\\uNNNN for bidi
 interface Target {
   url: string
   token: string
+  /** What to say when nothing answers at `url`. */
+  notAnswering?: string
 }
 
+const notRunning = (town: string): string => `No control room is running for town ${town}. Start it with \`npm start\` (desktop) or \`gt serve --town ${town}\`.`
+
+// No pid check: a pid says nothing once its process is gone (it may be reused, or a zombie). Whether a
+// control room runs is whether it answers at the address it wrote.
 function humanTarget(town: string): Target {
   const info = readEndpoint(town)
-  if (!info || !processAlive(info.pid)) {
-    throw new Error(`No control room is running for town ${town}. Start it with \`npm start\` (desktop) or \`gt serve --town ${town}\`.`)
-  }
-  return { url: info.url, token: info.token }
+  if (!info) throw new NotRunningError(notRunning(town))
+  return { url: info.url, token: info.token, notAnswering: `${notRunning(town)} (${town}/endpoint.json is left from one that stopped.)` }
 }
 
 function agentTarget(): Target {
@@ -71,6 +79,7 @@ async function call<T>(target: Target, method: string, params: unknown, onProgre
       body: JSON.stringify({ method, params })
     })
   } catch {
+    if (target.notAnswering) throw new NotRunningError(target.notAnswering)
     throw new Error(`The control room at ${target.url} is not answering (was it stopped?).`)
   }
   const reader = res.body!.getReader()
@@ -229,6 +238,25 @@ async function main(argv: string[]): Promise<void> {
       const a = parse(argv.slice(1), { port: { type: 'string' } })
       const { serve } = await import('./serve')
       return serve({ town, port: parsePort(a.values.port as string | undefined), outMain: __dirname })
+    }
+    case 'town': {
+      if (sub === 'check') {
+        const a = parse(rest, {})
+        let r: TownCheck
+        try {
+          r = await call<TownCheck>(human(), 'town.check', {})
+        } catch (err) {
+          if (!(err instanceof NotRunningError)) throw err
+          // No control room: read the ledger directly, read-only (it changes nothing and takes no lock).
+          const { checkDatabaseFile } = await import('../core/store/db-check')
+          r = checkDatabaseFile(join(town, 'town.db'))
+        }
+        if (a.values.json) return json(r)
+        out(r.ok ? `${r.file}: ok (integrity_check, ${r.ms} ms)` : `${r.file}: DAMAGED (integrity_check, ${r.ms} ms)\n${r.problems.map((p) => `  ${safeLine(p)}`).join('\n')}`)
+        if (!r.ok) process.exitCode = 1
+        return
+      }
+      throw new UsageError('gt town check')
     }
     case 'rig': {
       if (sub === 'add') {

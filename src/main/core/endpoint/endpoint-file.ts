@@ -34,12 +34,3 @@ export function removeEndpoint(town: string, pid: number): void {
   const info = readEndpoint(town)
   if (info && info.pid === pid) rmSync(endpointPath(town), { force: true })
 }
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}

@@ -18,8 +18,7 @@ function rigFolders(rigsDir: string): string[] {
   }
 }
 
-const whatToDo = (file: string, rigsDir: string) =>
-  `Restore ${file} from a backup, or move it aside (mv ${file} ${file}.damaged${rigsDir ? ` and move ${rigsDir} aside too` : ''}) to start an empty town.`
+const whatToDo = (file: string) => `Restore ${file} from a backup, or move it aside (mv ${file} ${file}.damaged) to start an empty town; gt town check lists every problem.`
 
 export function checkTownDatabase(file: string, rigsDir: string): void {
   let size: number | null = null
@@ -43,7 +42,7 @@ export function checkTownDatabase(file: string, rigsDir: string): void {
     const rows = db.pragma('quick_check') as { quick_check: string }[]
     const problems = rows.map((r) => r.quick_check).filter((m) => m !== 'ok')
     if (problems.length) {
-      throw new TownStartError(`${file} is damaged (quick_check: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; and ${problems.length - 3} more` : ''}). The control room will not use it. ${whatToDo(file, '')}`)
+      throw new TownStartError(`${file} is damaged (quick_check: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; and ${problems.length - 3} more` : ''}). The control room will not use it. ${whatToDo(file)}`)
     }
     const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n
     if (tables === 0 && rigs.length) throw lost('holds no tables')
@@ -51,7 +50,7 @@ export function checkTownDatabase(file: string, rigsDir: string): void {
     if (err instanceof TownStartError) throw err
     const code = (err as { code?: string }).code
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-      throw new TownStartError(`${file} ${code === 'SQLITE_NOTADB' ? 'is not an SQLite database' : 'is damaged'} (${(err as Error).message}). The control room will not use it. ${whatToDo(file, '')}`)
+      throw new TownStartError(`${file} ${code === 'SQLITE_NOTADB' ? 'is not an SQLite database' : 'is damaged'} (${(err as Error).message}). The control room will not use it. ${whatToDo(file)}`)
     }
     throw new TownStartError(`could not open ${file}: ${describeSqliteError(err, file)}`)
   } finally {
@@ -62,4 +61,21 @@ export function checkTownDatabase(file: string, rigsDir: string): void {
 /** `gt town check`: the full integrity check of an open database (slower than quick_check; reads every page). */
 export function integrityCheck(db: Database.Database): string[] {
   return (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).filter((m) => m !== 'ok')
+}
+
+/** The same check on a file no control room has open: read-only, it changes nothing and takes no lock. */
+export function checkDatabaseFile(file: string): { file: string; ok: boolean; problems: string[]; ms: number } {
+  const started = performance.now()
+  let db: Database.Database | null = null
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true })
+    const problems = integrityCheck(db)
+    return { file, ok: problems.length === 0, problems, ms: Math.round(performance.now() - started) }
+  } catch (err) {
+    const code = (err as { code?: string }).code
+    const problem = code === 'SQLITE_NOTADB' ? 'it is not an SQLite database' : code === 'SQLITE_CANTOPEN' ? `it cannot be opened: ${describeSqliteError(err, file)}` : (err as Error).message
+    return { file, ok: false, problems: [problem], ms: Math.round(performance.now() - started) }
+  } finally {
+    db?.close()
+  }
 }
