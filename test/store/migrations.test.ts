@@ -53,3 +53,30 @@ test('a failing migration leaves the database at the previous version', () => {
     removeDir(dir)
   }
 })
+
+test('002 records agent processes and leaves one hook per bead, saying in the ledger which polecat let go', () => {
+  const dir = tempDir('db')
+  try {
+    const db = openDatabase(join(dir, 'town.db'), MIGRATIONS.slice(0, 1))
+    // A town from before 002 where two rigs slung one bead at once.
+    const ins = db.prepare("INSERT INTO polecats (id, rig, name, state, bead_id, worktree, updated_at) VALUES (?, ?, 'nux', ?, 'gt-dup', '/w', ?)")
+    ins.run('one/nux', 'one', 'working', '2026-01-01T00:00:00.000Z')
+    ins.run('two/nux', 'two', 'working', '2026-01-02T00:00:00.000Z')
+    db.prepare("INSERT INTO sessions (id, polecat_id, rig, runtime, command, started_at, log_path, token_hash) VALUES ('s1', 'one/nux', 'one', 'custom', 'x', 't', '/l', 'h')").run()
+    assert.equal(migrate(db, MIGRATIONS.slice(0, 2)), 2)
+    const rows = db.prepare('SELECT id, bead_id, state FROM polecats ORDER BY id').all()
+    assert.deepEqual(rows, [
+      { id: 'one/nux', bead_id: null, state: 'exited' },
+      { id: 'two/nux', bead_id: 'gt-dup', state: 'working' }
+    ])
+    const e = db.prepare("SELECT subject, data FROM events WHERE kind = 'polecat.unhooked'").all() as { subject: string; data: string }[]
+    assert.equal(e.length, 1)
+    assert.equal(JSON.parse(e[0].data).polecat, 'one/nux')
+    assert.throws(() => db.prepare("UPDATE polecats SET bead_id = 'gt-dup' WHERE id = 'one/nux'").run(), /UNIQUE/)
+    db.prepare("UPDATE sessions SET pid = 42, pid_identity = 'linux:b:42:1' WHERE id = 's1'").run()
+    assert.equal(migrate(db, MIGRATIONS.slice(0, 2)), 2, 'running it again changes nothing')
+    db.close()
+  } finally {
+    removeDir(dir)
+  }
+})

@@ -18,7 +18,7 @@ export const lockPath = (town: string): string => join(town, 'town.lock')
 
 export function acquireTownLock(town: string): TownLock {
   const file = lockPath(town)
-  let db: Database.Database
+  let db: Database.Database | null = null
   try {
     // timeout 0: a held lock is an answer, not something to wait for.
     db = new Database(file, { timeout: 0 })
@@ -29,6 +29,7 @@ export function acquireTownLock(town: string): TownLock {
     db.prepare('DELETE FROM holder').run()
     db.prepare('INSERT INTO holder VALUES (?, ?)').run(process.pid, new Date().toISOString())
   } catch (err) {
+    db?.close()
     const code = (err as { code?: string }).code
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
       const running = readEndpoint(town)
@@ -41,7 +42,7 @@ export function acquireTownLock(town: string): TownLock {
   return {
     file,
     release: () => {
-      if (db.open) db.close()
+      if (db!.open) db!.close()
     }
   }
 }
