@@ -7,8 +7,10 @@ import {
   BEAD_TYPES,
   DEP_TYPES,
   SEVERITIES,
+  PERMISSION_ACTIONS,
   type Bead,
-  type Escalation,
+  type InboxItem,
+  type PermissionRule,
   type LedgerEvent,
   type Mail,
   type Polecat,
@@ -78,6 +80,7 @@ const priority = z.number().int().min(0).max(4)
 const dep = z.object({ type: z.enum(DEP_TYPES), target: beadId })
 const label = line('a label', 64, { min: 1 })
 const empty = z.object({}).strict()
+const inboxId = z.string().min(1).max(64)
 
 export interface TownInfo {
   town: string
@@ -116,6 +119,12 @@ export interface TerminalSnapshot {
 export interface SessionTranscript {
   session: Session
   lines: SessionLogLine[]
+}
+
+/** What `gt hook` prints (`stdout`) and exits with (2: the runtime's "block"). */
+export interface HookAnswer {
+  stdout?: string
+  exitCode?: number
 }
 
 export interface DoneResult {
@@ -203,8 +212,40 @@ export const humanMethods = {
   },
   'terminal.takeover': { params: z.object({ polecat: polecatId }).strict(), result: {} as Polecat },
   'terminal.handback': { params: z.object({ polecat: polecatId }).strict(), result: {} as Polecat },
-  'inbox.list': { params: z.object({ includeAcknowledged: z.boolean().default(false) }).strict(), result: [] as Escalation[] },
-  'inbox.ack': { params: z.object({ id: z.string().min(1).max(64) }).strict(), result: {} as Escalation },
+  'inbox.list': {
+    params: z.object({ includeClosed: z.boolean().default(false), limit: z.number().int().min(1).max(5000).default(500) }).strict(),
+    result: [] as InboxItem[]
+  },
+  'inbox.approve': {
+    params: z
+      .object({
+        id: inboxId,
+        /** Also allow from now on, in this rig: the tool, or (Bash) commands starting like this one. */
+        always: z.enum(['tool', 'prefix']).optional()
+      })
+      .strict(),
+    result: {} as InboxItem
+  },
+  'inbox.deny': { params: z.object({ id: inboxId, reason: text('a reason', 4000, { trim: true }).optional() }).strict(), result: {} as InboxItem },
+  'inbox.ack': { params: z.object({ id: inboxId }).strict(), result: {} as InboxItem },
+  'inbox.snooze': {
+    params: z.object({ id: inboxId, until: z.iso.datetime({ offset: true, error: 'until is a time like 2026-12-01T18:00:00Z' }) }).strict(),
+    result: {} as InboxItem
+  },
+  'inbox.reply': { params: z.object({ id: inboxId, text: text('a reply', 20_000, { trim: true, min: 1 }) }).strict(), result: {} as Mail },
+  'permissions.list': { params: z.object({ rig: safeName.optional() }).strict(), result: [] as PermissionRule[] },
+  'permissions.set': {
+    params: z
+      .object({
+        rig: safeName,
+        tool: line('a tool name', 120, { trim: true, min: 1 }),
+        commandPrefix: line('a command prefix', 500, { trim: true }).nullable().optional(),
+        action: z.enum(PERMISSION_ACTIONS)
+      })
+      .strict(),
+    result: {} as PermissionRule
+  },
+  'permissions.remove': { params: z.object({ id: z.string().min(1).max(64) }).strict(), result: {} as PermissionRule },
   'sessions.list': {
     params: z.object({ bead: beadId.optional(), polecat: polecatId.optional(), limit: z.number().int().min(1).max(1000).default(200) }).strict(),
     result: [] as Session[]
@@ -232,7 +273,18 @@ export const agentMethods = {
     params: z
       .object({ severity: z.enum(SEVERITIES), title: line('an escalation title', 300, { trim: true, min: 1 }), body: text('an escalation body', 100_000).default('') })
       .strict(),
-    result: {} as Escalation
+    result: {} as InboxItem
+  },
+  /** A runtime hook of the agent (`gt hook EVENT`): its JSON input; the answer is what the hook prints. */
+  'agent.hook': {
+    params: z
+      .object({
+        runtime: z.enum(['claude']),
+        event: z.string().regex(/^[A-Za-z]{1,40}$/, 'a hook event name such as PermissionRequest'),
+        input: z.record(z.string(), z.unknown())
+      })
+      .strict(),
+    result: {} as HookAnswer
   },
   'agent.done': { params: z.object({ summary: text('a summary', 20_000).default('') }).strict(), result: {} as DoneResult }
 } as const
@@ -252,6 +304,10 @@ export const ALL_METHODS: Record<string, { params: z.ZodType }> = { ...humanMeth
 /** Events the core pushes to a connected client. */
 export type CoreEvent =
   | { type: 'changed'; topics: Topic[] }
+  /** An inbox item was raised or changed: the item as it now is (views upsert it, no re-read). */
+  | { type: 'inbox.item'; item: InboxItem }
+  /** A polecat changed (state, activity, hook): the polecat as it now is. */
+  | { type: 'polecat'; polecat: Polecat }
   | { type: 'progress'; requestId: string; message: string; percent: number | null }
   | { type: 'terminal.output'; polecatId: string; sessionId: string; seq: number; data: string }
   | { type: 'terminal.exit'; polecatId: string; sessionId: string; exitCode: number | null; reason: string }

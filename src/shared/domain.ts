@@ -61,6 +61,12 @@ export interface Polecat {
   takenOver: boolean // a human is typing into its PTY
   pid: number | null
   updatedAt: string
+  /** What its agent is doing, since when, and (waiting for permission) what it asks. */
+  activity: AgentActivity
+  activitySince: string
+  activityDetail: string | null
+  /** Where the activity comes from: the runtime's hooks, or only the process (no hooks). */
+  activitySource: 'hooks' | 'process'
 }
 
 export interface Session {
@@ -76,6 +82,8 @@ export interface Session {
   endReason: string | null // exited, crashed, done, killed, app-restart
   logPath: string // JSONL session log in the hook's .gt/ folder
   outputBytes: number
+  /** The runtime's own id for this conversation (Claude Code: the --session-id the app chose), for resume. */
+  runtimeSessionId: string | null
 }
 
 /** One line of a session log (JSONL). */
@@ -84,16 +92,63 @@ export type SessionLogLine =
   | { t: string; kind: 'input'; by: 'human'; data: string }
   | { t: string; kind: 'event'; event: string; data?: unknown }
 
-export interface Escalation {
+/** What an inbox item is: an agent's permission request, an agent's escalation, or an alarm of the app's own. */
+export const INBOX_KINDS = ['permission', 'escalation', 'alarm'] as const
+export type InboxKind = (typeof INBOX_KINDS)[number]
+
+/**
+ * open: waits for the human. approved / denied: a permission request was decided. resolved: it ended without
+ * a decision here (answered in the agent's own terminal, the turn or session ended). acknowledged: seen and
+ * dismissed. orphaned: its agent is gone (the app restarted), so it can no longer be answered, only read.
+ */
+export const INBOX_STATUSES = ['open', 'approved', 'denied', 'resolved', 'acknowledged', 'orphaned'] as const
+export type InboxStatus = (typeof INBOX_STATUSES)[number]
+
+export interface InboxItem {
   id: string
+  kind: InboxKind
   severity: Severity
+  status: InboxStatus
   title: string
   body: string
+  rig: string | null
   polecatId: string | null
   beadId: string | null
+  sessionId: string | null
+  /** A permission request: the tool and its whole input (for Bash, `command` is the exact shell command). */
+  tool: { name: string; input: unknown; useId: string | null } | null
+  /** The last lines of the agent's screen when the item was raised, as plain text. */
+  screen: string | null
+  /** `git diff --stat` of the polecat's branch against its base when the item was raised. */
+  diffStat: string | null
   createdAt: string
-  acknowledgedAt: string | null
+  updatedAt: string
+  snoozedUntil: string | null
+  /** Who decided or closed it, when, how, and why (the user's reason, or what happened). */
+  closedAt: string | null
+  closedBy: string | null
+  resolution: string | null
+  reason: string | null
 }
+
+/** What happens to a tool's permission request in a rig without asking: allowed, denied, or asked (the default). */
+export const PERMISSION_ACTIONS = ['allow', 'ask', 'deny'] as const
+export type PermissionAction = (typeof PERMISSION_ACTIONS)[number]
+
+export interface PermissionRule {
+  id: string
+  rig: string
+  tool: string
+  /** For Bash: the command must start with this (after leading spaces). null: any use of the tool. */
+  commandPrefix: string | null
+  action: PermissionAction
+  createdAt: string
+  createdBy: string
+}
+
+/** What a polecat's agent is doing, from its runtime's signals (hooks) or, without hooks, its process. */
+export const AGENT_ACTIVITIES = ['starting', 'working', 'waiting_permission', 'at_prompt', 'blocked_screen', 'done', 'exited'] as const
+export type AgentActivity = (typeof AGENT_ACTIVITIES)[number]
 
 export interface Mail {
   id: string
@@ -138,6 +193,8 @@ export interface PrimeContext {
   openBeads: Bead[]
   notes: LedgerEvent[] // ledger notes and events on the hooked bead
   attempts: Session[] // past sessions on the hooked bead
+  /** What the human decided about this polecat's requests and escalations on the bead, newest last. */
+  decisions: { at: string; what: string; decision: string; by: string | null; reason: string | null }[]
   directives: string[]
 }
 
@@ -150,7 +207,7 @@ export const GLOSSARY: Record<string, string> = {
   Bead: 'a work item in the ledger',
   Ledger: 'the record of work items, decisions, attempts and failures',
   Sling: 'hand a bead to a polecat and start its agent',
-  Deacon: 'alerts to the human: the escalation inbox',
+  Deacon: 'what needs a human: permission requests, escalations and alarms, in one inbox',
   Seance: 'asking the history: past sessions and why they ended',
   Refinery: 'the merge queue'
 }

@@ -47,7 +47,7 @@ test('bead list, bead show and the inbox strip escape sequences and show control
     'human'
   )
   core.ledger.append('app/nux', 'agent.note', bead.id, { text: `tried ${OSC_TITLE} the \u0085 thing \u202e` })
-  core.inbox.raise({ severity: 'P1', title: `Need ${OSC_TITLE}a decision${CLEAR}`, body: `body \x1b[31mred`, polecatId: null, beadId: bead.id }, 'core', 'test.escalation')
+  core.inbox.raise({ kind: 'escalation', severity: 'P1', title: `Need ${OSC_TITLE}a decision${CLEAR}`, body: `body \x1b[31mred`, polecatId: null, beadId: bead.id }, 'core', 'test.escalation')
 
   const list = await gt(['bead', 'list'])
   assert.equal(list.code, 0, list.stderr)

@@ -4,11 +4,12 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import type { Bead, Escalation, LedgerEvent, Polecat, PrimeContext, Rig, Session, SessionLogLine } from '../../shared/domain'
+import type { Bead, InboxItem, LedgerEvent, Mail, Polecat, PrimeContext, Rig, Session, SessionLogLine } from '../../shared/domain'
 import type { BeadDetail, DoneResult, SessionTranscript, TownCheck } from '../../shared/contract'
 import { resolveTown } from '../host/town-path'
 import { readEndpoint } from '../core/endpoint/endpoint-file'
-import { safeJson, safeLine, safeText } from './safe-text'
+import { safeJson, safeLine, safeText } from '../../shared/safe-text'
+import { primeText } from '../core/agents/prime-text'
 
 class UsageError extends Error {}
 /** Nothing answers for the town: some commands (gt town check) can do without a running control room. */
@@ -31,7 +32,12 @@ Humans (talk to the running control room of the town: --town DIR, $GT_TOWN, or ~
   gt polecat list | gt polecat stop RIG/NAME
   gt session list [--bead ID] [--polecat RIG/NAME]
   gt session show ID [--raw]                  the transcript as text; --raw: the terminal's bytes exactly, to replay
-  gt inbox [--all] | gt inbox ack ID
+  gt inbox [list] [--all]                     what needs you: permission requests, escalations, alarms (--all: closed too)
+  gt inbox show ID                            one item whole: the exact command asked for, the agent's screen, the diff stat
+  gt inbox approve ID [--always | --always-tool]   let that call run (--always: and, in this rig, commands
+                                              starting the same way; --always-tool: every use of the tool)
+  gt inbox deny ID [--reason R]               refuse it; the agent receives the reason
+  gt inbox ack ID | gt inbox snooze ID --until TIME|30m|2h|1d | gt inbox reply ID TEXT
 
 Agents (from a polecat's terminal; GT_TOKEN identifies the agent):
   gt prime                                    your identity, hooked bead, checkpoint, mail, notes, past attempts
@@ -134,27 +140,50 @@ function printBead(d: BeadDetail): void {
   if (d.events.length) out(`\nLedger:\n${d.events.map(eventLine).join('\n')}`)
 }
 
+/** --until: an ISO time, or a duration from now (30m, 2h, 1d). */
+function snoozeUntil(v: string): string {
+  const m = /^(\d+)([mhd])$/.exec(v.trim())
+  if (m) return new Date(Date.now() + Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd']).toISOString()
+  const t = new Date(v)
+  if (Number.isNaN(t.getTime())) throw new UsageError(`--until takes an ISO time (2026-12-01T18:00:00Z) or a duration (30m, 2h, 1d), not "${v}"`)
+  return t.toISOString()
+}
+
+const itemWhat = (i: InboxItem): string => (i.kind === 'permission' && i.tool ? `${i.tool.name}: ${toolSummary(i.tool)}` : i.title)
+const toolSummary = (t: NonNullable<InboxItem['tool']>): string => {
+  const cmd = (t.input as { command?: unknown } | null)?.command
+  return typeof cmd === 'string' ? cmd : JSON.stringify(t.input)
+}
+const inboxTable = (list: InboxItem[]): string =>
+  table([
+    ['ID', 'SEV', 'KIND', 'STATUS', 'RIG', 'POLECAT', 'WHAT'],
+    ...list.map((i) => [
+      L(i.id),
+      i.severity,
+      i.kind,
+      i.status + (i.snoozedUntil && i.status === 'open' && i.snoozedUntil > new Date().toISOString() ? ` (snoozed to ${i.snoozedUntil.slice(11, 16)})` : ''),
+      L(i.rig ?? '-'),
+      L(i.polecatId ?? '-'),
+      L(itemWhat(i).slice(0, 120))
+    ])
+  ])
+
+function printInboxItem(i: InboxItem): void {
+  out(`${L(i.id)}  ${i.severity} ${i.kind} · ${i.status}${i.resolution ? ` (${L(i.resolution)})` : ''}`)
+  out(`  ${L(i.title)}`)
+  out(`  rig ${L(i.rig ?? '-')} · polecat ${L(i.polecatId ?? '-')} · bead ${L(i.beadId ?? '-')} · ${i.createdAt}`)
+  if (i.tool) out(`\nTool ${L(i.tool.name)}:\n${(typeof (i.tool.input as { command?: unknown })?.command === 'string' ? String((i.tool.input as { command: string }).command) : JSON.stringify(i.tool.input, null, 2))}`)
+  if (i.body) out(`\n${(i.body)}`)
+  if (i.reason) out(`\nReason: ${(i.reason)}`)
+  if (i.diffStat) out(`\nBranch diff:\n${(i.diffStat)}`)
+  if (i.screen) out(`\nThe agent's screen:\n${(i.screen)}`)
+}
+
 const eventLine = (e: LedgerEvent): string => `  ${e.at}  ${L(e.actor).padEnd(14)} ${L(e.kind)}${e.data && typeof e.data === 'object' ? '  ' + safeJson(e.data) : ''}`
 const sessionTable = (s: Session[]): string =>
   s.length
     ? table([['SESSION', 'POLECAT', 'BEAD', 'STARTED', 'ENDED', 'REASON'], ...s.map((x) => [L(x.id), L(x.polecatId), L(x.beadId ?? '-'), x.startedAt, x.endedAt ?? 'running', L(x.endReason ?? '-')])])
     : '(no sessions)'
-
-function printPrime(p: PrimeContext): void {
-  out(`# You are polecat ${L(p.polecat.id)} (rig ${L(p.rig.name)}, branch ${L(p.polecat.branch ?? '-')})`)
-  out(`Worktree: ${L(p.polecat.worktree)}`)
-  if (p.bead) {
-    out(`\n## On your hook: ${L(p.bead.id)} — ${L(p.bead.title)} (P${p.bead.priority}, ${p.bead.status})`)
-    if (p.bead.description) out(p.bead.description)
-  } else out('\n## Nothing is on your hook.')
-  out(`\n## Latest checkpoint\n${p.checkpoint ? `${p.checkpoint.at}: ${safeJson(p.checkpoint.data)}` : '(none: start from the beginning)'}`)
-  if (p.attempts.length) out(`\n## Past attempts on this bead\n${p.attempts.map((a) => `- ${L(a.id)} by ${L(a.polecatId)}: ${L(a.endReason ?? 'running')} (${a.startedAt} → ${a.endedAt ?? '…'})`).join('\n')}`)
-  const notes = p.notes.filter((n) => n.kind === 'agent.note' || n.kind === 'agent.escalate' || n.kind === 'session.ended' || n.kind === 'agent.done')
-  if (notes.length) out(`\n## Notes from the ledger\n${notes.map((n) => `- ${n.at} ${L(n.actor)} ${L(n.kind)}: ${safeJson(n.data)}`).join('\n')}`)
-  if (p.mail.length) out(`\n## Mail (${p.mail.length} unread; gt mail check to mark read)\n${p.mail.map((m) => `- from ${L(m.from)}: ${L(m.subject)}`).join('\n')}`)
-  out(`\n## Other open beads in ${p.rig.name}\n${p.openBeads.filter((b) => b.id !== p.bead?.id).map((b) => `- ${L(b.id)} P${b.priority} ${b.status}: ${L(b.title)}`).join('\n') || '(none)'}`)
-  out(`\n## Directives\n${p.directives.map((d) => `- ${d}`).join('\n')}`)
-}
 
 /**
  * A session's transcript. By default as text: the agent's output with its escape sequences removed and
@@ -396,21 +425,40 @@ async function main(argv: string[]): Promise<void> {
       throw new UsageError('gt session list|show')
     }
     case 'inbox': {
-      if (sub === 'ack') {
-        const a = parse(rest, {})
-        const e = await call<Escalation>(human(), 'inbox.ack', { id: need(a.positionals[0], 'ID') })
-        return a.values.json ? json(e) : out(`Acknowledged ${e.id}`)
+      const a = parse(rest, { all: { type: 'boolean' }, always: { type: 'boolean' }, 'always-tool': { type: 'boolean' }, reason: { type: 'string' }, until: { type: 'string' } })
+      const id = () => need(a.positionals[0], 'ID')
+      const done = (verb: string) => (item: InboxItem) => (a.values.json ? json(item) : out(`${verb} ${item.id}: ${L(item.title)}`))
+      if (sub === 'approve') {
+        if (a.values.always && a.values['always-tool']) throw new UsageError('give --always or --always-tool, not both')
+        const always = a.values['always-tool'] ? 'tool' : a.values.always ? 'prefix' : undefined
+        return done(always ? `Approved (and always allowed from now on)` : 'Approved')(await call<InboxItem>(human(), 'inbox.approve', { id: id(), always }))
       }
-      const a = parse([sub, ...rest].filter((x) => x !== undefined), { all: { type: 'boolean' } })
-      const list = await call<Escalation[]>(human(), 'inbox.list', { includeAcknowledged: !!a.values.all })
-      return a.values.json ? json(list) : out(list.length ? table([['ID', 'SEV', 'FROM', 'TITLE'], ...list.map((e) => [L(e.id), e.severity, L(e.polecatId ?? '-'), L(e.title)])]) : '(inbox empty)')
+      if (sub === 'deny') return done('Denied')(await call<InboxItem>(human(), 'inbox.deny', { id: id(), reason: a.values.reason }))
+      if (sub === 'ack') return done('Acknowledged')(await call<InboxItem>(human(), 'inbox.ack', { id: id() }))
+      if (sub === 'snooze') {
+        const until = snoozeUntil(need(a.values.until as string | undefined, '--until TIME (an ISO time, or 30m, 2h, 1d)'))
+        return done(`Snoozed until ${until}`)(await call<InboxItem>(human(), 'inbox.snooze', { id: id(), until }))
+      }
+      if (sub === 'reply') {
+        const m = await call<Mail>(human(), 'inbox.reply', { id: id(), text: need(a.positionals.slice(1).join(' '), 'TEXT') })
+        return a.values.json ? json(m) : out(`Reply sent to ${L(m.to)}: it reaches the agent when it is at its prompt.`)
+      }
+      if (sub === 'show') {
+        const list = await call<InboxItem[]>(human(), 'inbox.list', { includeClosed: true, limit: 5000 })
+        const item = list.find((i) => i.id === id())
+        if (!item) throw new Error(`no inbox item ${id()}`)
+        return a.values.json ? json(item) : printInboxItem(item)
+      }
+      if (sub !== undefined && sub !== 'list') throw new UsageError('gt inbox [list]|show|approve|deny|ack|snooze|reply')
+      const list = await call<InboxItem[]>(human(), 'inbox.list', { includeClosed: !!a.values.all })
+      return a.values.json ? json(list) : out(list.length ? inboxTable(list) : '(inbox empty: nothing needs you)')
     }
 
     // ---- agent commands ----
     case 'prime': {
       const a = parse([sub, ...rest].filter((x) => x !== undefined), { hook: { type: 'boolean' } })
       const p = await call<PrimeContext>(agentTarget(), 'agent.prime', {})
-      return a.values.json ? json(p) : printPrime(p)
+      return a.values.json ? json(p) : write(primeText(p))
     }
     case 'checkpoint': {
       const a = parse([sub, ...rest].filter((x) => x !== undefined), {})
@@ -445,7 +493,7 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'escalate': {
       const a = parse([sub, ...rest].filter((x) => x !== undefined), { severity: { type: 'string' }, title: { type: 'string' }, body: { type: 'string' } })
-      const e = await call<Escalation>(agentTarget(), 'agent.escalate', {
+      const e = await call<InboxItem>(agentTarget(), 'agent.escalate', {
         severity: need(a.values.severity as string, '--severity P0|P1|P2'),
         title: need((a.values.title as string) ?? a.positionals.join(' '), '--title'),
         body: a.values.body

@@ -15,6 +15,8 @@ export interface CallContext {
   client?: ClientConnection
   /** Long calls (rigs.add) report progress here. */
   progress?: (message: string, percent: number | null) => void
+  /** Aborts when the caller goes away (its connection closed): a call that waits on it can stop waiting. */
+  signal?: AbortSignal
 }
 
 export interface CoreApi {

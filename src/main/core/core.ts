@@ -23,6 +23,11 @@ import { Sessions } from './sessions/sessions'
 import { Polecats } from './polecats/polecats'
 import { AgentApi } from './agents/agent-api'
 import { Inbox } from './inbox/inbox'
+import { PermissionRules } from './inbox/permission-rules'
+import { Deacon } from './inbox/deacon'
+import { AgentHooks } from './agents/agent-hooks'
+import { MailDelivery } from './agents/mail-delivery'
+import { diffStatOf } from './git/diff-stat'
 import { loadSettings, type TownSettings } from './town/settings'
 import { ownerOnly, ownerOnlyTree, prepareTownFolder } from './town/town-folder'
 import { acquireTownLock, type TownLock } from './town/town-lock'
@@ -78,6 +83,10 @@ export class Core implements CoreApi {
   readonly polecats: Polecats
   readonly agents: AgentApi
   readonly inbox: Inbox
+  readonly rules: PermissionRules
+  readonly deacon: Deacon
+  readonly mail: MailDelivery
+  readonly hooks: AgentHooks
   private settings: TownSettings
   private clients = new Map<string, ClientConnection>()
   private pendingTopics = new Set<Topic>()
@@ -108,7 +117,8 @@ export class Core implements CoreApi {
     this.beads = new Beads(this.db, this.ledger, this.settings.beadPrefix)
     this.rigs = new Rigs(this.db, this.ledger, town, () => this.settings.rigCloneStallSeconds * 1000)
     this.sessions = new Sessions(this.db)
-    this.inbox = new Inbox(this.db, this.ledger)
+    this.inbox = new Inbox(this.db, this.ledger, (item) => this.broadcast({ type: 'inbox.item', item }))
+    this.rules = new PermissionRules(this.db, this.ledger)
     try {
       this.binDir = writeLauncher(town, gtScript)
       this.gitHooksDir = writeAgentGitHooks(town)
@@ -129,15 +139,34 @@ export class Core implements CoreApi {
       endpointUrl: () => this.endpoint?.url ?? '',
       gitHooksDir: this.gitHooksDir,
       gitIdentity: () => this.settings.gitIdentity,
-      changed
+      changed,
+      polecatChanged: (polecat) => this.broadcast({ type: 'polecat', polecat }),
+      handedBack: (id) => this.mail.atPrompt(id)
     })
     this.agents = new AgentApi({ db: this.db, ledger: this.ledger, beads: this.beads, rigs: this.rigs, polecats: this.polecats, sessions: this.sessions, inbox: this.inbox, changed })
+    this.mail = new MailDelivery({ db: this.db, ledger: this.ledger, readyForTyping: (id) => this.polecats.readyForTyping(id), type: (id, text) => this.polecats.typeInto(id, text) })
+    this.deacon = new Deacon({
+      db: this.db,
+      ledger: this.ledger,
+      inbox: this.inbox,
+      rules: this.rules,
+      screenOf: async (id) => (await this.polecats.screenOf(id))?.tail ?? null,
+      diffStatOf: (id) => {
+        const pc = this.polecats.get(id)
+        const rig = this.rigs.get(pc.rig)
+        return diffStatOf(pc.worktree, rig.defaultBranch)
+      },
+      permissionTimeoutMs: () => (this.settings.permissionTimeoutMinutes ? this.settings.permissionTimeoutMinutes * 60_000 : null),
+      replied: (id) => this.mail.replied(id)
+    })
+    this.hooks = new AgentHooks({ ledger: this.ledger, sessions: this.sessions, polecats: this.polecats, deacon: this.deacon, mail: this.mail, agents: this.agents })
   }
 
   async start(): Promise<void> {
     this.secureSessionLogs()
     // Before anyone can sling: whatever a crashed run left running is ended, and its sessions recorded as such.
     await this.polecats.reconcile()
+    this.deacon.orphanAfterRestart()
     this.endpoint = await startEndpointServer(this)
     try {
       writeEndpoint(this.town, { url: this.endpoint.url, token: this.humanToken, pid: process.pid, startedAt: new Date().toISOString() })
@@ -198,7 +227,7 @@ export class Core implements CoreApi {
       const session = this.sessions.find(ctx.caller.sessionId)
       if (!session || session.endedAt) throw new CoreError('unauthorized', 'this session has ended; its token is no longer valid')
       try {
-        return await this.agentCall(method, session, p)
+        return await this.agentCall(method, session, p, ctx)
       } catch (err) {
         // Refusals are part of the record too: the next agent learns what did not work.
         this.ledger.append(session.polecatId, `${method}.refused`, session.beadId, { session: session.id, error: (err as Error).message })
@@ -211,8 +240,10 @@ export class Core implements CoreApi {
     return handler(p, ctx)
   }
 
-  private async agentCall(method: string, session: NonNullable<ReturnType<Sessions['find']>>, p: never): Promise<unknown> {
+  private async agentCall(method: string, session: NonNullable<ReturnType<Sessions['find']>>, p: never, ctx: CallContext): Promise<unknown> {
     switch (method) {
+      case 'agent.hook':
+        return this.hooks.handle(session, p, ctx.signal)
       case 'agent.prime':
         return this.agents.prime(session)
       case 'agent.checkpoint':
@@ -312,12 +343,18 @@ export class Core implements CoreApi {
     },
     'terminal.takeover': (p) => this.polecats.setTakenOver(p.polecat, true, HUMAN),
     'terminal.handback': (p) => this.polecats.setTakenOver(p.polecat, false, HUMAN),
-    'inbox.list': (p) => this.inbox.list(p.includeAcknowledged),
-    'inbox.ack': (p) => {
-      const e = this.inbox.ack(p.id, HUMAN)
-      this.changed('inbox', 'ledger')
-      return e
+    'inbox.list': (p) => this.inbox.list(p),
+    'inbox.approve': (p) => this.deacon.approve(p.id, p.always, HUMAN),
+    'inbox.deny': (p) => this.deacon.deny(p.id, p.reason, HUMAN),
+    'inbox.ack': (p) => this.inbox.ack(p.id, HUMAN),
+    'inbox.snooze': (p) => this.inbox.snooze(p.id, new Date(p.until).toISOString(), HUMAN),
+    'inbox.reply': (p) => this.deacon.reply(p.id, p.text, HUMAN),
+    'permissions.list': (p) => this.rules.list(p.rig),
+    'permissions.set': (p) => {
+      this.rigs.get(p.rig)
+      return this.rules.set(p, HUMAN)
     },
+    'permissions.remove': (p) => this.rules.remove(p.id, HUMAN),
     'sessions.list': (p) => this.polecats.withLiveOutput(this.sessions.list(p)),
     'sessions.show': (p) => this.sessions.transcript(p.id),
     'ledger.list': (p) => this.ledger.list(p)
@@ -331,6 +368,10 @@ export class Core implements CoreApi {
       this.clients.delete(client.id)
       this.polecats.detachAll(client.id)
     }
+  }
+
+  private broadcast(event: CoreEvent): void {
+    for (const c of this.clients.values()) c.send(event)
   }
 
   /** Coalesces change notices within one turn of the event loop into one event per client. */
@@ -348,6 +389,7 @@ export class Core implements CoreApi {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.deacon.gate.releaseAll()
     await this.polecats.shutdown()
     if (this.endpoint) await new Promise<void>((r) => this.endpoint!.server.close(() => r()))
     this.endpoint?.server.closeAllConnections?.()

@@ -1,5 +1,5 @@
 // What an agent may do, as the polecat its token names and no other. Every call is written to the ledger.
-import type { Escalation, Mail, PrimeContext, Session } from '../../../shared/domain'
+import type { InboxItem, Mail, PrimeContext, Session } from '../../../shared/domain'
 import { CoreError, type DoneResult, type Params } from '../../../shared/contract'
 import { inTransaction, type Db } from '../store/db'
 import { newId } from '../ids'
@@ -56,6 +56,7 @@ export class AgentApi {
       openBeads: this.d.beads.list({ rig: rig.name }).filter((b) => b.type !== 'merge-request'),
       notes: beadId ? this.d.ledger.list({ subject: beadId, limit: 200 }) : [],
       attempts: beadId ? this.d.sessions.list({ bead: beadId }).filter((s) => s.id !== session.id) : [],
+      decisions: this.d.inbox.decisionsFor(beadId ?? null, polecat.id),
       directives: DIRECTIVES
     }
     this.d.ledger.append(polecat.id, 'agent.prime', beadId, { session: session.id })
@@ -110,10 +111,10 @@ export class AgentApi {
     })
   }
 
-  escalate(session: Session, p: Params<'agent.escalate'>): Escalation {
+  escalate(session: Session, p: Params<'agent.escalate'>): InboxItem {
     const polecat = this.d.polecats.get(session.polecatId)
     const e = this.d.inbox.raise(
-      { severity: p.severity, title: p.title, body: p.body, polecatId: polecat.id, beadId: polecat.beadId ?? session.beadId },
+      { kind: 'escalation', severity: p.severity, title: p.title, body: p.body, rig: polecat.rig, polecatId: polecat.id, beadId: polecat.beadId ?? session.beadId, sessionId: session.id },
       polecat.id,
       'agent.escalate'
     )

@@ -63,13 +63,19 @@ export async function startEndpointServer(core: Pick<CoreApi, 'authenticate' | '
       return
     }
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' })
+    // A caller that goes away (a hook killed by its agent, a gt interrupted) aborts a call that waits for it.
+    const gone = new AbortController()
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort()
+    })
     try {
       const body = JSON.parse(await readBody(req)) as { method?: unknown; params?: unknown }
       if (typeof body.method !== 'string') throw new CoreError('invalid_params', 'expected { method, params }')
       const result = await core.dispatch(body.method, body.params ?? {}, {
         caller,
         client: { id: `gt-${randomBytes(4).toString('hex')}`, send: () => {} },
-        progress: (message, percent) => res.write(JSON.stringify({ progress: { message, percent } }) + '\n')
+        progress: (message, percent) => res.write(JSON.stringify({ progress: { message, percent } }) + '\n'),
+        signal: gone.signal
       })
       res.end(JSON.stringify({ result: result ?? null }) + '\n')
     } catch (err) {

@@ -1,65 +1,203 @@
-// The Deacon's inbox: escalations from agents, most severe and newest first, until a human acknowledges them.
-import type { Escalation, Severity } from '../../../shared/domain'
+// The Deacon's inbox: one queue, across all rigs, of what needs a human — agents' permission requests, their
+// escalations (gt escalate), and the app's own alarms. An item is open until a human decides or dismisses
+// it, or it ends by itself (the agent answered in its own terminal, its session ended); every change is in
+// the ledger, in the same transaction, and is pushed to views as the item itself.
+import type { InboxItem, InboxKind, InboxStatus, Severity } from '../../../shared/domain'
 import { CoreError } from '../../../shared/contract'
 import { inTransaction, type Db } from '../store/db'
 import { now, type Ledger } from '../ledger/ledger'
 import { newId } from '../ids'
 
-interface EscalationRow {
+interface ItemRow {
   id: string
+  kind: InboxKind
   severity: Severity
+  status: InboxStatus
   title: string
   body: string
+  rig: string | null
   polecat_id: string | null
   bead_id: string | null
+  session_id: string | null
+  tool_name: string | null
+  tool_input: string | null
+  tool_use_id: string | null
+  screen: string | null
+  diff_stat: string | null
   created_at: string
-  acknowledged_at: string | null
+  updated_at: string
+  snoozed_until: string | null
+  closed_at: string | null
+  closed_by: string | null
+  resolution: string | null
+  reason: string | null
 }
-const toEscalation = (r: EscalationRow): Escalation => ({
+
+const toItem = (r: ItemRow): InboxItem => ({
   id: r.id,
+  kind: r.kind,
   severity: r.severity,
+  status: r.status,
   title: r.title,
   body: r.body,
+  rig: r.rig,
   polecatId: r.polecat_id,
   beadId: r.bead_id,
+  sessionId: r.session_id,
+  tool: r.tool_name ? { name: r.tool_name, input: r.tool_input ? JSON.parse(r.tool_input) : null, useId: r.tool_use_id } : null,
+  screen: r.screen,
+  diffStat: r.diff_stat,
   createdAt: r.created_at,
-  acknowledgedAt: r.acknowledged_at
+  updatedAt: r.updated_at,
+  snoozedUntil: r.snoozed_until,
+  closedAt: r.closed_at,
+  closedBy: r.closed_by,
+  resolution: r.resolution,
+  reason: r.reason
 })
+
+export interface NewItem {
+  kind: InboxKind
+  severity: Severity
+  title: string
+  body?: string
+  rig?: string | null
+  polecatId?: string | null
+  beadId?: string | null
+  sessionId?: string | null
+  tool?: { name: string; input: unknown; useId: string | null } | null
+  screen?: string | null
+  diffStat?: string | null
+}
+
+/** The order a human reads the inbox in: P0 pinned on top, then most severe, then newest. */
+export const INBOX_ORDER = "CASE severity WHEN 'P0' THEN 0 WHEN 'P1' THEN 1 ELSE 2 END, created_at DESC, id DESC"
 
 export class Inbox {
   constructor(
     private db: Db,
-    private ledger: Ledger
+    private ledger: Ledger,
+    /** Told of every item that is raised or changes, with the item as it now is. */
+    private onChange: (item: InboxItem) => void = () => {}
   ) {}
 
-  list(includeAcknowledged: boolean): Escalation[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM escalations ${includeAcknowledged ? '' : 'WHERE acknowledged_at IS NULL'} ORDER BY severity, created_at DESC, id DESC`)
-      .all() as EscalationRow[]
-    return rows.map(toEscalation)
+  /** Open items (snoozed ones too: views show them apart); with `includeClosed`, everything, newest first. */
+  list(p: { includeClosed?: boolean; limit?: number } = {}): InboxItem[] {
+    const where = p.includeClosed ? '' : "WHERE status IN ('open', 'orphaned')"
+    const rows = this.db.prepare(`SELECT * FROM inbox_items ${where} ORDER BY ${INBOX_ORDER} LIMIT ?`).all(p.limit ?? 500) as ItemRow[]
+    return rows.map(toItem)
   }
 
-  /** Puts a new escalation in the inbox, with its ledger event (`event`, by `actor`) in the same transaction. */
-  raise(e: Pick<Escalation, 'severity' | 'title' | 'body' | 'polecatId' | 'beadId'>, actor: string, event: string): Escalation {
-    const escalation: Escalation = { id: newId('esc'), ...e, createdAt: now(), acknowledgedAt: null }
+  find(id: string): InboxItem | null {
+    const row = this.db.prepare('SELECT * FROM inbox_items WHERE id = ?').get(id) as ItemRow | undefined
+    return row ? toItem(row) : null
+  }
+
+  get(id: string): InboxItem {
+    const item = this.find(id)
+    if (!item) throw new CoreError('not_found', `no inbox item ${id}`)
+    return item
+  }
+
+  /** Open permission requests of a session, oldest first. */
+  openPermissions(sessionId: string): InboxItem[] {
+    const rows = this.db.prepare("SELECT * FROM inbox_items WHERE session_id = ? AND kind = 'permission' AND status = 'open' ORDER BY created_at, id").all(sessionId) as ItemRow[]
+    return rows.map(toItem)
+  }
+
+  /** Open items of sessions that are no longer running (after a restart). */
+  openOfEndedSessions(): InboxItem[] {
+    const rows = this.db
+      .prepare("SELECT i.* FROM inbox_items i JOIN sessions s ON s.id = i.session_id WHERE i.status = 'open' AND i.kind = 'permission' AND s.ended_at IS NOT NULL")
+      .all() as ItemRow[]
+    return rows.map(toItem)
+  }
+
+  /** What was decided or said about a bead's (or, without a bead, a polecat's) items: for the agent's prime. */
+  decisionsFor(beadId: string | null, polecatId: string, limit = 30): { at: string; what: string; decision: string; by: string | null; reason: string | null }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM inbox_items WHERE (bead_id = ? OR (bead_id IS NULL AND polecat_id = ?)) AND status NOT IN ('open')
+         ORDER BY closed_at DESC, id DESC LIMIT ?`
+      )
+      .all(beadId, polecatId, limit) as ItemRow[]
+    return rows.reverse().map((r) => ({
+      at: r.closed_at ?? r.updated_at,
+      what: r.tool_name ? `${r.tool_name}${r.tool_name === 'Bash' && r.tool_input ? ` ${String(JSON.parse(r.tool_input)?.command ?? '').slice(0, 200)}` : ''}` : r.title,
+      decision: r.resolution ?? r.status,
+      by: r.closed_by,
+      reason: r.reason
+    }))
+  }
+
+  /** Puts a new item in the inbox, with its ledger event (`event`, by `actor`) in the same transaction. */
+  raise(e: NewItem, actor: string, event: string): InboxItem {
+    const at = now()
+    const id = newId(e.kind === 'permission' ? 'perm' : e.kind === 'alarm' ? 'alarm' : 'esc')
     inTransaction(this.db, () => {
       this.db
-        .prepare('INSERT INTO escalations (id, severity, title, body, polecat_id, bead_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(escalation.id, e.severity, e.title, e.body, e.polecatId, e.beadId, escalation.createdAt)
-      this.ledger.append(actor, event, e.beadId, { id: escalation.id, severity: e.severity, title: e.title })
+        .prepare(
+          `INSERT INTO inbox_items (id, kind, severity, status, title, body, rig, polecat_id, bead_id, session_id, tool_name, tool_input, tool_use_id, screen, diff_stat, created_at, updated_at)
+           VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+        )
+        .run(
+          id, e.kind, e.severity, e.title, e.body ?? '', e.rig ?? null, e.polecatId ?? null, e.beadId ?? null, e.sessionId ?? null,
+          e.tool?.name ?? null, e.tool ? JSON.stringify(e.tool.input ?? null) : null, e.tool?.useId ?? null, e.screen ?? null, e.diffStat ?? null, at, at
+        )
+      this.ledger.append(actor, event, e.beadId ?? e.polecatId ?? null, { id, kind: e.kind, severity: e.severity, title: e.title, ...(e.tool ? { tool: e.tool.name } : {}) })
     })
-    return escalation
+    return this.changed(id)
   }
 
-  ack(id: string, actor: string): Escalation {
-    return inTransaction(this.db, () => {
-      const row = this.db.prepare('SELECT * FROM escalations WHERE id = ?').get(id) as EscalationRow | undefined
-      if (!row) throw new CoreError('not_found', `no escalation ${id}`)
-      if (row.acknowledged_at) return toEscalation(row)
+  /**
+   * Closes an open item: a decision (approved, denied), an ending (resolved, orphaned), or a dismissal
+   * (acknowledged). Returns null when it was no longer open — two decisions never both count.
+   */
+  close(id: string, c: { status: Exclude<InboxStatus, 'open'>; by: string; resolution: string; reason?: string | null }): InboxItem | null {
+    const done = inTransaction(this.db, () => {
+      const row = this.db.prepare('SELECT * FROM inbox_items WHERE id = ?').get(id) as ItemRow | undefined
+      if (!row) throw new CoreError('not_found', `no inbox item ${id}`)
+      const closable = row.status === 'open' || (row.status === 'orphaned' && c.status === 'acknowledged')
+      if (!closable) return false
       const at = now()
-      this.db.prepare('UPDATE escalations SET acknowledged_at = ? WHERE id = ?').run(at, id)
-      this.ledger.append(actor, 'escalation.acknowledged', row.bead_id ?? id, { id })
-      return toEscalation({ ...row, acknowledged_at: at })
+      this.db
+        .prepare('UPDATE inbox_items SET status = ?, closed_at = ?, closed_by = ?, resolution = ?, reason = ?, updated_at = ? WHERE id = ?')
+        .run(c.status, c.status === 'orphaned' ? null : at, c.status === 'orphaned' ? null : c.by, c.resolution, c.reason ?? null, at, id)
+      this.ledger.append(c.by, `inbox.${c.status}`, row.bead_id ?? row.polecat_id ?? id, { id, kind: row.kind, resolution: c.resolution, ...(c.reason ? { reason: c.reason } : {}) })
+      return true
     })
+    return done ? this.changed(id) : null
+  }
+
+  ack(id: string, actor: string): InboxItem {
+    const item = this.get(id)
+    if (item.status !== 'open' && item.status !== 'orphaned') return item
+    if (item.kind === 'permission' && item.status === 'open') {
+      throw new CoreError('conflict', `${id} is a permission request the agent is waiting on: approve or deny it (or take over its terminal)`)
+    }
+    return this.close(id, { status: 'acknowledged', by: actor, resolution: 'acknowledged' }) ?? this.get(id)
+  }
+
+  snooze(id: string, until: string, actor: string): InboxItem {
+    inTransaction(this.db, () => {
+      const item = this.get(id)
+      if (item.status !== 'open') throw new CoreError('conflict', `${id} is ${item.status}: only an open item can be snoozed`)
+      this.db.prepare('UPDATE inbox_items SET snoozed_until = ?, updated_at = ? WHERE id = ?').run(until, now(), id)
+      this.ledger.append(actor, 'inbox.snoozed', item.beadId ?? item.polecatId ?? id, { id, until })
+    })
+    return this.changed(id)
+  }
+
+  /** Fills in what was worked out after the item was raised (the branch's diff stat takes a git call). */
+  annotate(id: string, fields: { diffStat?: string | null; screen?: string | null }): void {
+    if (fields.diffStat !== undefined) this.db.prepare('UPDATE inbox_items SET diff_stat = ? WHERE id = ?').run(fields.diffStat, id)
+    if (fields.screen !== undefined) this.db.prepare('UPDATE inbox_items SET screen = ? WHERE id = ?').run(fields.screen, id)
+    this.changed(id)
+  }
+
+  private changed(id: string): InboxItem {
+    const item = this.get(id)
+    this.onChange(item)
+    return item
   }
 }

@@ -9,10 +9,13 @@ import type { Sessions } from '../sessions/sessions'
 import { readSessionOutput } from '../sessions/session-log'
 import type { TerminalStream } from '../terminals/terminal-stream'
 import type { ClientConnection } from '../connection'
+import { screenText, type ScreenText } from '../terminals/screen-text'
 import type { PolecatStore } from './polecat-store'
 
 export class AgentTerminals {
   private streams = new Map<string, TerminalStream>() // by polecat id: the live or last session of this run
+  /** The size each PTY was last given (spawned at 120×32, see TerminalStream): a screen is read at that size. */
+  private sizes = new Map<string, { cols: number; rows: number }>()
 
   constructor(
     private d: { db: Db; ledger: Ledger; store: PolecatStore; sessions: Sessions; changed: (...topics: ('polecats' | 'ledger')[]) => void }
@@ -20,6 +23,7 @@ export class AgentTerminals {
 
   set(polecatId: string, stream: TerminalStream): void {
     this.streams.set(polecatId, stream)
+    this.sizes.set(polecatId, { cols: 120, rows: 32 })
   }
 
   get(polecatId: string): TerminalStream | undefined {
@@ -81,7 +85,10 @@ export class AgentTerminals {
   }
 
   resize(id: string, cols: number, rows: number): void {
-    this.streams.get(id)?.resize(cols, rows)
+    const s = this.streams.get(id)
+    if (!s?.running) return
+    s.resize(cols, rows)
+    this.sizes.set(id, { cols, rows })
   }
 
   input(id: string, data: string): void {
@@ -90,6 +97,15 @@ export class AgentTerminals {
     const stream = this.live(id)
     stream.write(data)
     stream.log.input(data)
+  }
+
+  /** Types text into the agent's prompt as one paste, then submits it (mail at the prompt; see MailDelivery). */
+  typeInto(id: string, text: string): void {
+    const stream = this.live(id)
+    // Bracketed paste: the TUI takes the text as typed input, newlines included, without acting on each line.
+    stream.write(`\x1b[200~${text}\x1b[201~`)
+    setTimeout(() => stream.write('\r'), 150)
+    stream.log.event('mail.typed', { chars: text.length })
   }
 
   setTakenOver(id: string, on: boolean, actor: string) {
@@ -101,6 +117,17 @@ export class AgentTerminals {
     stream.log.event(on ? 'terminal.takeover' : 'terminal.handback', { by: actor })
     this.d.changed('polecats', 'ledger')
     return this.d.store.get(id)
+  }
+
+  /** The terminal as a person would see it now: the live stream's recent output, else its last session's log. */
+  async screenOf(id: string): Promise<ScreenText | null> {
+    const stream = this.streams.get(id)
+    if (stream?.running) return screenText(stream.snapshotState().data, this.sizes.get(id))
+    const pc = this.d.store.row(id)
+    const session = pc?.session_id ? this.d.sessions.find(pc.session_id) : null
+    if (!session) return null
+    const data = readSessionOutput(session.logPath).data
+    return screenText(data.slice(-FLOW.replayBytes))
   }
 
   /** Sessions as listed, with the output size of live ones counted up to now. */

@@ -1,7 +1,7 @@
 // The polecats table: a polecat's persistent identity (rig/name), its state, and the bead on its hook.
 // The hook itself — which polecat a bead belongs to — is changed only by `claimHook` and `releaseHook`,
 // each one statement or one transaction, so two slings can never hook one bead twice.
-import type { Polecat, PolecatState } from '../../../shared/domain'
+import type { AgentActivity, Polecat, PolecatState } from '../../../shared/domain'
 import { CoreError } from '../../../shared/contract'
 import { inTransaction, type Db } from '../store/db'
 import { now } from '../ledger/ledger'
@@ -19,6 +19,10 @@ export interface PolecatRow {
   taken_over: number
   pid: number | null
   updated_at: string
+  activity: AgentActivity
+  activity_since: string
+  activity_detail: string | null
+  activity_source: 'hooks' | 'process'
 }
 
 export const toPolecat = (r: PolecatRow): Polecat => ({
@@ -33,13 +37,38 @@ export const toPolecat = (r: PolecatRow): Polecat => ({
   runtime: r.runtime,
   takenOver: r.taken_over === 1,
   pid: r.pid,
-  updatedAt: r.updated_at
+  updatedAt: r.updated_at,
+  activity: r.activity,
+  activitySince: r.activity_since || r.updated_at,
+  activityDetail: r.activity_detail,
+  activitySource: r.activity_source
 })
 
 export type HookClaim = { ok: true } | { ok: false; holder: PolecatRow | null; why: string }
 
 export class PolecatStore {
-  constructor(private db: Db) {}
+  private touched = new Set<string>()
+
+  /** `onChange` hears each polecat that changed, as it now is, once per turn of the event loop. */
+  constructor(
+    private db: Db,
+    private onChange: (p: Polecat) => void = () => {}
+  ) {}
+
+  private touch(id: string): void {
+    if (this.touched.size === 0) {
+      setImmediate(() => {
+        const ids = [...this.touched]
+        this.touched.clear()
+        if (!this.db.open) return
+        for (const i of ids) {
+          const row = this.row(i)
+          if (row) this.onChange(toPolecat(row))
+        }
+      })
+    }
+    this.touched.add(id)
+  }
 
   list(): Polecat[] {
     return this.rows().map(toPolecat)
@@ -69,6 +98,17 @@ export class PolecatStore {
     this.db
       .prepare(`UPDATE polecats SET ${[...cols.map((c) => `${c} = ?`), 'updated_at = ?'].join(', ')} WHERE id = ?`)
       .run(...cols.map((c) => (fields as Record<string, unknown>)[c]), now(), id)
+    this.touch(id)
+  }
+
+  /** What the agent is doing now; the time it started doing it moves only when the activity changes. */
+  setActivity(id: string, activity: AgentActivity, source: 'hooks' | 'process', detail: string | null = null): void {
+    const row = this.row(id)
+    if (!row) return
+    if (row.activity === activity && row.activity_detail === detail && row.activity_source === source) return
+    const fields: Partial<Record<keyof PolecatRow, unknown>> = { activity, activity_detail: detail, activity_source: source }
+    if (row.activity !== activity) fields.activity_since = now()
+    this.set(id, fields)
   }
 
   /**
@@ -94,12 +134,14 @@ export class PolecatStore {
       }
       this.db
         .prepare(
-          `INSERT INTO polecats (id, rig, name, state, bead_id, branch, worktree, session_id, runtime, taken_over, pid, updated_at)
-           VALUES (@id, @rig, @name, 'starting', @beadId, @branch, @worktree, NULL, @runtime, 0, NULL, @at)
+          `INSERT INTO polecats (id, rig, name, state, bead_id, branch, worktree, session_id, runtime, taken_over, pid, updated_at, activity, activity_since, activity_detail, activity_source)
+           VALUES (@id, @rig, @name, 'starting', @beadId, @branch, @worktree, NULL, @runtime, 0, NULL, @at, 'starting', @at, NULL, 'process')
            ON CONFLICT(id) DO UPDATE SET state = 'starting', bead_id = excluded.bead_id, branch = excluded.branch,
-             runtime = excluded.runtime, taken_over = 0, pid = NULL, updated_at = excluded.updated_at`
+             runtime = excluded.runtime, taken_over = 0, pid = NULL, updated_at = excluded.updated_at,
+             activity = 'starting', activity_since = excluded.updated_at, activity_detail = NULL`
         )
         .run({ ...p, at })
+      this.touch(p.id)
       return { ok: true }
     })
   }
@@ -113,7 +155,7 @@ export class PolecatStore {
       this.db.prepare('UPDATE beads SET status = ?, assignee = ?, updated_at = ? WHERE id = ? AND assignee = ?').run(before.beadStatus, before.beadAssignee, now(), beadId, id)
       const p = before.polecat
       if (!p) this.db.prepare('DELETE FROM polecats WHERE id = ?').run(id)
-      else this.set(id, { bead_id: p.bead_id, state: p.state, branch: p.branch, runtime: p.runtime })
+      else this.set(id, { bead_id: p.bead_id, state: p.state, branch: p.branch, runtime: p.runtime, activity: p.activity, activity_since: p.activity_since, activity_detail: p.activity_detail })
     })
   }
 }

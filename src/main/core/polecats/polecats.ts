@@ -4,7 +4,7 @@
 //   sling.ts              choosing a polecat, hooking the bead, preparing its worktree, starting its agent
 //   session-lifecycle.ts  a session's process and log, its end, stopping, start-up reconciliation, quit
 //   agent-terminals.ts    the live terminals: attach, acknowledge, resize, takeover, typing
-import type { Polecat, RuntimePreset, Session } from '../../../shared/domain'
+import type { AgentActivity, Polecat, RuntimePreset, Session } from '../../../shared/domain'
 import type { Params, TerminalSnapshot } from '../../../shared/contract'
 import type { Db } from '../store/db'
 import type { Ledger } from '../ledger/ledger'
@@ -38,6 +38,10 @@ export interface PolecatDeps {
   gitHooksDir: string
   gitIdentity: () => GitIdentity
   changed: (...topics: ('beads' | 'polecats' | 'sessions' | 'ledger' | 'inbox')[]) => void
+  /** Each polecat that changed, as it now is (views upsert it). */
+  polecatChanged: (p: Polecat) => void
+  /** A human handed a terminal back: mail waiting at the prompt may go now. */
+  handedBack: (polecatId: string) => void
 }
 
 export class Polecats {
@@ -47,7 +51,7 @@ export class Polecats {
   private slinger: Sling
 
   constructor(private d: PolecatDeps) {
-    this.store = new PolecatStore(d.db)
+    this.store = new PolecatStore(d.db, d.polecatChanged)
     this.terminals = new AgentTerminals({ db: d.db, ledger: d.ledger, store: this.store, sessions: d.sessions, changed: d.changed })
     this.lifecycle = new SessionLifecycle({ db: d.db, ledger: d.ledger, inbox: d.inbox, sessions: d.sessions, store: this.store, terminals: this.terminals, changed: d.changed })
     this.slinger = new Sling({ ...d, store: this.store, terminals: this.terminals, lifecycle: this.lifecycle })
@@ -106,7 +110,34 @@ export class Polecats {
   }
 
   setTakenOver(id: string, on: boolean, actor: string): Polecat {
-    return this.terminals.setTakenOver(id, on, actor)
+    const pc = this.terminals.setTakenOver(id, on, actor)
+    if (!on) this.d.handedBack(id)
+    return pc
+  }
+
+  /** What the agent is doing, from its runtime's signals (or its process, for runtimes without hooks). */
+  setActivity(id: string, activity: AgentActivity, source: 'hooks' | 'process', detail: string | null = null): void {
+    this.store.setActivity(id, activity, source, detail)
+  }
+
+  /** A hook of the agent's runtime was heard: it is past its start-up screens. */
+  heardFrom(id: string): void {
+    this.lifecycle.heardFrom(id)
+  }
+
+  /** Idle at its prompt (its hooks say so), running, and no human at its terminal: text may be typed in. */
+  readyForTyping(id: string): boolean {
+    const pc = this.store.row(id)
+    return !!pc && pc.activity === 'at_prompt' && pc.activity_source === 'hooks' && pc.taken_over === 0 && this.terminals.isRunning(id)
+  }
+
+  typeInto(id: string, text: string): void {
+    this.terminals.typeInto(id, text)
+  }
+
+  /** The agent's terminal as plain text (its screen, and the last lines), for inbox items and detectors. */
+  screenOf(id: string) {
+    return this.terminals.screenOf(id)
   }
 
   isRunning(id: string): boolean {

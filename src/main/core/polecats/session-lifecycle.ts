@@ -31,7 +31,14 @@ export interface SessionStart {
   argv: string[]
   cwd: string
   env: Record<string, string>
+  /** The runtime reports what the agent does through hooks (else its activity is only its process). */
+  hooks: boolean
+  /** Recognises a screen that waits for a human before the agent works (a first-run dialog): its name. */
+  blockingScreen?: (output: string) => string | null
 }
+
+/** When a start that has not been heard from is looked at for a blocking screen, in ms after the start. */
+const STARTUP_LOOKS_MS = [2_000, 5_000, 10_000, 20_000, 40_000]
 
 type Topic = 'beads' | 'polecats' | 'sessions' | 'ledger' | 'inbox'
 
@@ -39,6 +46,8 @@ export class SessionLifecycle {
   /** Why a session is ending, when the core knows before the process exits (stopped, done, app-quit). */
   private endReasons = new Map<string, string>()
   private background = new BackgroundBudget(BACKGROUND_CHARS_PER_SECOND)
+  /** Starts not yet heard from (no hook yet), by polecat: their pending looks, and an alarm raised for one. */
+  private unheard = new Map<string, { timers: NodeJS.Timeout[]; alarm: string | null }>()
 
   constructor(
     private d: {
@@ -52,6 +61,52 @@ export class SessionLifecycle {
     }
   ) {}
 
+  /**
+   * A start is watched until its runtime's first hook is heard: a screen waiting for a human (folder trust,
+   * login) is raised to the inbox and shown as such, never as "working".
+   */
+  private watchStart(s: SessionStart, stream: TerminalStream): void {
+    const detect = s.blockingScreen
+    if (!s.hooks || !detect) return
+    const watch = { timers: [] as NodeJS.Timeout[], alarm: null as string | null }
+    this.unheard.set(s.polecatId, watch)
+    for (const ms of STARTUP_LOOKS_MS) {
+      const t = setTimeout(() => {
+        if (this.unheard.get(s.polecatId) !== watch || !stream.running || watch.alarm || !this.d.db.open) return
+        const screen = detect(stream.snapshotState().data)
+        if (!screen) return
+        this.d.store.setActivity(s.polecatId, 'blocked_screen', 'process', screen)
+        const item = this.d.inbox.raise(
+          {
+            kind: 'alarm',
+            severity: 'P1',
+            title: `${s.polecatId} is stuck on a screen that waits for a human: ${screen}`,
+            body: `Its agent (${s.runtime}) has not started working: it shows "${screen}". Take over its terminal to answer it, or stop the polecat.`,
+            rig: s.polecatId.split('/')[0],
+            polecatId: s.polecatId,
+            beadId: s.bead.id,
+            sessionId: s.sessionId
+          },
+          'core',
+          'polecat.blocked-screen'
+        )
+        watch.alarm = item.id
+        void this.d.terminals.screenOf(s.polecatId).then((t) => t && this.d.db.open && this.d.inbox.annotate(item.id, { screen: t.screen }))
+      }, ms)
+      t.unref()
+      watch.timers.push(t)
+    }
+  }
+
+  /** The runtime's first hook (or any since): it is past its start-up screens. */
+  heardFrom(polecatId: string): void {
+    const watch = this.unheard.get(polecatId)
+    if (!watch) return
+    this.unheard.delete(polecatId)
+    for (const t of watch.timers) clearTimeout(t)
+    if (watch.alarm) this.d.inbox.close(watch.alarm, { status: 'resolved', by: 'agent', resolution: 'the agent got past the screen and started' })
+  }
+
   /** Starts the agent in its PTY; its session row must exist. Throws CoreError if the program cannot start. */
   start(s: SessionStart): TerminalStream {
     const { polecatId: id, sessionId, bead } = s
@@ -60,7 +115,16 @@ export class SessionLifecycle {
       onTrouble: (message) => {
         if (!this.d.db.open) return
         this.d.inbox.raise(
-          { severity: 'P1', title: `Session log of ${id} is not being written`, body: `${message}. The agent keeps running and its terminal stays live; free disk space to let the log catch up.`, polecatId: id, beadId: bead.id },
+          {
+            kind: 'alarm',
+            severity: 'P1',
+            title: `Session log of ${id} is not being written`,
+            body: `${message}. The agent keeps running and its terminal stays live; free disk space to let the log catch up.`,
+            rig: id.split('/')[0],
+            polecatId: id,
+            beadId: bead.id,
+            sessionId
+          },
           'core',
           'session.log-trouble'
         )
@@ -86,7 +150,10 @@ export class SessionLifecycle {
     inTransaction(this.d.db, () => {
       this.d.sessions.setProcess(sessionId, stream.pid, identity)
       this.d.store.set(id, { state: 'working', pid: stream.pid })
+      // With hooks, "working" waits for the agent to say so; without, a running process is all we know.
+      this.d.store.setActivity(id, s.hooks ? 'starting' : 'working', s.hooks ? 'hooks' : 'process')
     })
+    this.watchStart(s, stream)
     stream.onExit((code) => {
       log.event('session.exited', { exitCode: code })
       log.close()
@@ -115,6 +182,7 @@ export class SessionLifecycle {
       if (row && row.session_id === sessionId) {
         // The hook outlives the process: a bead still hooked stays with this polecat for the next session.
         this.d.store.set(polecatId, { state: row.bead_id ? 'exited' : 'idle', pid: null, taken_over: 0 })
+        this.d.store.setActivity(polecatId, reason === 'done' ? 'done' : 'exited', row.activity_source)
       }
       this.d.ledger.append('core', 'session.ended', polecatId, { session: sessionId, exitCode, reason })
     })
@@ -125,6 +193,7 @@ export class SessionLifecycle {
   markDone(polecatId: string, sessionId: string): void {
     this.endReasons.set(sessionId, 'done')
     this.d.store.set(polecatId, { state: 'idle', bead_id: null })
+    this.d.store.setActivity(polecatId, 'done', this.d.store.row(polecatId)?.activity_source ?? 'process')
   }
 
   stop(id: string, actor: string) {
@@ -175,6 +244,7 @@ export class SessionLifecycle {
     await this.endProcesses(live.map((s) => s.sessionId), 2000)
     await Promise.race([exited, new Promise((res) => setTimeout(res, 500).unref())])
     for (const s of live) if (s.running) this.endSession(s.polecatId, s.sessionId, null, 'app-quit')
+    for (const w of this.unheard.values()) for (const t of w.timers) clearTimeout(t)
     this.background.dispose()
   }
 

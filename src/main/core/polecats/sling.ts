@@ -156,7 +156,7 @@ export class Sling {
       GT_SESSION: sessionId,
       GT_PROMPT: prompt
     }
-    const stream = this.d.lifecycle.start({ polecatId: id, sessionId, bead, branch, runtime: runtime.name, command, logPath, argv, cwd: worktree, env })
+    const stream = this.d.lifecycle.start({ polecatId: id, sessionId, bead, branch, runtime: runtime.name, command, logPath, argv, cwd: worktree, env, hooks: false })
     if (runtime.promptMode === 'type') {
       // Type the prompt once the CLI has drawn something, then submit it: a typed but unsubmitted prompt
       // is the classic "agent never started".

@@ -20,6 +20,7 @@ interface SessionRow {
   end_reason: string | null
   log_path: string
   output_bytes: number
+  runtime_session_id: string | null
 }
 const toSession = (r: SessionRow): Session => ({
   id: r.id,
@@ -33,7 +34,8 @@ const toSession = (r: SessionRow): Session => ({
   exitCode: r.exit_code,
   endReason: r.end_reason,
   logPath: r.log_path,
-  outputBytes: r.output_bytes
+  outputBytes: r.output_bytes,
+  runtimeSessionId: r.runtime_session_id
 })
 
 export class Sessions {
@@ -70,6 +72,11 @@ export class Sessions {
   findLiveByTokenHash(hash: string): Session | null {
     const row = this.db.prepare('SELECT * FROM sessions WHERE token_hash = ? AND ended_at IS NULL').get(hash) as SessionRow | undefined
     return row ? toSession(row) : null
+  }
+
+  /** The runtime's own id of the conversation (chosen by the app for Claude Code, reported by its hooks). */
+  setRuntimeSessionId(id: string, runtimeSessionId: string): void {
+    this.db.prepare('UPDATE sessions SET runtime_session_id = ? WHERE id = ?').run(runtimeSessionId, id)
   }
 
   /** Records the agent's process as started: its pid and identity (processes/process-identity.ts). */

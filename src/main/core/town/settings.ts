@@ -35,7 +35,8 @@ const settingsSchema = z
       .object({ name: z.string().trim().min(1).max(200), email: z.string().trim().min(3).max(200).regex(/^[^<>\s]+@[^<>\s]+$/, 'an email address like name@example.com') })
       .strict()
       .default(DEFAULT_GIT_IDENTITY),
-    rigCloneStallSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_CLONE_STALL_SECONDS)
+    rigCloneStallSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_CLONE_STALL_SECONDS),
+    permissionTimeoutMinutes: z.number().int().min(1).max(100_000).nullable().default(null)
   })
   .strict()
 
@@ -47,6 +48,8 @@ export interface TownSettings {
   gitIdentity: { name: string; email: string }
   /** A clone that prints nothing for this long is abandoned. */
   rigCloneStallSeconds: number
+  /** A permission request nobody answers is denied after this long; null (the default): it waits. */
+  permissionTimeoutMinutes: number | null
 }
 
 export function loadSettings(town: string): TownSettings {
@@ -71,5 +74,12 @@ export function loadSettings(town: string): TownSettings {
     byName.set(name, { name, label: r.label ?? name, command: r.command, promptMode: r.promptMode })
   }
   const d = parsed.data
-  return { beadPrefix: d.beadPrefix, defaultRuntime: d.defaultRuntime, runtimes: [...byName.values()], gitIdentity: d.gitIdentity, rigCloneStallSeconds: d.rigCloneStallSeconds }
+  return {
+    beadPrefix: d.beadPrefix,
+    defaultRuntime: d.defaultRuntime,
+    runtimes: [...byName.values()],
+    gitIdentity: d.gitIdentity,
+    rigCloneStallSeconds: d.rigCloneStallSeconds,
+    permissionTimeoutMinutes: d.permissionTimeoutMinutes
+  }
 }

@@ -16,7 +16,7 @@ const mod = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform) ?
 export function Nav() {
   const view = useUi((s) => s.view)
   const setView = useUi((s) => s.setView)
-  const unacked = useInbox((s) => s.items.filter((e) => !e.acknowledgedAt).length)
+  const unacked = useInbox((s) => s.items.filter((e) => e.status === 'open').length)
   return (
     <nav className="nav" aria-label="Views">
       <div className="brand">

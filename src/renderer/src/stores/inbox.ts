@@ -1,12 +1,12 @@
 import { create } from 'zustand'
-import type { Escalation, Severity } from '../../../shared/domain'
+import type { InboxItem, Severity } from '../../../shared/domain'
 import { getClient } from '../transport'
 import { createListStore } from './list'
 
 const RANK: Record<Severity, number> = { P0: 0, P1: 1, P2: 2 }
 
 /** Most severe first, then newest: the order a human should read alerts in. */
-export function sortEscalations(list: Escalation[]): Escalation[] {
+export function sortInbox(list: InboxItem[]): InboxItem[] {
   return [...list].sort((a, b) => RANK[a.severity] - RANK[b.severity] || b.createdAt.localeCompare(a.createdAt))
 }
 
@@ -19,8 +19,8 @@ export const useInboxFilter = create<{ showAcknowledged: boolean; set(v: boolean
   }
 }))
 
-export const useInbox = createListStore<Escalation>(
+export const useInbox = createListStore<InboxItem>(
   async () =>
-    sortEscalations(await getClient().call('inbox.list', { includeAcknowledged: useInboxFilter.getState().showAcknowledged })),
+    sortInbox(await getClient().call('inbox.list', { includeClosed: useInboxFilter.getState().showAcknowledged })),
   (e) => e.id
 )

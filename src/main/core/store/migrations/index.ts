@@ -2,6 +2,7 @@
 // Add a file NNN_name.ts exporting `sql`, list it here, and give it a test in test/store/.
 import { sql as m001 } from './001_initial'
 import { sql as m002 } from './002_agent_processes'
+import { sql as m003 } from './003_inbox'
 
 export interface Migration {
   version: number
@@ -11,5 +12,6 @@ export interface Migration {
 
 export const MIGRATIONS: Migration[] = [
   { version: 1, name: 'initial', sql: m001 },
-  { version: 2, name: 'agent processes, one hook per bead', sql: m002 }
+  { version: 2, name: 'agent processes, one hook per bead', sql: m002 },
+  { version: 3, name: 'the inbox, permission rules, agent activity', sql: m003 }
 ]

@@ -54,7 +54,7 @@ export function InboxView() {
               data-testid={`inbox-row-${e.id}`}
               data-row-key={e.id}
               data-severity={e.severity}
-              className={`alert sev-row-${e.severity}${selected === e.id ? ' selected' : ''}${e.acknowledgedAt ? ' acked' : ''}`}
+              className={`alert sev-row-${e.severity}${selected === e.id ? ' selected' : ''}${e.closedAt ? ' acked' : ''}`}
               onClick={() => select('inbox', e.id)}
             >
               <div className="alert-head">
@@ -83,8 +83,8 @@ export function InboxView() {
                 ) : null}
                 <span className="muted mono small">{e.id}</span>
                 <span className="spacer" />
-                {e.acknowledgedAt ? (
-                  <span className="muted small">acknowledged {shortTime(e.acknowledgedAt)}</span>
+                {e.closedAt ? (
+                  <span className="muted small">acknowledged {shortTime(e.closedAt)}</span>
                 ) : (
                   <button className="small" data-testid={`inbox-ack-${e.id}`} disabled={acking.has(e.id)} onClick={() => void ack(e.id)}>
                     {acking.has(e.id) ? 'Acknowledging…' : 'Acknowledge'}

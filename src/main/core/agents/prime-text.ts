@@ -1,0 +1,30 @@
+// The `gt prime` text: everything an agent needs to start (or resume) its work, in one place so the agent
+// gets the same words from `gt prime` in its terminal and from its runtime's SessionStart hook. Inert text:
+// whatever agents and people wrote is passed through safeText/safeLine.
+import type { PrimeContext } from '../../../shared/domain'
+import { safeJson, safeLine as L, safeText } from '../../../shared/safe-text'
+
+export function primeText(p: PrimeContext): string {
+  const parts: string[] = []
+  parts.push(`# You are polecat ${L(p.polecat.id)} (rig ${L(p.rig.name)}, branch ${L(p.polecat.branch ?? '-')})`)
+  parts.push(`Worktree: ${L(p.polecat.worktree)}`)
+  if (p.bead) {
+    parts.push(`\n## On your hook: ${L(p.bead.id)} — ${L(p.bead.title)} (P${p.bead.priority}, ${p.bead.status})`)
+    if (p.bead.description) parts.push(safeText(p.bead.description))
+  } else parts.push('\n## Nothing is on your hook.')
+  parts.push(`\n## Latest checkpoint\n${p.checkpoint ? `${p.checkpoint.at}: ${safeJson(p.checkpoint.data)}` : '(none: start from the beginning)'}`)
+  if (p.attempts.length) parts.push(`\n## Past attempts on this bead\n${p.attempts.map((a) => `- ${L(a.id)} by ${L(a.polecatId)}: ${L(a.endReason ?? 'running')} (${a.startedAt} → ${a.endedAt ?? '…'})`).join('\n')}`)
+  const notes = p.notes.filter((n) => n.kind === 'agent.note' || n.kind === 'agent.escalate' || n.kind === 'session.ended' || n.kind === 'agent.done')
+  if (notes.length) parts.push(`\n## Notes from the ledger\n${notes.map((n) => `- ${n.at} ${L(n.actor)} ${L(n.kind)}: ${safeJson(n.data)}`).join('\n')}`)
+  if (p.decisions.length) {
+    parts.push(
+      `\n## Decisions the human made about your requests\n${p.decisions
+        .map((d) => `- ${d.at} ${L(d.what)}: ${L(d.decision)}${d.by ? ` by ${L(d.by)}` : ''}${d.reason ? ` — ${L(d.reason)}` : ''}`)
+        .join('\n')}`
+    )
+  }
+  if (p.mail.length) parts.push(`\n## Mail (${p.mail.length} unread; gt mail check to read and mark it)\n${p.mail.map((m) => `- from ${L(m.from)}: ${L(m.subject)}`).join('\n')}`)
+  parts.push(`\n## Other open beads in ${L(p.rig.name)}\n${p.openBeads.filter((b) => b.id !== p.bead?.id).map((b) => `- ${L(b.id)} P${b.priority} ${b.status}: ${L(b.title)}`).join('\n') || '(none)'}`)
+  parts.push(`\n## Directives\n${p.directives.map((d) => `- ${d}`).join('\n')}`)
+  return parts.join('\n') + '\n'
+}

@@ -1,0 +1,11 @@
+// A polecat branch's changes at a glance, for the human deciding about it: what its worktree holds now
+// (committed and not) against where the branch left its base.
+import { git, refExists } from './git'
+
+export async function diffStatOf(worktree: string, defaultBranch: string): Promise<string | null> {
+  const base = (await refExists(worktree, `origin/${defaultBranch}`)) ? `origin/${defaultBranch}` : defaultBranch
+  const mergeBase = (await git(worktree).raw(['merge-base', '--end-of-options', 'HEAD', base]).catch(() => '')).trim()
+  if (!mergeBase) return null
+  const stat = (await git(worktree).raw(['diff', '--stat=120', '--end-of-options', mergeBase]).catch(() => '')).trimEnd()
+  return stat || '(no changes yet)'
+}
