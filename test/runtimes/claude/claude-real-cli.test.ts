@@ -71,6 +71,8 @@ describe('the real Claude Code in a PTY against the scripted model server', { sk
       assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: s.worktree, encoding: 'utf8' }), '?? made.txt\n', 'the hooks file is git-ignored')
 
       await eventually(() => readHookLog(log).some((h) => h.event === 'Stop' && h.phase === 'end'), 'the Stop hook at the end of the turn')
+      t.diagnostic(`requests: ${run.server.requests.map((r) => `${r.method} ${r.url} ${r.kind}`).join(', ')}`)
+      assert.deepEqual(run.server.requests.filter((r) => r.kind === 'main').map((r) => r.step), [0, 1], 'one main request per step')
       const hooks = readHookLog(log).filter((h) => h.phase === 'start')
       const byEvent = (e: string) => hooks.filter((h) => h.event === e)
       assert.equal(byEvent('SessionStart')[0]?.input.source, 'startup')
