@@ -127,7 +127,7 @@ async function startAgent(name: string, steps: Step[], answer: (c: HookCall) => 
   const sessionId = randomUUID()
   const config = { mode: 'town' as const, location: claudeConfigLocation({ HOME: s.home, CLAUDE_CONFIG_DIR: s.configDir }), env: { CLAUDE_CONFIG_DIR: s.configDir } }
   const { set } = claudeEnv({ config, modelServerUrl: server.url, apiKey: API_KEY })
-  const gtEnv = opts.withGtEnv === false ? {} : { GT_ENDPOINT: endpoint.url, GT_TOKEN: TOKEN }
+  const gtEnv: Record<string, string> = opts.withGtEnv === false ? {} : { GT_ENDPOINT: endpoint.url, GT_TOKEN: TOKEN }
   const claude = spawnClaude(claudeArgv({ command: CLAUDE_BIN, prompt: 'Do the work on your hook.', sessionId }), s.worktree, sandboxEnv(s, { ...set, ...gtEnv }))
   return {
     s,
@@ -178,6 +178,33 @@ describe('gt hook with the real Claude Code', { skip }, () => {
       assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: a.s.repo, encoding: 'utf8' }), '', 'the rule file is git-ignored in the main checkout')
       const hooks = JSON.parse(readFileSync(join(a.s.worktree, '.claude', 'settings.local.json'), 'utf8'))
       assert.ok(hooks.hooks.PermissionRequest[0].hooks[0].command.endsWith('hook PermissionRequest'), 'our hooks file is unchanged')
+    } finally {
+      await a.stop()
+    }
+  })
+
+  test('after /compact, SessionStart (source "compact") primes the agent again: the next request carries the prime text', async () => {
+    let primes = 0
+    const a = await startAgent('gt-hook-compact', [{ say: 'First turn done.' }, { say: 'Second turn done.' }], (c) =>
+      c.event === 'SessionStart' ? { stdout: sessionStartOutput(`GT-PRIME #${++primes} for polecat p1`) } : null
+    )
+    try {
+      await a.endpoint.waitForCall((c) => c.event === 'Stop', 'the end of the first turn')
+      await a.claude.waitForText('first turn done.')
+      a.claude.write('/compact')
+      await new Promise((r) => setTimeout(r, 500))
+      a.claude.write('\r')
+      await a.endpoint.waitForCall((c) => c.event === 'PreCompact', 'PreCompact')
+      await a.endpoint.waitForCall((c) => c.event === 'SessionStart' && c.input.source === 'compact', 'SessionStart after the compaction')
+      await a.server.waitForRequest((r) => r.kind === 'compact', 'the compaction request')
+      await a.claude.waitForText('compacted')
+      a.claude.write('Carry on.')
+      await new Promise((r) => setTimeout(r, 500))
+      a.claude.write('\r')
+      const next = await a.server.waitForRequest((r) => r.kind === 'main' && r.step === 1, 'the first request after the compaction')
+      const texts = messageTexts(next.body).join('\n')
+      assert.ok(texts.includes('GT-PRIME #2 for polecat p1'), `the second prime is in the request after compaction: ${texts.slice(0, 600)}`)
+      assert.equal(a.server.stepsUsed(), 2, 'the compaction used no step')
     } finally {
       await a.stop()
     }

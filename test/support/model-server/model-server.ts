@@ -19,6 +19,8 @@ export type RequestKind =
   | 'main'
   /** A request without tools (title, summary, warm-up, quota check): answered with plain text, no step used. */
   | 'side'
+  /** A compaction (/compact, or automatic): it carries tools but asks for text only; answered with a summary, no step used. */
+  | 'compact'
   /** `POST /v1/messages/count_tokens`. */
   | 'count_tokens'
   /** Anything else (`HEAD /`, unknown paths): answered 200 with an empty body or JSON `{}`. */
@@ -68,6 +70,8 @@ export interface ModelServerOptions {
   sideText?: string
   /** The text a main request gets once the steps have run out (it ends the turn). */
   exhaustedText?: string
+  /** The summary a compaction request gets. */
+  compactText?: string
 }
 
 export interface ModelServer {
@@ -113,6 +117,17 @@ export function messageTexts(body: MessagesRequestBody | undefined, role?: 'user
     else for (const b of m.content) if (b.type === 'text' && typeof b.text === 'string') out.push(b.text)
   }
   return out
+}
+
+// Claude Code 2.1's compaction request: the whole conversation, its tools, and a last user message that
+// starts with this instruction.
+const COMPACTION_MARK = 'CRITICAL: Respond with TEXT ONLY. Do NOT call any tools.'
+
+function isCompaction(body: MessagesRequestBody): boolean {
+  const last = body.messages?.at(-1)
+  if (!last || last.role !== 'user') return false
+  const text = typeof last.content === 'string' ? last.content : last.content.map((b) => (typeof b.text === 'string' ? b.text : '')).join('')
+  return text.trimStart().startsWith(COMPACTION_MARK)
 }
 
 function blockText(content: string | ContentBlock[] | undefined): string {
@@ -174,6 +189,9 @@ export async function startModelServer(initialSteps: Step[], opts: ModelServerOp
       if (!isMain) {
         record({ ...base, kind: 'side' })
         reply = { kind: 'text', text: opts.sideText ?? 'OK' }
+      } else if (isCompaction(body)) {
+        record({ ...base, kind: 'compact' })
+        reply = { kind: 'text', text: opts.compactText ?? '<summary>Scripted summary: the conversation so far, compacted.</summary>' }
       } else if (used < steps.length) {
         const i = used++
         record({ ...base, kind: 'main', step: i })
