@@ -23,7 +23,7 @@ test('trust answers written while two real Claude Codes start, work and exit are
   const second = join(s.root, 'polecats', 'p2')
   sh(s.repo, 'git', ['worktree', 'add', '-q', '-b', 'polecat/p2/concurrent', second])
   // What the user had in the file before any polecat: it must come through untouched.
-  writeFileSync(s.configFile, JSON.stringify({ theme: 'light', oauthAccount: { emailAddress: 'me@example.com' }, projects: { '/home/me/code': { allowedTools: ['Bash(ls)'] } } }, null, 2))
+  writeFileSync(s.configFile, JSON.stringify({ mine: { keep: true }, oauthAccount: { emailAddress: 'me@example.com' }, projects: { '/home/me/code': { allowedTools: ['Bash(ls)'] } } }, null, 2))
   const others = Array.from({ length: 24 }, (_, i) => join(s.root, 'more', `p${i + 3}`))
   for (const d of others) mkdirSync(d, { recursive: true })
   const config = { mode: 'town' as const, location: claudeConfigLocation({ HOME: s.home, CLAUDE_CONFIG_DIR: s.configDir }), env: { CLAUDE_CONFIG_DIR: s.configDir } }
@@ -61,7 +61,7 @@ test('trust answers written while two real Claude Codes start, work and exit are
     for (const d of [s.worktree, second, ...others]) assert.equal(after.projects[d]?.hasTrustDialogAccepted, true, `trust for ${d} kept`)
     assert.equal(after.hasCompletedOnboarding, true)
     assert.deepEqual(after.customApiKeyResponses.approved, [API_KEY.slice(-20)])
-    assert.equal(after.theme, 'light')
+    assert.deepEqual(after.mine, { keep: true })
     assert.deepEqual(after.oauthAccount, { emailAddress: 'me@example.com' })
     assert.deepEqual(after.projects['/home/me/code'], { allowedTools: ['Bash(ls)'] })
     // Claude Code's own writes are there too: both start-ups were counted, both projects got their state.

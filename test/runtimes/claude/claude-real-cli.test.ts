@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { startModelServer, toolResults, type ModelServer, type Step } from '../../support/model-server/model-server'
 import { eventually } from '../../support/fixtures'
 import { claudeArgv, claudeEnv } from '../../../src/main/core/runtimes/claude/launch'
-import { prepareClaudeConfig, type ClaudeConfigChoice } from '../../../src/main/core/runtimes/claude/prepare-config'
+import { chooseClaudeConfig, prepareClaudeConfig, type ClaudeConfigChoice } from '../../../src/main/core/runtimes/claude/prepare-config'
 import { claudeConfigLocation } from '../../../src/main/core/runtimes/claude/config-location'
 import { writeClaudeHooks } from '../../../src/main/core/runtimes/claude/hooks-file'
 import { detectBlockingScreen } from '../../../src/main/core/runtimes/claude/blocking-screens'
@@ -86,6 +86,32 @@ describe('the real Claude Code in a PTY against the scripted model server', { sk
         String(byEvent('SessionStart')[0]?.input.transcript_path).endsWith(`${run.sessionId}.jsonl`),
         'the transcript file is named after the session id'
       )
+    } finally {
+      await run?.claude.stop()
+      await run?.server.close()
+      s.cleanup()
+    }
+  })
+
+  test("the user's own config without CLAUDE_CONFIG_DIR is ~/.claude.json: prepared there, Claude Code starts straight away", async () => {
+    const s = makeSandbox('user-config')
+    let run: Started | undefined
+    try {
+      const choice = chooseClaudeConfig('user', join(s.root, 'town'), { HOME: s.home })
+      assert.equal(choice.location.file, join(s.home, '.claude.json'))
+      writeFileSync(choice.location.file, JSON.stringify({ numStartups: 7, mine: { keep: [1, 2, 3] } }))
+      await prepareClaudeConfig({ file: choice.location.file, workdir: s.worktree, apiKey: API_KEY })
+      const server = await startModelServer([{ say: 'Hello from your own config.' }])
+      const { set } = claudeEnv({ config: choice, modelServerUrl: server.url, apiKey: API_KEY })
+      const env = sandboxEnv(s, set)
+      delete env.CLAUDE_CONFIG_DIR
+      run = { server, sessionId: randomUUID(), startedAt: Date.now(), claude: spawnClaude(claudeArgv({ command: CLAUDE_BIN, prompt: 'hi', sessionId: randomUUID() }), s.worktree, env) }
+      await server.waitForRequest((r) => r.kind === 'main', 'the first model request')
+      await run.claude.waitForText('hello from your own config.')
+      assert.equal(detectBlockingScreen(run.claude.output()), undefined)
+      const after = JSON.parse(readFileSync(choice.location.file, 'utf8'))
+      assert.deepEqual(after.mine, { keep: [1, 2, 3] })
+      assert.equal(after.numStartups, 8, 'Claude Code used this file (and counted its start-up in it)')
     } finally {
       await run?.claude.stop()
       await run?.server.close()

@@ -43,8 +43,27 @@ export function claudeArgv(o: ClaudeArgvOptions): string[] {
   ]
 }
 
-/** Variables a Claude Code sets for its own children: an agent started from inside one must not inherit them. */
-export const INHERITED_CLAUDE_VARS = ['CLAUDECODE', 'CLAUDE_CODE_ENTRYPOINT', 'CLAUDE_CODE_SSE_PORT', 'CLAUDE_CODE_SESSION_ID', 'CLAUDE_PROJECT_DIR'] as const
+/**
+ * Variables Claude Code 2.1.332 sets for the commands it runs (seen in a Bash call's environment), plus its
+ * IDE and hook ones. A control room started from inside a Claude Code session would hand them to every
+ * agent, which would then take itself for that session's child.
+ */
+export const INHERITED_CLAUDE_VARS = [
+  'CLAUDECODE',
+  'CLAUDE_CODE_ENTRYPOINT',
+  'CLAUDE_CODE_SESSION_ID',
+  'CLAUDE_CODE_CHILD_SESSION',
+  'CLAUDE_CODE_CHILD_NOTES_DIR',
+  'CLAUDE_CODE_SESSION_ATTENDED',
+  'CLAUDE_CODE_MESSAGING_SOCKET',
+  'CLAUDE_CODE_MESSAGING_TOKEN',
+  'CLAUDE_CODE_EXECPATH',
+  'CLAUDE_PID',
+  'CLAUDE_EFFORT',
+  'AI_AGENT',
+  'CLAUDE_CODE_SSE_PORT',
+  'CLAUDE_PROJECT_DIR'
+] as const
 
 export interface ClaudeEnvOptions {
   /** Which config the agent uses (sets CLAUDE_CONFIG_DIR for a per-town config). */
