@@ -7,11 +7,16 @@
 // When the core cannot be reached it also exits 0 with no answer: Claude Code then goes on as if there
 // were no hook (for a permission, its own prompt in the terminal), so a stopped control room never wedges
 // an agent. Killed by Claude Code (the user answered in the terminal, or the hook's timeout), it just
-// dies: the core sees the connection close and resolves the inbox item.
+// dies: the core sees the connection close and resolves the inbox item. Claude Code itself killed (SIGHUP,
+// a crash) leaves its hooks running, reparented (measured); gt hook watches its parent and grandparent
+// (Claude Code runs hooks through `sh -c`, which stays between them) and ends when either changes, so no
+// orphan keeps a permission open in the inbox.
 //
 // The call is `agent.hook {runtime: "claude", event, input}` on POST /rpc; its result is
 // `{stdout?: string, exitCode?: number}` (exit code 2 is Claude Code's "block"). It uses node:http with no
 // timeout at all: fetch() would give up on a quiet response after 5 minutes, and a human may take hours.
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { isClaudeHookEvent } from '../core/runtimes/claude/hooks-file'
 
@@ -31,6 +36,8 @@ export interface HookResult {
 const MAX_INPUT = 8 * 1024 * 1024
 /** Strings in the input longer than this are cut (a Write of a big file), to stay under the endpoint's 1 MiB. */
 const MAX_STRING = 32 * 1024
+/** How often a waiting hook checks that the Claude Code that ran it is still its parent. */
+const PARENT_CHECK_MS = 1_000
 
 export async function runGtHook(args: string[], io: HookIo): Promise<number> {
   const endpoint = io.env.GT_ENDPOINT
@@ -50,14 +57,38 @@ export async function runGtHook(args: string[], io: HookIo): Promise<number> {
     return 1
   }
   let result: HookResult
+  const parent = process.ppid
+  const grandparent = parentOf(parent)
+  const abort = new AbortController()
+  const watch = setInterval(() => {
+    if (process.ppid !== parent || (grandparent !== undefined && parentOf(parent) !== grandparent)) abort.abort()
+  }, PARENT_CHECK_MS)
   try {
-    result = await callCore(endpoint, token, { runtime: 'claude', event, input: shrink(input) })
+    result = await callCore(endpoint, token, { runtime: 'claude', event, input: shrink(input) }, abort.signal)
   } catch (err) {
+    if (abort.signal.aborted) return 0 // nobody is left to read an answer
     io.stderr.write(`gt hook ${event}: ${(err as Error).message}; going on without the control room\n`)
     return 0
+  } finally {
+    clearInterval(watch)
   }
   if (typeof result.stdout === 'string' && result.stdout) io.stdout.write(result.stdout)
   return result.exitCode === 2 ? 2 : 0
+}
+
+/** The parent pid of `pid`, from /proc on Linux and `ps` elsewhere; undefined when it cannot be told. */
+function parentOf(pid: number): number | undefined {
+  try {
+    if (process.platform === 'linux') {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      // pid (comm) state ppid …, where comm may hold spaces and parentheses
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    }
+    const out = execFileSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8' }).trim()
+    return out ? Number(out) : undefined
+  } catch {
+    return undefined // gone: the next check sees the difference
+  }
 }
 
 function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -85,7 +116,7 @@ function shrink(v: unknown): unknown {
   return v
 }
 
-function callCore(endpoint: string, token: string, params: unknown): Promise<HookResult> {
+function callCore(endpoint: string, token: string, params: unknown, signal: AbortSignal): Promise<HookResult> {
   let url: URL
   try {
     url = new URL('/rpc', endpoint)
@@ -94,7 +125,7 @@ function callCore(endpoint: string, token: string, params: unknown): Promise<Hoo
   }
   const body = JSON.stringify({ method: 'agent.hook', params })
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = request(url, { method: 'POST', signal, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.setEncoding('utf8')
       let buffered = ''
       let settled = false

@@ -87,6 +87,24 @@ describe('gt hook, as a process', () => {
     }
   })
 
+  test('when the process that ran it dies, a waiting hook ends too: no orphan holds the permission open', async () => {
+    const endpoint = await startHookEndpoint(TOKEN, () => new Promise<HookAnswer>(() => {}))
+    try {
+      // As Claude Code runs hooks: through `sh -c`, which stays between it and the hook.
+      const claudeStandIn = spawn('sh', ['-c', `sh -c '${gt} hook PermissionRequest < /dev/null; true'; true`], {
+        env: { PATH: process.env.PATH ?? '', GT_ENDPOINT: endpoint.url, GT_TOKEN: TOKEN },
+        stdio: 'ignore'
+      })
+      const call = await endpoint.waitForCall((c) => c.event === 'PermissionRequest', 'the permission request')
+      await new Promise((r) => setTimeout(r, 1_200))
+      assert.equal(call.abandoned, false, 'waits while its parent lives')
+      claudeStandIn.kill('SIGKILL')
+      await eventually(() => call.abandoned, 'the orphaned hook to hang up', 10_000)
+    } finally {
+      await endpoint.close()
+    }
+  })
+
   test('with the core gone it exits 0 with no answer (Claude Code then asks in its terminal); a bad event name exits 1', async () => {
     const port = await new Promise<number>((resolve) => {
       const srv = createServer()
@@ -238,6 +256,20 @@ describe('gt hook with the real Claude Code', { skip }, () => {
       await eventually(() => pr.abandoned, 'the hook to be killed')
       await a.claude.waitForText('interrupted')
       assert.equal(existsSync(join(a.s.worktree, 'never.txt')), false)
+    } finally {
+      await a.stop()
+    }
+  })
+
+  test('Claude Code killed while a permission waits: its hook hangs up instead of lingering', async () => {
+    const a = await startAgent('gt-hook-killed', [{ bash: 'echo x > x.txt' }, { say: 'Done.' }], (c) =>
+      c.event === 'PermissionRequest' ? new Promise<HookAnswer>(() => {}) : null
+    )
+    try {
+      const pr = await a.endpoint.waitForCall((c) => c.event === 'PermissionRequest', 'the permission request')
+      process.kill(a.claude.pid, 'SIGKILL')
+      await a.claude.exit
+      await eventually(() => pr.abandoned, 'the hook of the dead Claude Code to hang up', 10_000)
     } finally {
       await a.stop()
     }
