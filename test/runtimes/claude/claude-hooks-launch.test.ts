@@ -36,6 +36,12 @@ test('the hooks file gets one `gt hook <Event>` per event, keeps the user\'s own
     const fewer = JSON.parse(readFileSync(join(wt, '.claude', 'settings.local.json'), 'utf8'))
     assert.deepEqual(Object.keys(fewer.hooks).sort(), ['PermissionRequest', 'Stop'])
     assert.deepEqual(fewer.hooks.Stop, [{ hooks: [userHook] }])
+    // A moved town: the entries of the old gt path are ours too, and replaced.
+    await writeClaudeHooks(wt, { gt: '/new/place/bin/gt', events: ['PermissionRequest'] })
+    const moved = JSON.parse(readFileSync(join(wt, '.claude', 'settings.local.json'), 'utf8'))
+    assert.deepEqual(moved.hooks.PermissionRequest, [{ hooks: [{ type: 'command', command: '/new/place/bin/gt hook PermissionRequest', timeout: PERMISSION_WAIT_S }] }])
+    assert.deepEqual(moved.hooks.Stop, [{ hooks: [userHook] }])
+    await assert.rejects(writeClaudeHooks(wt, { gt: '/usr/bin/rm' }), /must be gt or a path ending in \/gt/)
     assert.equal(sh(wt, 'git', ['status', '--porcelain']), '', 'git-ignored in the worktree')
     assert.ok(sh(repo, 'git', ['check-ignore', '.claude/settings.local.json']).trim(), 'and in the main checkout, where Claude Code writes "always allow" rules')
     assert.equal(shellQuote("it's"), `'it'\\''s'`)

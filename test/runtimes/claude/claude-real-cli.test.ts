@@ -7,7 +7,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startModelServer, toolResults, type ModelServer, type Step } from '../../support/model-server/model-server'
 import { eventually } from '../../support/fixtures'
@@ -23,7 +23,8 @@ const API_KEY = 'sk-ant-api03-scripted-test-key-0123456789abcdef'
 
 /** A `gt` for the hooks that runs recording-hook.mjs instead of reporting to a core. */
 function recordingGt(s: Sandbox, log: string, opts: { decide?: 'allow' | 'deny'; message?: string; waitFor?: string } = {}): string {
-  const gt = join(s.root, 'recording-gt')
+  mkdirSync(join(s.root, 'recording'), { recursive: true })
+  const gt = join(s.root, 'recording', 'gt')
   const cmd = recordingHookCommand('"$2"', log, opts) // the event name gt was given
   writeFileSync(gt, `#!/bin/sh\n[ "$1" = hook ] || exit 1\nexec ${cmd}\n`)
   chmodSync(gt, 0o755)

@@ -7,7 +7,11 @@ export interface PermissionRule {
   ruleContent?: string
 }
 
-/** Where an "always allow" rule is kept: the worktree's .claude/settings.local.json, or this session only. */
+/**
+ * Where an "always allow" rule is kept. 'localSettings': .claude/settings.local.json of the main checkout —
+ * for a polecat's worktree that is the rig's clone, so the rule holds for every polecat of the rig (measured);
+ * 'session': this session only.
+ */
 export type RuleDestination = 'localSettings' | 'session' | 'projectSettings' | 'userSettings'
 
 export type PermissionAnswer =

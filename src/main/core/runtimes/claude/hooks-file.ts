@@ -73,7 +73,7 @@ export function hookCommand(gt: string, event: ClaudeHookEvent): string {
  */
 export async function writeClaudeHooks(worktree: string, opts: WriteClaudeHooksOptions): Promise<string> {
   if (!isAbsolute(worktree)) throw new Error(`worktree must be an absolute path, got ${JSON.stringify(worktree)}`)
-  if (!opts.gt.trim()) throw new Error('the gt command for hooks is empty')
+  if (!/(^|\/)gt$/.test(opts.gt)) throw new Error(`the gt command for hooks must be gt or a path ending in /gt, got ${JSON.stringify(opts.gt)}`)
   const events = opts.events ?? (Object.keys(CLAUDE_HOOK_EVENTS) as ClaudeHookEvent[])
   const file = join(worktree, HOOKS_FILE)
   await mkdir(join(worktree, '.claude'), { recursive: true })
@@ -82,8 +82,11 @@ export async function writeClaudeHooks(worktree: string, opts: WriteClaudeHooksO
   return file
 }
 
-const isOurs = (gt: string) => (h: unknown): boolean =>
-  typeof h === 'object' && h !== null && typeof (h as JsonObject).command === 'string' && ((h as JsonObject).command as string).startsWith(`${shellQuote(gt)} hook `)
+// Our entry: `<…/>gt hook <Event>`, quoted or not — also one written with another gt path (a moved town).
+const OUR_COMMAND = /^(?:'[^']*\/gt'|[^\s']*\/gt|gt) hook [A-Za-z]+$/
+
+const isOurs = (h: unknown): boolean =>
+  typeof h === 'object' && h !== null && typeof (h as JsonObject).command === 'string' && OUR_COMMAND.test((h as JsonObject).command as string)
 
 function setHooks(doc: JsonObject, gt: string, events: ClaudeHookEvent[], permissionTimeoutS: number): boolean {
   const before = JSON.stringify(doc.hooks ?? null)
@@ -94,7 +97,7 @@ function setHooks(doc: JsonObject, gt: string, events: ClaudeHookEvent[], permis
     const kept = groups
       .map((g) => {
         if (typeof g !== 'object' || g === null || !Array.isArray((g as JsonObject).hooks)) return g
-        const inner = ((g as JsonObject).hooks as unknown[]).filter((h) => !isOurs(gt)(h))
+        const inner = ((g as JsonObject).hooks as unknown[]).filter((h) => !isOurs(h))
         return inner.length ? { ...(g as JsonObject), hooks: inner } : undefined
       })
       .filter((g) => g !== undefined)

@@ -10,7 +10,7 @@
 // Claude Code's own lock and atomically, with nothing else in it changed; or a per-town config directory,
 // passed to the agent as CLAUDE_CONFIG_DIR.
 import { mkdir, realpath } from 'node:fs/promises'
-import { isAbsolute, join, resolve } from 'node:path'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { claudeConfigLocation, type ClaudeConfigLocation } from './config-location'
 import { editJsonFile, type JsonObject, type JsonEditResult } from './json-file-edit'
 import type { LockOptions } from './config-lock'
@@ -73,7 +73,7 @@ export async function prepareClaudeConfig(opts: PrepareClaudeConfigOptions): Pro
   const trusted = await realpath(resolve(opts.workdir)).catch(() => {
     throw new Error(`The worktree ${opts.workdir} does not exist: create it before preparing Claude Code's config for it`)
   })
-  await mkdir(join(opts.file, '..'), { recursive: true, mode: 0o700 })
+  await mkdir(dirname(opts.file), { recursive: true, mode: 0o700 })
   const fingerprint = opts.apiKey === undefined ? undefined : apiKeyFingerprint(opts.apiKey)
   const result = await editJsonFile(opts.file, (doc) => answerFirstRunScreens(doc, trusted, fingerprint), { lock: opts.lock ?? true })
   return { ...result, trusted }
