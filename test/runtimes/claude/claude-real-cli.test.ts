@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startModelServer, toolResults, type ModelServer, type Step } from '../../support/model-server/model-server'
+import { messageTexts, startModelServer, toolResults, type ModelServer, type Step } from '../../support/model-server/model-server'
 import { eventually } from '../../support/fixtures'
 import { claudeArgv, claudeEnv } from '../../../src/main/core/runtimes/claude/launch'
 import { chooseClaudeConfig, prepareClaudeConfig, type ClaudeConfigChoice } from '../../../src/main/core/runtimes/claude/prepare-config'
@@ -114,6 +114,42 @@ describe('the real Claude Code in a PTY against the scripted model server', { sk
       assert.deepEqual(after.mine, { keep: [1, 2, 3] })
       assert.equal(after.numStartups, 8, 'Claude Code used this file (and counted its start-up in it)')
     } finally {
+      await run?.claude.stop()
+      await run?.server.close()
+      s.cleanup()
+    }
+  })
+
+  test('resume names the session exactly: --resume <our id> with the next prompt resends the earlier conversation', async () => {
+    const s = makeSandbox('resume')
+    const log = join(s.root, 'hooks.ndjson')
+    let run: Started | undefined
+    let resumed: ClaudeProcess | undefined
+    let server2: ModelServer | undefined
+    try {
+      await prepareClaudeConfig({ file: s.configFile, workdir: s.worktree, apiKey: API_KEY })
+      await writeClaudeHooks(s.worktree, { gt: recordingGt(s, log, { decide: 'allow' }) })
+      run = await startAgent(s, [{ say: 'First answer.' }], 'First question.')
+      await run.claude.waitForText('first answer.')
+      run.claude.write('/exit')
+      await new Promise((r) => setTimeout(r, 300))
+      run.claude.write('\r')
+      assert.equal((await run.claude.exit).exitCode, 0)
+
+      server2 = await startModelServer([{ say: 'Second answer.' }])
+      const { set } = claudeEnv({ config: townConfig(s), modelServerUrl: server2.url, apiKey: API_KEY })
+      resumed = spawnClaude(claudeArgv({ command: CLAUDE_BIN, prompt: 'Second question.', sessionId: run.sessionId, resume: true }), s.worktree, sandboxEnv(s, set))
+      const req = await server2.waitForRequest((r) => r.kind === 'main', 'the first request of the resumed session')
+      const users = messageTexts(req.body, 'user').join('\n')
+      assert.ok(users.includes('First question.') && users.includes('Second question.'), 'both prompts are in the resumed history')
+      assert.ok(messageTexts(req.body, 'assistant').includes('First answer.'), 'and the earlier answer')
+      assert.equal(req.headers['x-claude-code-session-id'], run.sessionId, 'the same session id')
+      await eventually(() => readHookLog(log).some((h) => h.event === 'SessionStart' && h.input.source === 'resume'), 'SessionStart with source resume')
+      const resumeStart = readHookLog(log).find((h) => h.event === 'SessionStart' && h.input.source === 'resume')!
+      assert.equal(resumeStart.input.session_id, run.sessionId)
+    } finally {
+      await resumed?.stop()
+      await server2?.close()
       await run?.claude.stop()
       await run?.server.close()
       s.cleanup()
