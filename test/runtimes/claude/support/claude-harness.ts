@@ -21,17 +21,16 @@ export function claudeSkipReason(): string | undefined {
     skipReason = `Claude Code is not installed (${CLAUDE_BIN} is missing: npm install brings @anthropic-ai/claude-code, a devDependency)`
     return skipReason
   }
+  const home = tempDir('claude-version')
   try {
-    const v = execFileSync(CLAUDE_BIN, ['--version'], { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '', HOME: tempDir('claude-version') } })
+    const v = execFileSync(CLAUDE_BIN, ['--version'], { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '', HOME: home } })
     skipReason = /Claude Code/.test(v) ? undefined : `${CLAUDE_BIN} --version printed ${JSON.stringify(v.trim())}, not a Claude Code version`
   } catch (err) {
     skipReason = `${CLAUDE_BIN} does not run here: ${(err as Error).message.split('\n')[0]}`
+  } finally {
+    removeDir(home)
   }
   return skipReason
-}
-
-export function claudeVersion(): string {
-  return execFileSync(CLAUDE_BIN, ['--version'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: tempDir('claude-version') } }).trim()
 }
 
 export interface Sandbox {
