@@ -176,6 +176,11 @@ export interface RuntimePreset {
   command: string[]
   /** `arg`: the prompt is part of argv; `type`: typed into the PTY and submitted once the agent starts. */
   promptMode: 'arg' | 'type'
+  /**
+   * A runtime the control room knows how to prepare and hear (its config, hooks, session id): then
+   * `command` is the executable and any extra arguments, and the first prompt is passed by the adapter.
+   */
+  adapter?: 'claude'
 }
 
 export interface Checkpoint {

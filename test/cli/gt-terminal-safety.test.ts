@@ -65,7 +65,7 @@ test('bead list, bead show and the inbox strip escape sequences and show control
 
   const inbox = await gt(['inbox'])
   assertInert(inbox.stdout, 'gt inbox')
-  assert.match(inbox.stdout, /P1 +- +Need a decision\n/)
+  assert.match(inbox.stdout, /P1 +escalation +open +- +- +Need a decision\n/)
 
   for (const args of [['bead', 'show', bead.id], ['bead', 'list']]) {
     const r = await gt([...args, '--json'])

@@ -114,7 +114,9 @@ test('without the project\'s Node, an older Node gets one line naming the Node n
 for (const how of ['npm install -g', 'npm link'] as const) {
   test(`${how} with the system npm gives a gt on PATH that runs help and serve`, { skip: NO_OLD_NODE || (systemNpm ? false : 'no system npm'), timeout: 120_000 }, async () => {
     const prefix = temp('npm-prefix')
-    const env = userEnv({ PATH: plainPath(), npm_config_prefix: prefix, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' })
+    // ignore-scripts: the checkout is built already, and `npm link` would otherwise run `prepare` (a rebuild of
+    // out/) under the feet of the tests running beside this one.
+    const env = userEnv({ PATH: plainPath(), npm_config_prefix: prefix, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', npm_config_ignore_scripts: 'true' })
     const args = how === 'npm link' ? ['link'] : ['install', '-g', '--prefix', prefix, '.']
     const installed = spawnSync(systemNpm!, args, { cwd: ROOT, env, encoding: 'utf8' })
     assert.equal(installed.status, 0, installed.stderr)

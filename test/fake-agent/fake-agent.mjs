@@ -9,7 +9,10 @@
 // Steps: {say}, {run: "shell command"}, {write: {path, content}}, {commit: "message"}, {ask: "prompt"}
 // (reads one line from the terminal; later steps can use {{answer}}), {flood: bytes}, {waitFor: "cue"},
 // {signal: "cue"}, {hang: true}, {crash: exitCode}, {exit: exitCode}, {ignoreHup: true} (survives its
-// terminal hanging up, like an agent that ignores SIGHUP: it ignores the signal and the I/O errors after it).
+// terminal hanging up, like an agent that ignores SIGHUP: it ignores the signal and the I/O errors after it),
+// {hook: "Event", input?: {...}} (calls `gt hook Event` with the input, as Claude Code's hooks do),
+// {permission: {tool, input}} (asks through `gt hook PermissionRequest`; on allow it runs input.command,
+// on deny it prints the message; either way it drops the cue permission-<n> with "allow" or "deny: …").
 import { existsSync, mkdirSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { spawnSync } from 'node:child_process'
@@ -112,7 +115,26 @@ async function step(s) {
   else if (s.signal !== undefined) cue(fill(s.signal), new Date().toISOString())
   // A timer keeps the process alive even once its terminal is gone (a pending promise alone would not).
   else if (s.hang) await new Promise(() => setInterval(() => {}, 1 << 30))
-  else if (s.ignoreHup) {
+  else if (s.hook !== undefined) {
+    const r = spawnSync('gt', ['hook', s.hook], { input: JSON.stringify({ session_id: process.env.GT_SESSION, hook_event_name: s.hook, ...(s.input ?? {}) }), encoding: 'utf8' })
+    print(`fake-agent: hook ${s.hook} answered ${r.status}: ${r.stdout.trim()}\n`)
+  } else if (s.permission !== undefined) {
+    const n = (vars.permissions = (Number(vars.permissions) || 0) + 1)
+    const input = JSON.parse(fill(JSON.stringify(s.permission.input ?? {})))
+    const r = spawnSync('gt', ['hook', 'PermissionRequest'], {
+      input: JSON.stringify({ session_id: process.env.GT_SESSION, hook_event_name: 'PermissionRequest', tool_name: s.permission.tool, tool_input: input }),
+      encoding: 'utf8'
+    })
+    const decision = r.stdout.trim() ? JSON.parse(r.stdout).hookSpecificOutput?.decision : null
+    if (decision?.behavior === 'allow') {
+      const run = spawnSync('sh', ['-c', input.command ?? 'true'], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' })
+      print(`fake-agent: allowed; ran it (${run.status})\n${run.stdout}${run.stderr}`)
+      cue(`permission-${n}`, 'allow')
+    } else {
+      print(`fake-agent: not allowed: ${decision?.message ?? 'no answer'}\n`)
+      cue(`permission-${n}`, `deny: ${decision?.message ?? 'no answer'}`)
+    }
+  } else if (s.ignoreHup) {
     process.on('SIGHUP', () => {})
     for (const stream of [process.stdin, process.stdout, process.stderr]) stream.on('error', () => {})
     lines.on('error', () => {})

@@ -425,6 +425,8 @@ async function main(argv: string[]): Promise<void> {
       throw new UsageError('gt session list|show')
     }
     case 'inbox': {
+      // `gt inbox --all` lists: an option is not a subcommand.
+      if (sub?.startsWith('-')) return main(['inbox', 'list', sub, ...rest])
       const a = parse(rest, { all: { type: 'boolean' }, always: { type: 'boolean' }, 'always-tool': { type: 'boolean' }, reason: { type: 'string' }, until: { type: 'string' } })
       const id = () => need(a.positionals[0], 'ID')
       const done = (verb: string) => (item: InboxItem) => (a.values.json ? json(item) : out(`${verb} ${item.id}: ${L(item.title)}`))
@@ -455,6 +457,12 @@ async function main(argv: string[]): Promise<void> {
     }
 
     // ---- agent commands ----
+    case 'hook': {
+      // Run by the agent's runtime (Claude Code's hooks), never by hand; without GT_TOKEN it does nothing.
+      const { runGtHook } = await import('./hook')
+      process.exitCode = await runGtHook(argv.slice(1), { env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
+      return
+    }
     case 'prime': {
       const a = parse([sub, ...rest].filter((x) => x !== undefined), { hook: { type: 'boolean' } })
       const p = await call<PrimeContext>(agentTarget(), 'agent.prime', {})

@@ -18,7 +18,7 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
-import { isClaudeHookEvent } from '../core/runtimes/claude/hooks-file'
+import { isClaudeHookEvent } from '../core/runtimes/claude/hook-events'
 
 export interface HookIo {
   env: NodeJS.ProcessEnv

@@ -139,6 +139,8 @@ export class Core implements CoreApi {
       endpointUrl: () => this.endpoint?.url ?? '',
       gitHooksDir: this.gitHooksDir,
       gitIdentity: () => this.settings.gitIdentity,
+      gtPath: join(this.binDir, 'gt'),
+      claudeConfig: () => this.settings.claudeConfig,
       changed,
       polecatChanged: (polecat) => this.broadcast({ type: 'polecat', polecat }),
       handedBack: (id) => this.mail.atPrompt(id)

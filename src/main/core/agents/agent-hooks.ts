@@ -57,7 +57,7 @@ export class AgentHooks {
         const polecat = this.d.polecats.get(polecatId)
         activity('waiting_permission', describeCall(tool, toolInput))
         const outcome = await this.d.deacon.requestPermission(
-          { rig: polecat.rig, polecatId, beadId: polecat.beadId ?? session.beadId, sessionId: session.id, tool, input: toolInput, useId: str(input.tool_use_id) },
+          { rig: polecat.rig, polecatId, beadId: polecat.beadId ?? session.beadId, sessionId: session.id, tool, input: toolInput, useId: null },
           signal
         )
         if (outcome.answer === null) return {}
@@ -67,7 +67,7 @@ export class AgentHooks {
         return { stdout: permissionRequestOutput({ behavior: 'allow' }) }
       }
       case 'PostToolUse':
-        this.d.deacon.resolveAnswered(session.id, str(input.tool_use_id), str(input.tool_name) ?? '')
+        this.d.deacon.resolveAnswered(session.id, str(input.tool_name) ?? '', input.tool_input ?? null)
         activity('working', str(input.tool_name))
         return {}
       case 'Notification': {

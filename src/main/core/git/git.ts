@@ -1,4 +1,6 @@
 // Thin git helpers over simple-git, shared by rigs, polecats and done.
+import { appendFile, mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { simpleGit, type SimpleGit, type SimpleGitProgressEvent } from 'simple-git'
 
 // simple-git strips GIT_* variables from the environment unless they are allowed by name. The core lets
@@ -82,4 +84,18 @@ export async function commitsAhead(repo: string, base: string, branch: string): 
 export async function isDirty(dir: string): Promise<boolean> {
   const status = await git(dir).status()
   return !status.isClean()
+}
+
+/**
+ * Adds `pattern` to the repository's info/exclude — shared by all its worktrees, never committed — unless
+ * it is there: the hook's .gt/ folder, a runtime's per-worktree settings.
+ */
+export async function excludeFromGit(dir: string, pattern: string): Promise<void> {
+  const commonDir = (await git(dir).raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim()
+  const info = join(commonDir, 'info')
+  const exclude = join(info, 'exclude')
+  await mkdir(info, { recursive: true })
+  const current = await readFile(exclude, 'utf8').catch(() => '')
+  if (current.split('\n').includes(pattern)) return
+  await appendFile(exclude, `${current.endsWith('\n') || !current ? '' : '\n'}${pattern}\n`)
 }

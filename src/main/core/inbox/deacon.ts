@@ -87,7 +87,8 @@ export class Deacon {
     )
     const outcome = await this.gate.wait(item.id, signal, this.d.permissionTimeoutMs())
     if ('decided' in outcome) return { answer: outcome.decided, by: 'human', item: this.d.inbox.get(item.id) }
-    if (!this.d.db.open) return { answer: null, item, why: 'gone' }
+    // Quitting: the item stays open, and the next start says its agent was restarted.
+    if ('shutdown' in outcome || !this.d.db.open) return { answer: null, item, why: 'gone' }
     if ('timedOut' in outcome) {
       const minutes = Math.round((this.d.permissionTimeoutMs() ?? 0) / 60_000)
       const message = `Nobody answered this permission request within ${minutes} minutes, so it was denied. Do it another way, or escalate.`
@@ -100,14 +101,18 @@ export class Deacon {
     return { answer: null, item: closed ?? this.d.inbox.get(item.id), why: 'gone' }
   }
 
-  /** A tool ran (its PostToolUse hook): a request still open for it was answered in the terminal. */
-  resolveAnswered(sessionId: string, useId: string | null, tool: string): void {
-    for (const item of this.d.inbox.openPermissions(sessionId)) {
-      if (useId ? item.tool?.useId === useId : item.tool?.name === tool) {
-        this.d.inbox.close(item.id, { status: 'resolved', by: 'agent', resolution: 'approved in the agent’s terminal' })
-        this.gate.decide(item.id, { behavior: 'allow' })
-      }
-    }
+  /**
+   * A tool ran (its PostToolUse hook): a request still open for that call was approved in the agent's own
+   * terminal (its hook, left waiting, is then ended). Claude Code's PermissionRequest carries no tool_use_id,
+   * so the call is matched by its tool and input — failing that, the oldest open request for the tool.
+   */
+  resolveAnswered(sessionId: string, tool: string, input: unknown): void {
+    const open = this.d.inbox.openPermissions(sessionId).filter((i) => i.tool?.name === tool)
+    const key = JSON.stringify(input ?? null)
+    const item = open.find((i) => JSON.stringify(i.tool!.input ?? null) === key) ?? open[0]
+    if (!item) return
+    this.d.inbox.close(item.id, { status: 'resolved', by: 'agent', resolution: 'approved in the agent’s terminal' })
+    this.gate.decide(item.id, { behavior: 'allow' })
   }
 
   /** The turn or the session ended: whatever the agent still asked is no longer asked. */

@@ -5,7 +5,7 @@
 
 export type PermissionDecision = { behavior: 'allow'; alwaysRule?: { tool: string; commandPrefix: string | null } } | { behavior: 'deny'; message: string }
 
-export type WaitOutcome = { decided: PermissionDecision } | { gone: true } | { timedOut: true }
+export type WaitOutcome = { decided: PermissionDecision } | { gone: true } | { timedOut: true } | { shutdown: true }
 
 export class PermissionGate {
   private waiting = new Map<string, (o: WaitOutcome) => void>()
@@ -41,8 +41,8 @@ export class PermissionGate {
     return this.waiting.has(id)
   }
 
-  /** Quit: every waiting hook hears nothing more (its agent is being ended). */
+  /** Quit: every waiting hook hears nothing more (its agent is being ended); the items stay for the next start. */
   releaseAll(): void {
-    for (const w of [...this.waiting.values()]) w({ gone: true })
+    for (const w of [...this.waiting.values()]) w({ shutdown: true })
   }
 }

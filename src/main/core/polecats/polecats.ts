@@ -37,6 +37,8 @@ export interface PolecatDeps {
   endpointUrl: () => string
   gitHooksDir: string
   gitIdentity: () => GitIdentity
+  gtPath: string
+  claudeConfig: () => 'user' | 'town'
   changed: (...topics: ('beads' | 'polecats' | 'sessions' | 'ledger' | 'inbox')[]) => void
   /** Each polecat that changed, as it now is (views upsert it). */
   polecatChanged: (p: Polecat) => void

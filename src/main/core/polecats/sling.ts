@@ -15,7 +15,8 @@ import type { Sessions } from '../sessions/sessions'
 import { gitMessage, isDirty } from '../git/git'
 import { processesInside } from '../processes/agent-processes'
 import { nextName } from './names'
-import { fillCommand, firstPrompt } from './prompt'
+import { firstPrompt } from './prompt'
+import { planLaunch, type LaunchPlan } from '../runtimes/launch-plan'
 import { baseRef, ensureWorktree } from './worktrees'
 import { agentGitEnv, type GitIdentity } from './agent-git'
 import type { PolecatStore } from './polecat-store'
@@ -41,6 +42,9 @@ export interface SlingDeps {
   /** <town>/git-hooks, and the identity agents commit under where git has none. */
   gitHooksDir: string
   gitIdentity: () => GitIdentity
+  /** <town>/bin/gt: what the runtime's hooks run. */
+  gtPath: string
+  claudeConfig: () => 'user' | 'town'
   changed: (...topics: ('beads' | 'polecats' | 'sessions' | 'ledger')[]) => void
 }
 
@@ -109,7 +113,9 @@ export class Sling {
     const claim = this.d.store.claimHook({ id, rig: rig.name, name, beadId: bead.id, branch, worktree, runtime: runtime.name })
     if (!claim.ok) throw new CoreError('conflict', claim.holder && this.d.terminals.isRunning(claim.holder.id) ? `${claim.why}, which is running` : claim.why)
 
+    const prompt = firstPrompt({ polecat: id, bead, rig: rig.name, branch })
     let gitEnv: Record<string, string>
+    let plan: LaunchPlan
     try {
       try {
         await ensureWorktree(rig.path, await baseRef(rig.path, rig.defaultBranch), worktree, branch)
@@ -125,6 +131,11 @@ export class Sling {
         )
       }
       gitEnv = await agentGitEnv(worktree, this.d.gitHooksDir, this.d.gitIdentity(), this.d.agentEnv())
+      try {
+        plan = await planLaunch({ town: this.d.town, worktree, prompt, agentCmd: p.agentCmd, preset: runtime, agentEnv: this.d.agentEnv(), gt: this.d.gtPath, claudeConfig: this.d.claudeConfig() })
+      } catch (err) {
+        throw new CoreError('failed', `could not prepare ${runtime.label} for ${id}: ${(err as Error).message}`)
+      }
     } catch (err) {
       this.d.store.undoClaim(id, bead.id, before)
       this.d.ledger.append(actor, 'polecat.sling-failed', bead.id, { polecat: id, error: (err as Error).message })
@@ -135,17 +146,18 @@ export class Sling {
     const sessionId = `s-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
     const token = randomBytes(32).toString('base64url')
     const logPath = join(worktree, '.gt', 'sessions', `${sessionId}.jsonl`)
-    const prompt = firstPrompt({ polecat: id, bead, rig: rig.name, branch })
-    const argv = fillCommand(runtime.command, { prompt, command: p.agentCmd ?? '' })
+    const argv = plan.argv
     const command = p.agentCmd ?? argv.join(' ')
 
     inTransaction(this.d.db, () => {
       this.d.store.set(id, { session_id: sessionId })
       this.d.sessions.insert({ id: sessionId, polecatId: id, rig: rig.name, beadId: bead.id, runtime: runtime.name, command, logPath, tokenHash: hashToken(token) })
-      this.d.ledger.append(actor, 'polecat.slung', bead.id, { polecat: id, branch, runtime: runtime.name, session: sessionId })
+      if (plan.runtimeSessionId) this.d.sessions.setRuntimeSessionId(sessionId, plan.runtimeSessionId)
+      this.d.ledger.append(actor, 'polecat.slung', bead.id, { polecat: id, branch, runtime: runtime.name, session: sessionId, runtimeSession: plan.runtimeSessionId })
     })
     const env: Record<string, string> = {
-      ...this.d.agentEnv(),
+      ...withoutKeys(this.d.agentEnv(), plan.unset),
+      ...plan.env,
       ...gitEnv,
       GT_TOWN: this.d.town,
       GT_RIG: rig.name,
@@ -156,8 +168,8 @@ export class Sling {
       GT_SESSION: sessionId,
       GT_PROMPT: prompt
     }
-    const stream = this.d.lifecycle.start({ polecatId: id, sessionId, bead, branch, runtime: runtime.name, command, logPath, argv, cwd: worktree, env, hooks: false })
-    if (runtime.promptMode === 'type') {
+    const stream = this.d.lifecycle.start({ polecatId: id, sessionId, bead, branch, runtime: runtime.name, command, logPath, argv, cwd: worktree, env, hooks: plan.hooks, blockingScreen: plan.blockingScreen })
+    if (runtime.promptMode === 'type' && !runtime.adapter) {
       // Type the prompt once the CLI has drawn something, then submit it: a typed but unsubmitted prompt
       // is the classic "agent never started".
       void stream.whenFirstOutput(3000).then(() => {
@@ -168,4 +180,10 @@ export class Sling {
     this.d.changed('beads', 'polecats', 'sessions', 'ledger')
     return this.d.store.get(id)
   }
+}
+
+function withoutKeys(env: Record<string, string>, keys: string[]): Record<string, string> {
+  const out = { ...env }
+  for (const k of keys) delete out[k]
+  return out
 }

@@ -1,9 +1,8 @@
 // A polecat's hook on disk: its git worktree on its own branch, with the hook's .gt/ folder (session logs)
 // kept out of git for every worktree of the rig.
 import { existsSync } from 'node:fs'
-import { appendFile, mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { branchExists, git, refExists } from '../git/git'
+import { branchExists, excludeFromGit, git, refExists } from '../git/git'
 
 /** Creates (or re-uses) the worktree on the polecat branch. Safe to run again for the same polecat and bead. */
 export async function ensureWorktree(rigPath: string, base: string, worktree: string, branch: string): Promise<void> {
@@ -17,16 +16,7 @@ export async function ensureWorktree(rigPath: string, base: string, worktree: st
     if (await branchExists(rigPath, branch)) await repo.raw(['worktree', 'add', worktree, branch])
     else await repo.raw(['worktree', 'add', '-b', branch, worktree, base])
   }
-  await excludeHookFolder(rigPath, '.gt/')
-}
-
-/** Adds `pattern` to the clone's info/exclude (shared by all its worktrees), once. */
-export async function excludeHookFolder(rigPath: string, pattern: string): Promise<void> {
-  const commonDir = (await git(rigPath).raw(['rev-parse', '--git-common-dir'])).trim()
-  const exclude = join(rigPath, commonDir, 'info', 'exclude')
-  await mkdir(join(rigPath, commonDir, 'info'), { recursive: true })
-  const current = await readFile(exclude, 'utf8').catch(() => '')
-  if (!current.split('\n').includes(pattern)) await appendFile(exclude, `${current.endsWith('\n') || !current ? '' : '\n'}${pattern}\n`)
+  await excludeFromGit(rigPath, '.gt/')
 }
 
 /** The base a polecat branch starts from: the rig's remote default branch when it can be fetched. */

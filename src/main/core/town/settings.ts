@@ -9,7 +9,8 @@ import type { RuntimePreset } from '../../../shared/domain'
 
 // Each preset passes the first prompt the way that CLI accepts it while staying interactive.
 export const RUNTIME_PRESETS: RuntimePreset[] = [
-  { name: 'claude', label: 'Claude Code', command: ['claude', '{prompt}'], promptMode: 'arg' },
+  // Claude Code is prepared (config, hooks) and started with our session id by runtimes/claude.
+  { name: 'claude', label: 'Claude Code', command: ['claude'], promptMode: 'arg', adapter: 'claude' },
   { name: 'codex', label: 'Codex CLI', command: ['codex', '{prompt}'], promptMode: 'arg' },
   { name: 'gemini', label: 'Gemini CLI', command: ['gemini', '--prompt-interactive', '{prompt}'], promptMode: 'arg' },
   { name: 'aider', label: 'Aider', command: ['aider'], promptMode: 'type' },
@@ -19,7 +20,8 @@ export const RUNTIME_PRESETS: RuntimePreset[] = [
 const runtimeSchema = z.object({
   label: z.string().min(1).max(80).optional(),
   command: z.array(z.string()).min(1),
-  promptMode: z.enum(['arg', 'type']).default('arg')
+  promptMode: z.enum(['arg', 'type']).default('arg'),
+  adapter: z.enum(['claude']).optional()
 })
 
 // `.invalid` is reserved (RFC 2606): the address can never reach anyone by mistake.
@@ -36,7 +38,8 @@ const settingsSchema = z
       .strict()
       .default(DEFAULT_GIT_IDENTITY),
     rigCloneStallSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_CLONE_STALL_SECONDS),
-    permissionTimeoutMinutes: z.number().int().min(1).max(100_000).nullable().default(null)
+    permissionTimeoutMinutes: z.number().int().min(1).max(100_000).nullable().default(null),
+    claudeConfig: z.enum(['user', 'town']).default('user')
   })
   .strict()
 
@@ -50,6 +53,8 @@ export interface TownSettings {
   rigCloneStallSeconds: number
   /** A permission request nobody answers is denied after this long; null (the default): it waits. */
   permissionTimeoutMinutes: number | null
+  /** Which Claude config agents use: the user's own (edited, nothing else changed) or <town>/claude-config. */
+  claudeConfig: 'user' | 'town'
 }
 
 export function loadSettings(town: string): TownSettings {
@@ -71,7 +76,7 @@ export function loadSettings(town: string): TownSettings {
   }
   const byName = new Map(RUNTIME_PRESETS.map((r) => [r.name, r]))
   for (const [name, r] of Object.entries(parsed.data.runtimes)) {
-    byName.set(name, { name, label: r.label ?? name, command: r.command, promptMode: r.promptMode })
+    byName.set(name, { name, label: r.label ?? name, command: r.command, promptMode: r.promptMode, ...(r.adapter ? { adapter: r.adapter } : {}) })
   }
   const d = parsed.data
   return {
@@ -80,6 +85,7 @@ export function loadSettings(town: string): TownSettings {
     runtimes: [...byName.values()],
     gitIdentity: d.gitIdentity,
     rigCloneStallSeconds: d.rigCloneStallSeconds,
-    permissionTimeoutMinutes: d.permissionTimeoutMinutes
+    permissionTimeoutMinutes: d.permissionTimeoutMinutes,
+    claudeConfig: d.claudeConfig
   }
 }

@@ -9,43 +9,13 @@
 // which is on screen all along anyway. PERMISSION_WAIT_S is the largest timeout whose milliseconds still
 // fit a 32-bit timer (about 24.8 days): "no timeout" in practice, with no risk of a timer overflowing
 // into an immediate timeout. The core applies the user's own (optional) timeout itself.
-import { execFile } from 'node:child_process'
-import { appendFile, mkdir, readFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
-import { promisify } from 'node:util'
 import { editJsonFile, type JsonObject } from './json-file-edit'
+import { excludeFromGit } from '../../git/git'
+import { CLAUDE_HOOK_EVENTS, PERMISSION_WAIT_S, type ClaudeHookEvent } from './hook-events'
 
-/** The hook events the control room listens to, and what each is for. */
-// `async: true` hooks run in the background (Claude Code does not wait for them): for reports whose answer
-// changes nothing, so a slow core never slows the agent.
-export const CLAUDE_HOOK_EVENTS = {
-  /** Startup, resume, /clear, after compaction: stdout (the `gt prime` text) becomes the agent's context. */
-  SessionStart: { timeoutS: 60, async: false },
-  /** The prompt the agent was given (first prompt, a human's input after takeover). */
-  UserPromptSubmit: { timeoutS: 30, async: true },
-  /** A tool call needs a human: the hook waits on the core until the inbox decides. */
-  PermissionRequest: { timeoutS: 2_147_483, async: false },
-  /** "Claude needs your permission" (also shown while a PermissionRequest hook waits), and idle prompts. */
-  Notification: { timeoutS: 30, async: true },
-  /** A tool ran: after an approval made in the terminal, this is how the core learns of it. */
-  PostToolUse: { timeoutS: 30, async: true },
-  /** The turn ended; the core may answer {"decision":"block"} to keep the agent working. */
-  Stop: { timeoutS: 30, async: false },
-  /** The turn ended on an API error (rate limit, overload, auth). */
-  StopFailure: { timeoutS: 30, async: true },
-  /** Context is about to be compacted: the core can checkpoint; SessionStart (source "compact") re-primes after. */
-  PreCompact: { timeoutS: 30, async: false },
-  /** The session ended (reason: exit, clear, logout, …). Synchronous: Claude Code is exiting. */
-  SessionEnd: { timeoutS: 30, async: false }
-} as const
-
-export type ClaudeHookEvent = keyof typeof CLAUDE_HOOK_EVENTS
-
-export const PERMISSION_WAIT_S = CLAUDE_HOOK_EVENTS.PermissionRequest.timeoutS
-
-export function isClaudeHookEvent(name: string): name is ClaudeHookEvent {
-  return Object.prototype.hasOwnProperty.call(CLAUDE_HOOK_EVENTS, name)
-}
+export { CLAUDE_HOOK_EVENTS, PERMISSION_WAIT_S, isClaudeHookEvent, type ClaudeHookEvent } from './hook-events'
 
 export const HOOKS_FILE = join('.claude', 'settings.local.json')
 
@@ -78,7 +48,7 @@ export async function writeClaudeHooks(worktree: string, opts: WriteClaudeHooksO
   const file = join(worktree, HOOKS_FILE)
   await mkdir(join(worktree, '.claude'), { recursive: true })
   await editJsonFile(file, (doc) => setHooks(doc, opts.gt, events, opts.permissionTimeoutS ?? PERMISSION_WAIT_S), { createMode: 0o644 })
-  await gitIgnoreInRepo(worktree, '/.claude/settings.local.json')
+  await excludeFromGit(worktree, '/.claude/settings.local.json')
   return file
 }
 
@@ -112,19 +82,6 @@ function setHooks(doc: JsonObject, gt: string, events: ClaudeHookEvent[], permis
   }
   doc.hooks = hooks
   return JSON.stringify(hooks) !== before
-}
-
-const run = promisify(execFile)
-
-/** Adds `pattern` to the repository's info/exclude (shared by all its worktrees) unless it is there. */
-export async function gitIgnoreInRepo(worktree: string, pattern: string): Promise<void> {
-  const { stdout } = await run('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: worktree })
-  const info = join(stdout.trim(), 'info')
-  const exclude = join(info, 'exclude')
-  await mkdir(info, { recursive: true })
-  const current = await readFile(exclude, 'utf8').catch(() => '')
-  if (current.split('\n').includes(pattern)) return
-  await appendFile(exclude, `${current.endsWith('\n') || !current ? '' : '\n'}${pattern}\n`)
 }
 
 /** POSIX single quotes: the hook command runs in sh/bash. */
