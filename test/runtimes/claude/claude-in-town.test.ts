@@ -103,3 +103,41 @@ test('Claude Code slung by the control room: no screen left, each Bash call in t
     for (const d of [town, home, repo]) removeDir(d)
   }
 })
+
+test('a real Claude Code stopped on a screen that waits for a human is raised to the inbox and shown as stuck, never as working', { skip: claudeSkipReason() ?? false, timeout: 180_000 }, async () => {
+  requireBuild()
+  const town = tempDir('town')
+  const home = tempDir('home')
+  const repo = makeRepo()
+  let model: ModelServer | null = null
+  let serve: Served | null = null
+  try {
+    // A project MCP server nobody approved: Claude Code asks about it before it does anything.
+    writeFileSync(join(repo, '.mcp.json'), JSON.stringify({ mcpServers: { tools: { command: 'sh', args: ['-c', 'sleep 60'] } } }))
+    const { execFileSync } = await import('node:child_process')
+    execFileSync('git', ['add', '.mcp.json'], { cwd: repo })
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'project MCP server'], { cwd: repo })
+    model = await startModelServer([{ say: 'Hello.' }])
+    writeFileSync(join(town, 'settings.json'), JSON.stringify({ claudeConfig: 'town', runtimes: { claude: { command: [CLAUDE_BIN], adapter: 'claude' } } }))
+    serve = await startServe(town, {
+      env: { ...process.env, ...GIT_IDENTITY, GT_TOWN: '', HOME: home, ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: API_KEY, DISABLE_TELEMETRY: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' }
+    })
+    const rpc = endpointRpc(town)
+    await rpc('rigs.add', { name: 'app', source: repo })
+    const bead = await rpc('beads.create', { title: 'Blocked at start', rig: 'app' })
+    const pc: Polecat = await rpc('sling', { bead: bead.id, rig: 'app', agent: 'claude' })
+    const alarm = await eventually(
+      async () => ((await rpc('inbox.list')) as InboxItem[]).find((i) => i.kind === 'alarm' && i.polecatId === pc.id),
+      'an alarm that the agent is stuck on a screen',
+      60_000
+    )
+    assert.match(alarm.title, /stuck on a screen that waits for a human: Claude Code asks whether to use an MCP server/)
+    const polecat = ((await rpc('polecats.list')) as Polecat[]).find((p) => p.id === pc.id)!
+    assert.equal(polecat.activity, 'blocked_screen')
+    assert.equal(model.mainRequests().length, 0, 'it really has not started')
+  } finally {
+    await serve?.stop('SIGTERM').catch(() => serve?.proc.kill('SIGKILL'))
+    await model?.close()
+    for (const d of [town, home, repo]) removeDir(d)
+  }
+})
