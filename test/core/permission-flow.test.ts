@@ -132,3 +132,26 @@ async function waitForFileReturning(file: string): Promise<string> {
   return file
 }
 
+
+test('gt rig permissions lists, sets and removes the rig’s rules; a bad rule is refused with why', async () => {
+  await t.core.dispatch('rigs.add', { name: 'rules', source: t.repo }, human)
+  const gt = (...args: string[]) => runGt([...args, '--town', t.town], {})
+  const set = await gt('rig', 'permissions', 'rules', 'set', 'Bash', 'deny', '--prefix', 'git push')
+  assert.equal(set.code, 0, set.stderr)
+  assert.match(set.stdout, /rules: Bash git push… → deny/)
+  assert.equal((await gt('rig', 'permissions', 'rules', 'set', 'Edit', 'allow')).code, 0)
+  const list = await gt('rig', 'permissions', 'rules')
+  assert.match(list.stdout, /Bash +git push +deny/)
+  assert.match(list.stdout, /Edit +\(any\) +allow/)
+  const bad = await gt('rig', 'permissions', 'rules', 'set', 'Bash', 'allow', '--prefix', 'npm test; rm -rf ~')
+  assert.equal(bad.code, 1)
+  assert.match(bad.stderr, /a command prefix is a plain command start/)
+  const rules = (await t.core.dispatch('permissions.list', { rig: 'rules' }, human)) as { id: string; tool: string }[]
+  assert.equal((await gt('rig', 'permissions', 'rules', 'remove', rules.find((r) => r.tool === 'Edit')!.id)).code, 0)
+  assert.equal(((await t.core.dispatch('permissions.list', { rig: 'rules' }, human)) as unknown[]).length, 1)
+  // The most specific rule wins: Bash in general allowed, git push still denied.
+  await t.core.dispatch('permissions.set', { rig: 'rules', tool: 'Bash', action: 'allow' }, human)
+  assert.equal(t.core.rules.decide('rules', 'Bash', { command: 'git push origin main' })?.action, 'deny')
+  assert.equal(t.core.rules.decide('rules', 'Bash', { command: 'ls' })?.action, 'allow')
+  assert.equal(t.core.rules.decide('rules', 'Bash', { command: 'git push; ls' })?.action, 'allow', 'a chained command is not covered by the prefix rule, only by the tool-wide one')
+})

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import type { Bead, InboxItem, LedgerEvent, Mail, Polecat, PrimeContext, Rig, Session, SessionLogLine } from '../../shared/domain'
+import type { Bead, InboxItem, LedgerEvent, Mail, PermissionRule, Polecat, PrimeContext, Rig, Session, SessionLogLine } from '../../shared/domain'
 import type { BeadDetail, DoneResult, SessionTranscript, TownCheck } from '../../shared/contract'
 import { resolveTown } from '../host/town-path'
 import { readEndpoint } from '../core/endpoint/endpoint-file'
@@ -22,6 +22,9 @@ Humans (talk to the running control room of the town: --town DIR, $GT_TOWN, or ~
   gt town check                               full integrity check of the ledger (works without a running control room)
   gt rig add NAME SOURCE                      add a repository (local path or git URL) as a rig
   gt rig list | gt rig remove NAME [--force]
+  gt rig permissions RIG                      which tools the rig's agents may use without asking
+  gt rig permissions RIG set TOOL allow|ask|deny [--prefix 'npm test']   (a prefix: Bash commands only)
+  gt rig permissions RIG remove RULE-ID
   gt bead create TITLE [-d TEXT] [-p 0-4] [--type T] [--rig R] [--label L]… [--blocked-by ID]… [--dep TYPE:ID]…
   gt bead list [--status S]… [--rig R] [--all] | gt bead show ID
   gt bead update ID [--title T] [-d TEXT] [--status S] [-p 0-4] [--assignee A] [--add-label L] [--remove-label L]
@@ -314,7 +317,29 @@ async function main(argv: string[]): Promise<void> {
         const r = await call<{ removed: string }>(human(), 'rigs.remove', { name: need(a.positionals[0], 'NAME'), force: !!a.values.force })
         return a.values.json ? json(r) : out(`Removed rig ${r.removed}`)
       }
-      throw new UsageError('gt rig add|list|remove')
+      if (sub === 'permissions') {
+        const a = parse(rest, { prefix: { type: 'string' } })
+        const [rig, verb, ...args] = a.positionals
+        need(rig, 'RIG')
+        if (verb === 'set') {
+          const [tool, action] = args
+          const r = await call<PermissionRule>(human(), 'permissions.set', { rig, tool: need(tool, 'TOOL (e.g. Bash, Edit, Write)'), action: need(action, 'allow|ask|deny'), commandPrefix: a.values.prefix ?? null })
+          return a.values.json ? json(r) : out(`${rig}: ${L(r.tool)}${r.commandPrefix ? ` ${L(r.commandPrefix)}…` : ''} → ${r.action} (${r.id})`)
+        }
+        if (verb === 'remove') {
+          const r = await call<PermissionRule>(human(), 'permissions.remove', { id: need(args[0], 'RULE-ID') })
+          return a.values.json ? json(r) : out(`Removed ${r.id}: ${L(r.tool)}${r.commandPrefix ? ` ${L(r.commandPrefix)}…` : ''} → ${r.action}`)
+        }
+        if (verb !== undefined) throw new UsageError('gt rig permissions RIG [set TOOL allow|ask|deny [--prefix P] | remove RULE-ID]')
+        const rules = await call<PermissionRule[]>(human(), 'permissions.list', { rig })
+        if (a.values.json) return json(rules)
+        return out(
+          rules.length
+            ? table([['RULE', 'TOOL', 'COMMAND PREFIX', 'ACTION', 'BY'], ...rules.map((r) => [r.id, L(r.tool), L(r.commandPrefix ?? '(any)'), r.action, L(r.createdBy)])])
+            : `(no rules in ${rig}: every tool call that needs permission comes to the inbox)`
+        )
+      }
+      throw new UsageError('gt rig add|list|remove|permissions')
     }
     case 'bead': {
       if (sub === 'create') {
