@@ -1,0 +1,79 @@
+// A rig's settings: its check commands, the witness's time limits, the Dogs' retries, and the escalation
+// rules. Kept as JSON on the rig's row (only what the user set; everything else is a default), validated
+// key by key, so `gt rig config RIG KEY VALUE` and the Rigs view say exactly what is wrong with a value.
+import { z } from 'zod'
+import { CoreError } from '../../../shared/contract'
+
+interface KeySpec {
+  /** What the setting is for, as `gt rig config RIG` lists it. */
+  help: string
+  schema: z.ZodType
+  /** Turns the text the user typed into the value (numbers, booleans); strings pass as they are. */
+  parse: (text: string) => unknown
+  default: unknown
+}
+
+const command = (help: string): KeySpec => ({ help, schema: z.string().max(4000, 'a command is at most 4000 characters'), parse: (t) => t, default: '' })
+const int = (help: string, min: number, max: number, def: number): KeySpec => ({
+  help,
+  schema: z.number().int(`a whole number from ${min} to ${max}`).min(min, `at least ${min}`).max(max, `at most ${max}`),
+  parse: (t) => (/^\d+$/.test(t.trim()) ? Number(t.trim()) : t),
+  default: def
+})
+
+export const RIG_SETTING_KEYS = {
+  build: command('check: builds the worktree (a failure is a compilation failure)'),
+  test: command('check: runs the tests'),
+  coverage: command('check: prints a coverage figure (see docs/checks.md for the formats read)'),
+  check_timeout_s: int('seconds a check command may run before it is stopped', 10, 86_400, 900),
+  max_retries: int('automatic retries (Dogs) of a failure before it goes to the inbox', 0, 20, 3),
+  retry_backoff_s: int('seconds before the first retry; each next one waits twice as long', 1, 86_400, 30),
+  startup_s: int('seconds a new agent has to show activity before it counts as never started', 10, 3_600, 120),
+  stuck_minutes: int('minutes without any activity (output, hooks, gt calls) before an agent counts as stuck', 1, 1_440, 10),
+  no_progress_minutes: int('minutes alive without a commit, checkpoint or note before an agent counts as making no progress', 1, 10_080, 30),
+  reescalate_hours: int('hours an inbox item may wait unacknowledged before it is raised one level (at most twice)', 1, 720, 4),
+  'escalation.p0_threshold': { help: 'escalation rule for P0 (default: compilation_failure)', schema: z.string().min(1).max(200), parse: (t) => t, default: 'compilation_failure' },
+  'escalation.p1_threshold': { help: 'escalation rule for P1 (default: test_coverage_drop > 5%)', schema: z.string().min(1).max(200), parse: (t) => t, default: 'test_coverage_drop > 5%' },
+  'escalation.deacon_notify': {
+    help: 'whether P0s reach the inbox (and desktop notifications) at once',
+    schema: z.boolean('true or false'),
+    parse: (t) => (t.trim() === 'true' ? true : t.trim() === 'false' ? false : t),
+    default: true
+  }
+} satisfies Record<string, KeySpec>
+
+export type RigSettingKey = keyof typeof RIG_SETTING_KEYS
+export type RigSettings = { [K in RigSettingKey]: (typeof RIG_SETTING_KEYS)[K]['default'] extends number ? number : (typeof RIG_SETTING_KEYS)[K]['default'] extends boolean ? boolean : string }
+
+export const isRigSettingKey = (k: string): k is RigSettingKey => Object.hasOwn(RIG_SETTING_KEYS, k)
+
+/** What the user set, as stored (unknown or stale keys from an older version are dropped with a note). */
+export function readRigSettings(json: string): { set: Partial<Record<RigSettingKey, unknown>>; effective: RigSettings } {
+  let raw: Record<string, unknown> = {}
+  try {
+    const parsed = JSON.parse(json || '{}')
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) raw = parsed
+  } catch {
+    raw = {}
+  }
+  const set: Partial<Record<RigSettingKey, unknown>> = {}
+  const effective = {} as Record<string, unknown>
+  for (const [key, spec] of Object.entries(RIG_SETTING_KEYS) as [RigSettingKey, KeySpec][]) {
+    const ok = key in raw && spec.schema.safeParse(raw[key]).success
+    if (ok) set[key] = raw[key]
+    effective[key] = ok ? raw[key] : spec.default
+  }
+  return { set, effective: effective as RigSettings }
+}
+
+/** Validates one value the user typed for a key; throws CoreError naming the key, the value and what is accepted. */
+export function parseRigSetting(rig: string, key: string, text: string): unknown {
+  if (!isRigSettingKey(key)) {
+    throw new CoreError('invalid_params', `${rig} has no setting "${key}"; the settings are: ${Object.keys(RIG_SETTING_KEYS).join(', ')}`)
+  }
+  const spec: KeySpec = RIG_SETTING_KEYS[key]
+  const value = spec.parse(text)
+  const r = spec.schema.safeParse(value)
+  if (!r.success) throw new CoreError('invalid_params', `${rig} ${key}: ${JSON.stringify(text)} is not accepted: ${r.error.issues.map((i) => i.message).join('; ')} (${spec.help})`)
+  return r.data
+}
