@@ -20,9 +20,9 @@
 // BENCH_TRACE=1 a Chromium trace of the page's main thread.
 // Experiments (change the core at runtime, printed in the header; not the product's behaviour):
 //   BENCH_FLOW_HIGH / BENCH_FLOW_LOW / BENCH_FLOW_BATCH_MS / BENCH_FLOW_BATCH_MAX   override FLOW.highWater /
-//                      lowWater / batchMs / batchMaxChars
+//                      lowWater / batchMs / batchMaxBytes
 //   BENCH_NO_LOG=1       no session-log output lines
-//   BENCH_EXP_BG=off|N   replace the shared budget of unwatched terminals (none, or N million chars/s)
+//   BENCH_EXP_BG=off|N   replace the shared budget of unwatched terminals (none, or N million bytes/s)
 //   BENCH_EXP_NICE=N     renice every agent's process tree to +N
 //   BENCH_EXP_HOGS=N     N busy loops during phase 3 (other work on the machine, e.g. agents compiling)
 import { execFileSync, spawn } from 'node:child_process'
@@ -43,7 +43,7 @@ import { startWebHost, type WebHost } from '../src/main/host/web'
 import type { Bead, Polecat } from '../src/shared/domain'
 import { GT_SCRIPT, ROOT, gitIdentityEnv, makeRepo, removeDir, requireBuild, tempDir } from '../test/support/fixtures'
 import { diffStats, installInstrumentation, snapshotStats, traceKeys, type KeyTrace, type StreamStats } from './lib/instrument'
-import { profileSelf, topSelf, type CpuProfile } from './lib/profile'
+import { profileSelf, selfByFile, topSelf, type CpuProfile } from './lib/profile'
 import { childPids, cpuWindow, treePids, type CpuGroups, type CpuReport } from './lib/procstat'
 
 declare global {
@@ -425,6 +425,8 @@ async function startProfiles(cdp: CDPSession): Promise<() => Promise<void>> {
     for (const [label, p] of [['core thread (bench process)', core], ['page main thread', page]] as const) {
       log(`    profile, ${label}: top self time`)
       for (const r of topSelf(p, 14)) log(`      ${f1(r.pct).padStart(5)}%  ${f1(r.ms).padStart(7)} ms  ${r.name}`)
+      log(`    profile, ${label}: self time by file`)
+      for (const r of selfByFile(p, 12)) log(`      ${f1(r.pct).padStart(5)}%  ${f1(r.ms).padStart(7)} ms  ${r.name}`)
     }
   }
 }
@@ -565,7 +567,7 @@ async function sinkThroughput(host: WebHost, id: string, goFile: string, bytes: 
   const elu0 = nodePerf.eventLoopUtilization()
   const t0 = wall()
   writeFileSync(goFile, '')
-  const done = JSON.parse(await next()) as { doneAt: number; chars: number; frames: number }
+  const done = JSON.parse(await next()) as { doneAt: number; bytes: number; frames: number }
   const report = cpu()
   const elu = nodePerf.eventLoopUtilization(elu0).utilization
   const ms = done.doneAt - t0
@@ -735,8 +737,8 @@ function streamLines(label: string, s: StreamStats, wallS: number, terminals = 1
   if (!s.dataEvents && !s.flushes) return [`    ${label}: no output`]
   const per = (v: number) => `${f1(v / wallS)} ms/s`
   return [
-    `    ${label}: read ${f1(s.dataChars / MiB / wallS)} Mchar/s in ${s.dataEvents} node-pty reads (avg ${f1(s.dataChars / Math.max(1, s.dataEvents) / 1024)} KiB), ` +
-      `${s.flushes} batches (avg ${f1(s.flushChars / Math.max(1, s.flushes) / 1024)} KiB)`,
+    `    ${label}: read ${f1(s.dataBytes / MiB / wallS)} MiB/s in ${s.dataEvents} node-pty reads (avg ${f1(s.dataBytes / Math.max(1, s.dataEvents) / 1024)} KiB), ` +
+      `${s.flushes} batches (avg ${f1(s.flushBytes / Math.max(1, s.flushes) / 1024)} KiB)`,
     `      core main thread: onData ${per(s.dataMs)}, flush ${per(s.flushMs)} = session log ${per(s.logMs)} + frame/ws/replay ${per(s.flushMs - s.logMs)}`,
     `      flow control: ${s.pauses} pauses, paused ${f1((s.pausedMs / 1000 / wallS) * 100)}% of the time, ${s.acks} acks` +
       (s.throttles ? `; background budget: ${s.throttles} pauses, each terminal paused ${f1((s.throttledMs / 1000 / wallS / terminals) * 100)}% of the time` : '')
@@ -762,16 +764,16 @@ async function main(): Promise<void> {
   gitIdentityEnv()
   const experiments: string[] = []
   const flow = FLOW as { -readonly [K in keyof typeof FLOW]: number }
-  for (const [env, key] of [['BENCH_FLOW_HIGH', 'highWater'], ['BENCH_FLOW_LOW', 'lowWater'], ['BENCH_FLOW_BATCH_MS', 'batchMs'], ['BENCH_FLOW_BATCH_MAX', 'batchMaxChars']] as const) {
+  for (const [env, key] of [['BENCH_FLOW_HIGH', 'highWater'], ['BENCH_FLOW_LOW', 'lowWater'], ['BENCH_FLOW_BATCH_MS', 'batchMs'], ['BENCH_FLOW_BATCH_MAX', 'batchMaxBytes']] as const) {
     if (process.env[env]) {
       flow[key] = num(env, flow[key])
       experiments.push(`FLOW.${key}=${flow[key]}`)
     }
   }
-  // the core's shared budget for unwatched terminals (BackgroundBudget): 'off' or N million chars/s
+  // the core's shared budget for unwatched terminals (BackgroundBudget): 'off' or N million bytes/s
   const bgExp = process.env.BENCH_EXP_BG
-  const bgChars = bgExp === undefined || bgExp === '' ? null : bgExp === 'off' ? Number.MAX_SAFE_INTEGER : num('BENCH_EXP_BG', 8) * 1e6
-  if (bgChars !== null) experiments.push(bgExp === 'off' ? 'no budget for unwatched terminals' : `unwatched terminals share ${bgExp} Mchar/s`)
+  const bgBytes = bgExp === undefined || bgExp === '' ? null : bgExp === 'off' ? Number.MAX_SAFE_INTEGER : num('BENCH_EXP_BG', 8) * 1e6
+  if (bgBytes !== null) experiments.push(bgExp === 'off' ? 'no budget for unwatched terminals' : `unwatched terminals share ${bgExp} MB/s`)
   const nice = process.env.BENCH_EXP_NICE ? num('BENCH_EXP_NICE', 0) : 0
   if (nice) experiments.push(`agents reniced to +${nice}`)
   const hogs = process.env.BENCH_EXP_HOGS ? Math.round(num('BENCH_EXP_HOGS', 0)) : 0
@@ -808,11 +810,11 @@ async function main(): Promise<void> {
   const core = await createCore({ town, gtScript: GT_SCRIPT })
   onCleanup('core', () => core.close())
   await call(core, 'rigs.add', { name: 'bench', source: repo })
-  if (bgChars !== null) {
+  if (bgBytes !== null) {
     const p = core.polecats as unknown as { background?: { dispose(): void } }
     if (!p.background) throw new Error('BENCH_EXP_BG: the core has no background budget (Polecats.background) any more')
     p.background.dispose()
-    p.background = new BackgroundBudget(bgChars)
+    p.background = new BackgroundBudget(bgBytes)
   }
   const host = await startWebHost({ core, rendererDir: RENDERER })
   onCleanup('web host', () => host.close())

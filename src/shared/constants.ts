@@ -15,11 +15,14 @@ export type Topic = (typeof TOPICS)[number]
 export const NOTIFY_METHODS = ['terminal.ack'] as const
 export type NotifyMethod = (typeof NOTIFY_METHODS)[number]
 
-/** Terminal flow control, in characters: VS Code's figures to start with, tuned with bench/run.ts. */
+/**
+ * Terminal flow control, in bytes of the agent's output (UTF-8, as the PTY gives it: the core never decodes
+ * it): VS Code's figures to start with, tuned with bench/run.ts.
+ */
 export const FLOW = {
   batchMs: 5,
-  /** A batch is sent at once when it reaches this many chars, whatever the timer says. */
-  batchMaxChars: 64 * 1024,
+  /** A batch is sent at once when it reaches this many bytes, whatever the timer says. */
+  batchMaxBytes: 64 * 1024,
   // The window of unacknowledged output per view. Bigger keeps a flooding terminal's pipe full while xterm
   // parses in 12 ms slices; smaller keeps a keystroke's echo from queuing behind it on the shared socket.
   // Resuming soon after a pause (a low-water mark just under the high one) avoids idle gaps in the page.

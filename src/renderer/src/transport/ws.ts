@@ -1,7 +1,7 @@
 // WebSocket transport for the headless host. The host may restart at any time, so the socket
 // reconnects with backoff; calls made while it is down wait for it rather than failing at once.
 import type { CoreEvent, HumanMethod, NotifyMethod, ParamsIn, Result, ViewEvent } from '../../../shared/contract'
-import { asViewEvent, decodeOutputFrame } from '../../../shared/terminal-frame'
+import { decodeOutputFrame } from '../../../shared/terminal-frame'
 import { ClientError, Listeners, asContractError, nextRequestId, type ConnStatus, type ProgressFn, type Transport } from './types'
 
 interface Pending {
@@ -133,7 +133,7 @@ export class WsTransport implements Transport {
     if (msg.event) {
       const ev = msg.event
       if (ev.type === 'progress') this.pending.get(ev.requestId)?.onProgress?.(ev.message, ev.percent)
-      this.events.emit(asViewEvent(ev))
+      this.events.emit(ev)
       return
     }
     if (!msg.id) return
@@ -152,7 +152,7 @@ export class WsTransport implements Transport {
       console.error(`bad terminal frame from host: ${(err as Error).message}`)
       return
     }
-    this.events.emit({ type: 'terminal.output', polecatId: f.polecatId, sessionId: f.sessionId, seq: f.seq, data: f.bytes, chars: f.chars })
+    this.events.emit({ type: 'terminal.output', polecatId: f.polecatId, sessionId: f.sessionId, seq: f.seq, data: f.bytes })
   }
 
   private fail(id: string, message: string): void {
