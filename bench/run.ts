@@ -27,8 +27,8 @@
 // Diagnostics (slow the measured phases down): BENCH_PROFILE=1 CPU profiles of the core thread and the page;
 // BENCH_TRACE=1 a Chromium trace of the page's main thread.
 // Experiments (change the core at runtime, printed in the header; not the product's behaviour):
-//   BENCH_FLOW_HIGH / BENCH_FLOW_LOW / BENCH_FLOW_BATCH_MS / BENCH_FLOW_BATCH_MAX   override FLOW.highWater /
-//                      lowWater / batchMs / batchMaxBytes
+//   BENCH_FLOW_HIGH / _LOW / _TYPING_HIGH / _TYPING_LOW / _BATCH_MS / _BATCH_MAX   override FLOW.highWater /
+//                      lowWater / typingHighWater / typingLowWater / batchMs / batchMaxBytes
 //   BENCH_NO_LOG=1       no session-log output lines
 //   BENCH_EXP_BG=off|N   replace the shared budget of unwatched terminals (none, or N million bytes/s)
 //   BENCH_EXP_NICE=N     renice every agent's process tree to +N
@@ -799,7 +799,14 @@ async function main(): Promise<void> {
   gitIdentityEnv()
   const experiments: string[] = []
   const flow = FLOW as { -readonly [K in keyof typeof FLOW]: number }
-  for (const [env, key] of [['BENCH_FLOW_HIGH', 'highWater'], ['BENCH_FLOW_LOW', 'lowWater'], ['BENCH_FLOW_BATCH_MS', 'batchMs'], ['BENCH_FLOW_BATCH_MAX', 'batchMaxBytes']] as const) {
+  for (const [env, key] of [
+    ['BENCH_FLOW_HIGH', 'highWater'],
+    ['BENCH_FLOW_LOW', 'lowWater'],
+    ['BENCH_FLOW_TYPING_HIGH', 'typingHighWater'],
+    ['BENCH_FLOW_TYPING_LOW', 'typingLowWater'],
+    ['BENCH_FLOW_BATCH_MS', 'batchMs'],
+    ['BENCH_FLOW_BATCH_MAX', 'batchMaxBytes']
+  ] as const) {
     if (process.env[env]) {
       flow[key] = num(env, flow[key])
       experiments.push(`FLOW.${key}=${flow[key]}`)

@@ -31,6 +31,12 @@ export const FLOW = {
   // 512k/496k 16.1 MiB/s but 44-47 ms; 1M/984k 14.3 MiB/s and 61 ms. (Before them, 100k/5k gave 9.1 MiB/s.)
   highWater: 384_000,
   lowWater: 368_000,
+  // While a client types into one terminal, its other terminals keep only this much in flight, so the echo
+  // does not arrive behind a window of someone else's output (typing-clients.ts); for typingMs after the
+  // last keystroke. bench/run.ts, 20-agent flood: echo p95 45-70 ms with the whole window, about 20 with 128k.
+  typingHighWater: 128_000,
+  typingLowWater: 112_000,
+  typingMs: 1_000,
   ackEvery: 5_000,
   replayBytes: 512 * 1024,
   /** A view this long over the high-water mark is dropped (told `terminal.lagged`) so it cannot hold an agent. */

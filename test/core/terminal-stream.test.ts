@@ -195,3 +195,40 @@ test("the agent's terminal is in UTF-8 mode (IUTF8), as node-pty sets it when it
     removeDir(dir)
   }
 })
+
+test('while a client types into one terminal, its other terminals keep less in flight; a second after, their whole window', async () => {
+  const dir = tempDir('typing')
+  const budget = new BackgroundBudget(1e12)
+  const flood = spawnStream(dir, 50_000_000, budget, 'flood')
+  const idle = new TerminalStream('r/idle', 's-idle', { file: process.execPath, args: ['-e', 'setInterval(()=>{},1e9)'], cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } }, new SessionLog(join(dir, 'idle.jsonl')), budget)
+  let received = 0
+  let acked = 0
+  const ackTo = (inFlight: number) => {
+    flood.ack('page', received - acked - inFlight)
+    acked = received - inFlight
+  }
+  try {
+    flood.attach({ id: 'page', send: (e) => e.type === 'terminal.output' && (received += e.data.length) })
+    idle.attach({ id: 'page', send: () => {} })
+    await eventually(() => flood.isPaused, 'the flood to fill its window')
+    assert.ok(received > FLOW.highWater, `the whole window went first (${received} bytes)`)
+
+    idle.write('x') // the page's human types into the other terminal
+    ackTo((FLOW.typingLowWater + FLOW.lowWater) / 2) // under the whole window's low mark, over the typing one
+    await new Promise((r) => setTimeout(r, 200))
+    assert.equal(flood.isPaused, true, 'while the page types elsewhere, the flood waits for the smaller window')
+
+    ackTo(0)
+    await eventually(() => flood.isPaused && received - acked > FLOW.typingHighWater, 'the flood to run and fill the smaller window')
+    const inFlight = received - acked
+    assert.ok(inFlight < FLOW.highWater, `it paused with ${inFlight} bytes in flight, within the smaller window and one batch`)
+
+    ackTo((FLOW.typingLowWater + FLOW.lowWater) / 2)
+    await eventually(() => received - acked > FLOW.highWater, 'the whole window again a second after the last keystroke', 5_000)
+  } finally {
+    flood.kill('SIGKILL')
+    idle.kill('SIGKILL')
+    budget.dispose()
+    removeDir(dir)
+  }
+})

@@ -1,7 +1,8 @@
 // One live polecat terminal: a node-pty process whose output is batched, logged, kept in a replay buffer
 // and sent to the views attached to it, with flow control. A view acknowledges bytes after xterm has
 // parsed them; when any view is more than FLOW.highWater behind, the PTY is paused until all are below
-// FLOW.lowWater. Views that are not attached cost nothing but the log and the replay buffer.
+// FLOW.lowWater — FLOW.typingHighWater / typingLowWater for a view whose client is typing into another
+// terminal (typing-clients.ts). Views that are not attached cost nothing but the log and the replay buffer.
 //
 // Output stays the PTY's bytes from end to end: node-pty reads without decoding (`encoding: null`), the log,
 // the replay buffer, the WebSocket frame and the IPC event all take bytes, and only xterm decodes UTF-8.
@@ -11,6 +12,7 @@ import * as pty from 'node-pty'
 import { FLOW, type CoreEvent } from '../../../shared/contract'
 import type { ClientConnection } from '../connection'
 import { ReplayBuffer } from './replay-buffer'
+import { typingClients } from './typing-clients'
 import { completeUtf8Length } from './utf8'
 import type { SessionLog } from '../sessions/session-log'
 import type { BackgroundBudget, Throttleable } from './background-budget'
@@ -65,6 +67,8 @@ export class TerminalStream implements Throttleable {
   private flowPausedAt = 0
   private exitListeners: ((code: number | null, signal: number | null) => void)[] = []
   private firstOutput: (() => void)[] = []
+  private lastInputAt = -Infinity
+  private offTyping: () => void
   /** UTF-8 bytes printed so far (what History shows as the session's size). */
   outputBytes = 0
   running = true
@@ -89,6 +93,7 @@ export class TerminalStream implements Throttleable {
     // Buffers with `encoding: null`, except on Windows, where node-pty hands over strings whatever it is told.
     this.proc.onData((data: string | Buffer) => this.onData(typeof data === 'string' ? Buffer.from(data) : data))
     this.proc.onExit(({ exitCode, signal }) => this.handleExit(exitCode, signal ?? null))
+    this.offTyping = typingClients.onChange(() => this.viewers.size && this.applyFlowControl())
   }
 
   get pid(): number {
@@ -135,13 +140,24 @@ export class TerminalStream implements Throttleable {
     this.applyFlowControl()
   }
 
+  /** How far behind this viewer may be: less while its client types into another terminal. */
+  private windowOf(v: Viewer): { high: number; low: number } {
+    const typedHere = performance.now() - this.lastInputAt < FLOW.typingMs
+    return !typedHere && typingClients.isTyping(v.client.id) ? { high: FLOW.typingHighWater, low: FLOW.typingLowWater } : { high: FLOW.highWater, low: FLOW.lowWater }
+  }
+
   private applyFlowControl(): void {
-    let behind = 0
-    for (const v of this.viewers.values()) behind = Math.max(behind, v.unacked)
-    if (!this.flowPaused && behind > FLOW.highWater) {
+    let over = false
+    let under = true
+    for (const v of this.viewers.values()) {
+      const w = this.windowOf(v)
+      if (v.unacked > w.high) over = true
+      if (v.unacked >= w.low) under = false
+    }
+    if (!this.flowPaused && over) {
       this.flowPaused = true
       this.flowPausedAt = Date.now()
-    } else if (this.flowPaused && behind < FLOW.lowWater) this.flowPaused = false
+    } else if (this.flowPaused && under) this.flowPaused = false
     this.updatePty()
   }
 
@@ -171,7 +187,7 @@ export class TerminalStream implements Throttleable {
     // A view that stopped acknowledging (a hidden tab, a dead socket) must not hold the agent forever.
     if (this.flowPaused && Date.now() - this.flowPausedAt > FLOW.stallMs) {
       for (const [id, v] of this.viewers) {
-        if (v.unacked < FLOW.lowWater) continue
+        if (v.unacked < this.windowOf(v).low) continue
         this.viewers.delete(id)
         v.client.send({ type: 'terminal.lagged', polecatId: this.polecatId, sessionId: this.sessionId })
       }
@@ -204,7 +220,10 @@ export class TerminalStream implements Throttleable {
   }
 
   write(data: string): void {
-    if (this.running) this.proc.write(data)
+    if (!this.running) return
+    this.lastInputAt = performance.now()
+    typingClients.typed(this.viewers.keys())
+    this.proc.write(data)
   }
 
   resize(cols: number, rows: number): void {
@@ -241,6 +260,7 @@ export class TerminalStream implements Throttleable {
     setImmediate(() => {
       this.flush(true)
       this.running = false
+      this.offTyping()
       if (this.pauseWatch) clearInterval(this.pauseWatch)
       this.pauseWatch = null
       this.budget.release(this)
