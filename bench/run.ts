@@ -52,7 +52,7 @@ import type { Bead, Polecat } from '../src/shared/domain'
 import { GT_SCRIPT, ROOT, gitIdentityEnv, makeRepo, removeDir, requireBuild, tempDir } from '../test/support/fixtures'
 import { diffStats, installInstrumentation, snapshotStats, traceKeys, type KeyTrace, type StreamStats } from './lib/instrument'
 import { profileSelf, selfByFile, topSelf, type CpuProfile } from './lib/profile'
-import { childPids, cpuWindow, treePids, type CpuGroups, type CpuReport } from './lib/procstat'
+import { childPids, cpuWindow, threadMsPerMiB, threadTicks, treePids, type CpuGroups, type CpuReport } from './lib/procstat'
 
 declare global {
   interface Window {
@@ -367,6 +367,8 @@ interface StreamResult {
   browser: Record<string, number>
   ws: { in: number; inChars: number; inBytes: number; out: number; outChars: number }
   renders: { frames: number; rows: number }
+  /** the core process's CPU per MiB by thread (name, ms) */
+  coreThreads: [string, number][]
 }
 
 interface Ctx {
@@ -379,6 +381,7 @@ interface Ctx {
 async function measureStream(c: Ctx, id: string, goFile: string, bytes: number, hidden: string[]): Promise<StreamResult> {
   await armMarks(c.page, id)
   const s0 = snapshotStats()
+  const th0 = threadTicks(process.pid)
   const cpu = cpuWindow(c.cpuGroups([id], hidden))
   const elu0 = nodePerf.eventLoopUtilization()
   const m0 = await browserMetrics(c.page)
@@ -389,6 +392,7 @@ async function measureStream(c: Ctx, id: string, goFile: string, bytes: number, 
   writeFileSync(goFile, '')
   await c.page.waitForFunction((k) => !!window.__bench.marks[k], `${id}:done`, { pollMs: 100, timeoutMs: CFG.timeoutMs, what: 'the sentinel to be parsed' })
   const cpuReport = cpu()
+  const th1 = threadTicks(process.pid)
   if (prof) await prof()
   if (trace) await trace()
   const elu = nodePerf.eventLoopUtilization(elu0).utilization
@@ -408,6 +412,7 @@ async function measureStream(c: Ctx, id: string, goFile: string, bytes: number, 
     elu,
     browser,
     renders: w1.renders[id] ?? { frames: 0, rows: 0 },
+    coreThreads: threadMsPerMiB(th0, th1, bytes / MiB),
     ws: { in: w1.wsIn - w0.wsIn, inChars: w1.wsInChars - w0.wsInChars, inBytes: w1.wsInBytes - w0.wsInBytes, out: w1.wsOut - w0.wsOut, outChars: w1.wsOutChars - w0.wsOutChars }
   }
 }
@@ -559,7 +564,7 @@ async function measureLatency(c: Ctx, echoId: string, n: number, shown: string[]
 // ---------------------------------------------------------------- diagnostics: where the time goes
 
 /** The core + JSON + WebSocket pipeline alone: a Node client in its own process that acks on receipt. */
-async function sinkThroughput(host: WebHost, id: string, goFile: string, bytes: number, groups: () => CpuGroups): Promise<{ mibps: number; ms: number; frames: number; cpu: CpuReport; shown: StreamStats; elu: number }> {
+async function sinkThroughput(host: WebHost, id: string, goFile: string, bytes: number, groups: () => CpuGroups): Promise<{ mibps: number; ms: number; frames: number; cpu: CpuReport; shown: StreamStats; elu: number; coreThreads: [string, number][] }> {
   const url = `ws://127.0.0.1:${host.port}/ws?token=${encodeURIComponent(host.token)}`
   const child = spawn(process.execPath, ['--import', 'tsx', SINK, url, id], { stdio: ['ignore', 'pipe', 'inherit'] })
   onCleanup('ws sink', () => {
@@ -575,15 +580,17 @@ async function sinkThroughput(host: WebHost, id: string, goFile: string, bytes: 
   })
   if ((await next()) !== 'attached') throw new Error('ws sink did not attach')
   const s0 = snapshotStats()
+  const th0 = threadTicks(process.pid)
   const cpu = cpuWindow(() => ({ ...groups(), 'ws sink': { pids: [child.pid!], tree: false } }))
   const elu0 = nodePerf.eventLoopUtilization()
   const t0 = wall()
   writeFileSync(goFile, '')
   const done = JSON.parse(await next()) as { doneAt: number; bytes: number; frames: number }
   const report = cpu()
+  const coreThreads = threadMsPerMiB(th0, threadTicks(process.pid), bytes / MiB)
   const elu = nodePerf.eventLoopUtilization(elu0).utilization
   const ms = done.doneAt - t0
-  return { mibps: bytes / MiB / (ms / 1000), ms, frames: done.frames, cpu: report, shown: diffStats(s0, snapshotStats(), [id]), elu }
+  return { mibps: bytes / MiB / (ms / 1000), ms, frames: done.frames, cpu: report, shown: diffStats(s0, snapshotStats(), [id]), elu, coreThreads }
 }
 
 /**
@@ -689,7 +696,7 @@ async function coreAlone(host: WebHost, sinkId: string, sinkGo: string, pidOf: (
   }))
   log(`  core + WebSocket alone (Node client acking on receipt, no browser): ${f1(sink.mibps)} MiB/s (${sink.frames} frames)`)
   log(`    CPU: ${cpuLine(sink.cpu)}; core event loop utilisation ${f1(sink.elu * 100)}%`)
-  log(`    CPU per MiB: core ${cpuMsPerMiB(sink.cpu, 'core (bench process)', CFG.mb)}, agent ${cpuMsPerMiB(sink.cpu, 'agent', CFG.mb)}`)
+  log(`    CPU per MiB: core ${cpuMsPerMiB(sink.cpu, 'core (bench process)', CFG.mb)} (${threadsLine(sink.coreThreads)}), agent ${cpuMsPerMiB(sink.cpu, 'agent', CFG.mb)}`)
   for (const l of streamLines('terminal', sink.shown, sink.ms / 1000)) log(l)
   return msPerMiB(sink.cpu, 'core (bench process)', CFG.mb)
 }
@@ -778,6 +785,11 @@ function streamLines(label: string, s: StreamStats, wallS: number, terminals = 1
     `      flow control: ${s.pauses} pauses, paused ${f1((s.pausedMs / 1000 / wallS) * 100)}% of the time, ${s.acks} acks` +
       (s.throttles ? `; background budget: ${s.throttles} pauses, each terminal paused ${f1((s.throttledMs / 1000 / wallS / terminals) * 100)}% of the time` : '')
   ]
+}
+
+/** The core process's CPU per MiB by thread: its event loop, libuv's pool (fsync), V8's helpers (GC, JIT). */
+function threadsLine(threads: [string, number][]): string {
+  return threads.map(([name, ms]) => `${name} ${f1(ms)}`).join(', ')
 }
 
 function logStages(l: LatencyResult): void {
@@ -925,7 +937,7 @@ async function main(): Promise<void> {
   const e2e = await measureStream(ctx, solo.id, join(cues, 'go-solo'), Math.round(CFG.mb * MiB), [])
   log(`  ${f1(e2e.mibps)} MiB/s (${f1(e2e.ms)} ms, first byte parsed after ${f1(e2e.firstByteMs)} ms)`)
   log(`    CPU: ${cpuLine(e2e.cpu)}; core event loop utilisation ${f1(e2e.elu * 100)}%`)
-  log(`    CPU per MiB: core ${cpuMsPerMiB(e2e.cpu, 'core (bench process)', CFG.mb)}, chromium ${cpuMsPerMiB(e2e.cpu, 'chromium', CFG.mb)}, agent ${cpuMsPerMiB(e2e.cpu, 'agent on screen', CFG.mb)}`)
+  log(`    CPU per MiB: core ${cpuMsPerMiB(e2e.cpu, 'core (bench process)', CFG.mb)} (${threadsLine(e2e.coreThreads)}), chromium ${cpuMsPerMiB(e2e.cpu, 'chromium', CFG.mb)}, agent ${cpuMsPerMiB(e2e.cpu, 'agent on screen', CFG.mb)}`)
   {
     // Every process of the pipeline shares this machine's cores: its CPU per MiB bounds the throughput.
     const e2eCost = groupsMsPerMiB(e2e.cpu, CFG.mb)
