@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 // A diagnostic client for the benchmark: attaches to one polecat's terminal over the web host's WebSocket
-// and acknowledges output as soon as it arrives (every 5000 bytes, like the renderer), with no xterm at all.
+// and acknowledges output as soon as it arrives (every FLOW.ackEvery bytes, like the renderer), with no xterm at all.
 // What it measures is the core + WebSocket pipeline with flow control and nothing else; it runs in its own
 // process so it does not compete with the core for its event loop.
 //
 //   node --import tsx ws-sink.mjs WS_URL POLECAT_ID     (tsx: it reads frames with the app's own decoder)
 // Prints "attached" once attached, then one JSON line {doneAt, bytes, frames} when OSC 7777;done arrives.
 import WebSocket from 'ws'
+import { FLOW } from '../src/shared/constants.ts'
 import { decodeOutputFrame } from '../src/shared/terminal-frame.ts'
 import { sentinelWatcher } from './lib/sentinel.js'
 
 const [url, polecat] = process.argv.slice(2)
+const ACK_EVERY = FLOW.ackEvery
 const ws = new WebSocket(url)
 let nextId = 0
 const pending = new Map()
@@ -34,7 +36,7 @@ ws.on('message', (raw, isBinary) => {
     frames++
     bytes += ev.bytes.length
     unacked += ev.bytes.length
-    if (unacked >= 5000) {
+    if (unacked >= ACK_EVERY) {
       ws.send(JSON.stringify({ method: 'terminal.ack', params: { polecat, bytes: unacked } })) // a notification, like the renderer's
       unacked = 0
     }

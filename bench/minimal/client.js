@@ -3,7 +3,7 @@
 // renderer does: text frames {"id","method","params"} → {"id","result"|"error"} and {"event": CoreEvent};
 // terminal output arrives as binary frames (read with the app's own decoder, served transpiled), is written
 // to xterm as bytes and acknowledged with terminal.ack (a notification) once xterm's write callback says it was parsed, every
-// 5000 bytes (FLOW.ackEvery) or after 100 ms of quiet.
+// FLOW.ackEvery (5000) bytes or after 100 ms of quiet.
 /* global Terminal */
 import { decodeOutputFrame } from '/__bench/terminal-frame.js'
 import { sentinelWatcher } from '/__bench/sentinel.js'
