@@ -1,10 +1,17 @@
 // Terminal throughput and latency benchmarks for the control room, in one run (`npm run bench`).
-// Figures, not assertions: it prints what it measured, the ratios against their baselines, and the targets.
+// Figures, not assertions: it prints what it measured, the ratios against their baselines, and the targets,
+// and ends with a summary table (Markdown) to paste into a note.
 //
-//   1. raw PTY     node-pty reading the producer directly in Node (the ceiling)
-//   2. e2e solo    real core + web host + Chromium showing the terminal: until xterm has parsed the sentinel
+//   1. raw PTY     node-pty reading the producer's bytes directly in Node (what reading a PTY costs here)
+//   2. e2e solo    real core + web host + Chromium showing the terminal: until xterm has parsed the sentinel;
+//                  then its baselines: xterm alone in the same page fed the same bytes from memory (the
+//                  ceiling: xterm's parser, not the PTY, bounds the pipeline), and the core + WebSocket with
+//                  a Node client and no browser (the core's CPU per MiB)
 //   3. flood       20 agents flooding at once (19 not shown, 1 shown): the shown terminal's throughput, then
 //                  keystroke→echo latency on a taken-over polecat while the flood goes on
+//
+// Chromium is driven over the DevTools protocol by bench/lib/cdp.ts, not playwright: playwright's Network
+// domain would copy every WebSocket frame out of Chromium into this process, which is the core's.
 //
 // Sizes and switches (env):
 //   BENCH_MB           payload per measured terminal, MiB (default 64)
@@ -14,15 +21,16 @@
 //   BENCH_UI           auto | renderer | minimal (auto: the real renderer, or the bench's own page if it fails)
 //   BENCH_TIMEOUT_S    per measurement (default 120)
 //   BENCH_CEILING_MB   payload of the in-page xterm check (default 16)
-//   BENCH_DIAG=0       skip phase 2's where-the-time-goes checks; BENCH_FLOOD=0 skips phase 3
+//   BENCH_DIAG=0       skip phase 2's where-the-time-goes checks (xterm off screen, the page without xterm);
+//                      BENCH_FLOOD=0 skips phase 3
 //   BENCH_KEEP=1       keep the temp dir
 // Diagnostics (slow the measured phases down): BENCH_PROFILE=1 CPU profiles of the core thread and the page;
 // BENCH_TRACE=1 a Chromium trace of the page's main thread.
 // Experiments (change the core at runtime, printed in the header; not the product's behaviour):
-//   BENCH_FLOW_HIGH / BENCH_FLOW_LOW / BENCH_FLOW_BATCH_MS / BENCH_FLOW_BATCH_MAX   override FLOW.highWater /
-//                      lowWater / batchMs / batchMaxChars
+//   BENCH_FLOW_HIGH / _LOW / _TYPING_HIGH / _TYPING_LOW / _BATCH_MS / _BATCH_MAX   override FLOW.highWater /
+//                      lowWater / typingHighWater / typingLowWater / batchMs / batchMaxBytes
 //   BENCH_NO_LOG=1       no session-log output lines
-//   BENCH_EXP_BG=off|N   replace the shared budget of unwatched terminals (none, or N million chars/s)
+//   BENCH_EXP_BG=off|N   replace the shared budget of unwatched terminals (none, or N million bytes/s)
 //   BENCH_EXP_NICE=N     renice every agent's process tree to +N
 //   BENCH_EXP_HOGS=N     N busy loops during phase 3 (other work on the machine, e.g. agents compiling)
 import { execFileSync, spawn } from 'node:child_process'
@@ -33,7 +41,7 @@ import { join } from 'node:path'
 import { performance as nodePerf } from 'node:perf_hooks'
 import * as pty from 'node-pty'
 import { transformSync } from 'esbuild'
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core'
+import { Chromium, NAME_SHIM, type CdpPage } from './lib/cdp'
 import type { Terminal } from '@xterm/xterm'
 import { createCore, type Core } from '../src/main/core/core'
 import { FLOW } from '../src/shared/contract'
@@ -43,8 +51,8 @@ import { startWebHost, type WebHost } from '../src/main/host/web'
 import type { Bead, Polecat } from '../src/shared/domain'
 import { GT_SCRIPT, ROOT, gitIdentityEnv, makeRepo, removeDir, requireBuild, tempDir } from '../test/support/fixtures'
 import { diffStats, installInstrumentation, snapshotStats, traceKeys, type KeyTrace, type StreamStats } from './lib/instrument'
-import { profileSelf, topSelf, type CpuProfile } from './lib/profile'
-import { childPids, cpuWindow, treePids, type CpuGroups, type CpuReport } from './lib/procstat'
+import { profileSelf, selfByFile, topSelf, type CpuProfile } from './lib/profile'
+import { childPids, cpuWindow, threadMsPerMiB, threadTicks, treePids, type CpuGroups, type CpuReport } from './lib/procstat'
 
 declare global {
   interface Window {
@@ -96,7 +104,7 @@ const SINK = join(ROOT, 'bench', 'ws-sink.mjs')
 const MINIMAL = join(ROOT, 'bench', 'minimal')
 const RENDERER = join(ROOT, 'out', 'renderer')
 const CHROMIUM = process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium'
-const TARGET = { e2eVsRaw: 0.5, floodVsSolo: 0.5, p95Ms: 50 }
+const TARGET = { e2eVsXterm: 0.9, coreMsPerMiB: 15, floodVsSolo: 0.5, p95Ms: 50 }
 
 const wall = (): number => performance.timeOrigin + performance.now()
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -145,8 +153,8 @@ function percentile(sorted: number[], p: number): number {
   return sorted[i]
 }
 
-async function browserMetrics(cdp: CDPSession): Promise<Record<string, number>> {
-  const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }
+async function browserMetrics(page: CdpPage): Promise<Record<string, number>> {
+  const { metrics } = await page.send<{ metrics: { name: string; value: number }[] }>('Performance.getMetrics')
   return Object.fromEntries(metrics.map((m) => [m.name, m.value]))
 }
 
@@ -164,31 +172,34 @@ async function rawPty(dir: string): Promise<RawResult> {
   const cues = join(dir, 'cues-raw')
   mkdirSync(cues, { recursive: true })
   const bytes = Math.round(CFG.mb * MiB)
+  // Bytes, as the core reads them (encoding: null): no UTF-8 decoding in the reader.
   const p = pty.spawn(process.execPath, [PRODUCER, '--bytes', String(bytes), '--cues', cues, '--go', 'go'], {
     name: 'xterm-256color',
     cols: 120,
     rows: 32,
     cwd: dir,
-    env: { ...process.env, TERM: 'xterm-256color' } as Record<string, string>
+    env: { ...process.env, TERM: 'xterm-256color' } as Record<string, string>,
+    encoding: null
   })
   let exited = false
   p.onExit(() => (exited = true))
   onCleanup('raw PTY producer', () => {
     if (!exited) p.kill('SIGKILL')
   })
-  const SENT = '\x1b]7777;done\x07'
+  const SENT = Buffer.from('\x1b]7777;done\x07')
   return new Promise<RawResult>((resolve, reject) => {
     let ready = false
     let head = ''
-    let tail = ''
+    let tail = Buffer.alloc(0)
     let bytesRead = 0
     let chunks = 0
     let t0 = 0
     let cpu: (() => CpuReport) | null = null
     const timer = setTimeout(() => reject(new Error(`raw PTY: no sentinel after ${CFG.timeoutMs} ms (${bytesRead} bytes read)`)), CFG.timeoutMs)
-    const sub = p.onData((d) => {
+    const sub = p.onData((data: string | Buffer) => {
+      const d = typeof data === 'string' ? Buffer.from(data) : data
       if (!ready) {
-        head += d
+        head += d.toString('latin1')
         if (head.includes('producer ready')) {
           ready = true
           cpu = cpuWindow(() => ({ bench: { pids: [process.pid], tree: false }, producer: { pids: [p.pid], tree: true } }))
@@ -197,9 +208,9 @@ async function rawPty(dir: string): Promise<RawResult> {
         }
         return
       }
-      bytesRead += Buffer.byteLength(d)
+      bytesRead += d.length
       chunks++
-      if ((tail + d.slice(0, SENT.length)).includes(SENT) || d.includes(SENT)) {
+      if (Buffer.concat([tail, d.subarray(0, SENT.length)]).includes(SENT) || d.includes(SENT)) {
         const ms = wall() - t0
         clearTimeout(timer)
         sub.dispose()
@@ -208,7 +219,7 @@ async function rawPty(dir: string): Promise<RawResult> {
         resolve({ mibps: bytes / MiB / (ms / 1000), ms, bytesRead, chunks, cpu: report })
         return
       }
-      tail = d.slice(-SENT.length)
+      tail = Buffer.from(d.subarray(-SENT.length))
     })
   })
 }
@@ -224,33 +235,35 @@ interface Ui {
 
 const keyOf = (id: string) => id.replace(/\//g, '-')
 
-function rendererUi(page: Page): Ui {
+const testId = (id: string) => `[data-testid="${id}"]`
+
+function rendererUi(page: CdpPage): Ui {
   return {
     kind: 'renderer',
     async open(id) {
       const key = keyOf(id)
-      await page.getByTestId('nav-polecats').click()
-      await page.getByTestId(`polecat-row-${key}`).click({ timeout: 15_000 })
-      await page.locator(`[data-testid="terminal-${key}"][data-phase="live"]`).waitFor({ timeout: 15_000 })
-      await page.waitForFunction((pid) => !!window.__gtTerm?.get(pid), id, { timeout: 15_000 })
+      await page.click(testId('nav-polecats'))
+      await page.click(testId(`polecat-row-${key}`))
+      await page.waitForSelector(`${testId(`terminal-${key}`)}[data-phase="live"]`)
+      await page.waitForFunction((pid) => !!window.__gtTerm?.get(pid), id, { timeoutMs: 15_000, what: `the terminal of ${id}` })
       // let the pane fit itself to its box before anything is measured
       await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))))
       await sleep(200)
     },
     async close(id) {
-      await page.getByLabel(`Close terminal ${id}`).click()
-      await page.locator(`[data-testid="terminal-${keyOf(id)}"]`).waitFor({ state: 'detached', timeout: 15_000 })
+      await page.click(`[aria-label="Close terminal ${id}"]`)
+      await page.waitForSelector(testId(`terminal-${keyOf(id)}`), { gone: true })
     },
     async takeover(id) {
       const key = keyOf(id)
-      await page.getByTestId(`terminal-${key}`).getByTestId('terminal-takeover').click()
-      await page.locator(`[data-testid="terminal-${key}"][data-taken-over="true"]`).waitFor({ timeout: 15_000 })
-      await page.waitForFunction((pid) => window.__gtTerm?.get(pid)?.options.disableStdin === false, id, { timeout: 15_000 })
+      await page.click(`${testId(`terminal-${key}`)} ${testId('terminal-takeover')}`)
+      await page.waitForSelector(`${testId(`terminal-${key}`)}[data-taken-over="true"]`)
+      await page.waitForFunction((pid) => window.__gtTerm?.get(pid)?.options.disableStdin === false, id, { timeoutMs: 15_000, what: `input enabled in ${id}` })
     }
   }
 }
 
-function minimalUi(page: Page): Ui {
+function minimalUi(page: CdpPage): Ui {
   return {
     kind: 'minimal',
     open: (id) => page.evaluate((pid) => window.__benchMinimal!.open(pid), id),
@@ -290,12 +303,14 @@ function initScript(): void {
   window.WebSocket = Counted
 }
 
-async function openPage(context: BrowserContext, host: WebHost, kind: 'renderer' | 'minimal'): Promise<{ page: Page; ui: Ui }> {
-  const page = await context.newPage()
-  page.on('pageerror', (e) => console.error(`  [page error] ${e.message}`))
+const VIEWPORT = { width: 1400, height: 900 }
+
+async function openPage(browser: Chromium, host: WebHost, kind: 'renderer' | 'minimal'): Promise<{ page: CdpPage; ui: Ui }> {
+  const page = await browser.newPage(VIEWPORT, [NAME_SHIM, `(${initScript.toString()})()`])
+  page.onError((message) => console.error(`  [page error] ${message}`))
   if (kind === 'renderer') {
     await page.goto(host.url)
-    await page.getByTestId('nav-polecats').waitFor({ timeout: 20_000 })
+    await page.waitForSelector(testId('nav-polecats'), { timeoutMs: 20_000 })
     return { page, ui: rendererUi(page) }
   }
   const origin = `http://127.0.0.1:${host.port}`
@@ -307,25 +322,24 @@ async function openPage(context: BrowserContext, host: WebHost, kind: 'renderer'
     'xterm.css': { path: join(ROOT, 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'), type: 'text/css' }
   }
   // The page's scripts are served as if by the host itself (same origin as its WebSocket)...
-  await page.route(`${origin}/__bench/**`, (route) => {
-    const name = new URL(route.request().url()).pathname.replace('/__bench/', '')
-    const f = files[name]
-    if (!f) return route.fulfill({ status: 404, body: 'not found' })
-    const body = f.ts ? transformSync(readFileSync(f.path, 'utf8'), { loader: 'ts', format: 'esm' }).code : readFileSync(f.path)
-    return route.fulfill({ status: 200, contentType: f.type, body })
+  await page.route(`${origin}/__bench/`, (url) => {
+    const f = files[new URL(url).pathname.replace('/__bench/', '')]
+    if (!f) return null
+    const body = f.ts ? Buffer.from(transformSync(readFileSync(f.path, 'utf8'), { loader: 'ts', format: 'esm' }).code) : readFileSync(f.path)
+    return { body, contentType: f.type }
   })
   // ...but the document itself must come from the host's real loopback address: Chromium's Local Network
   // Access checks refuse a loopback WebSocket from a document it cannot place on loopback (an intercepted one).
   // So load a page the host really serves (its 404, with its CSP), then write the minimal page into it.
   await page.goto(`${origin}/__bench-minimal?token=${encodeURIComponent(host.token)}`)
   await page.setContent(readFileSync(join(MINIMAL, 'index.html'), 'utf8'))
-  await page.waitForFunction(() => !!window.__benchMinimal, null, { timeout: 20_000 })
+  await page.waitForFunction(() => !!window.__benchMinimal, null, { timeoutMs: 20_000, what: 'the minimal page' })
   await page.evaluate(() => window.__benchMinimal!.ready())
   return { page, ui: minimalUi(page) }
 }
 
 /** Records when xterm's parser reaches OSC 7777;start and OSC 7777;done in this terminal. */
-async function armMarks(page: Page, id: string): Promise<void> {
+async function armMarks(page: CdpPage, id: string): Promise<void> {
   await page.evaluate((pid) => {
     const term = window.__gtTerm!.get(pid) as Terminal
     term.parser.registerOscHandler(7777, (data) => {
@@ -353,33 +367,37 @@ interface StreamResult {
   browser: Record<string, number>
   ws: { in: number; inChars: number; inBytes: number; out: number; outChars: number }
   renders: { frames: number; rows: number }
+  /** the core process's CPU per MiB by thread (name, ms) */
+  coreThreads: [string, number][]
 }
 
 interface Ctx {
   core: Core
-  page: Page
-  cdp: CDPSession
+  browser: Chromium
+  page: CdpPage
   cpuGroups: (shown: string[], hidden: string[]) => () => CpuGroups
 }
 
 async function measureStream(c: Ctx, id: string, goFile: string, bytes: number, hidden: string[]): Promise<StreamResult> {
   await armMarks(c.page, id)
   const s0 = snapshotStats()
+  const th0 = threadTicks(process.pid)
   const cpu = cpuWindow(c.cpuGroups([id], hidden))
   const elu0 = nodePerf.eventLoopUtilization()
-  const m0 = await browserMetrics(c.cdp)
+  const m0 = await browserMetrics(c.page)
   const w0 = await c.page.evaluate(() => ({ ...window.__bench, marks: undefined, renders: undefined }))
-  const prof = CFG.profile ? await startProfiles(c.cdp) : null
-  const trace = CFG.trace ? await startTrace(c.page) : null
+  const prof = CFG.profile ? await startProfiles(c.page) : null
+  const trace = CFG.trace ? await startTrace(c.browser) : null
   const t0 = wall()
   writeFileSync(goFile, '')
-  await c.page.waitForFunction((k) => !!window.__bench.marks[k], `${id}:done`, { polling: 100, timeout: CFG.timeoutMs })
+  await c.page.waitForFunction((k) => !!window.__bench.marks[k], `${id}:done`, { pollMs: 100, timeoutMs: CFG.timeoutMs, what: 'the sentinel to be parsed' })
   const cpuReport = cpu()
+  const th1 = threadTicks(process.pid)
   if (prof) await prof()
   if (trace) await trace()
   const elu = nodePerf.eventLoopUtilization(elu0).utilization
   const s1 = snapshotStats()
-  const m1 = await browserMetrics(c.cdp)
+  const m1 = await browserMetrics(c.page)
   const w1 = await c.page.evaluate(() => ({ ...window.__bench }))
   const ms = w1.marks[`${id}:done`] - t0
   const browser: Record<string, number> = {}
@@ -394,17 +412,16 @@ async function measureStream(c: Ctx, id: string, goFile: string, bytes: number, 
     elu,
     browser,
     renders: w1.renders[id] ?? { frames: 0, rows: 0 },
+    coreThreads: threadMsPerMiB(th0, th1, bytes / MiB),
     ws: { in: w1.wsIn - w0.wsIn, inChars: w1.wsInChars - w0.wsInChars, inBytes: w1.wsInBytes - w0.wsInBytes, out: w1.wsOut - w0.wsOut, outChars: w1.wsOutChars - w0.wsOutChars }
   }
 }
 
 /** A Chromium trace of the page's renderer main thread, summarised as total time per top-level task type. */
-async function startTrace(page: Page): Promise<() => Promise<void>> {
-  const browser = page.context().browser()!
-  await browser.startTracing(page, { categories: ['devtools.timeline', 'blink', 'v8', 'disabled-by-default-devtools.timeline', 'toplevel'] })
+async function startTrace(browser: Chromium): Promise<() => Promise<void>> {
+  const stop = await browser.startTracing(['devtools.timeline', 'blink', 'v8', 'disabled-by-default-devtools.timeline', 'toplevel'])
   return async () => {
-    const buf = await browser.stopTracing()
-    const { traceEvents } = JSON.parse(buf.toString('utf8')) as { traceEvents: { name: string; ph: string; dur?: number; tid: number; pid: number; args?: { name?: string } }[] }
+    const traceEvents = (await stop()) as { name: string; ph: string; dur?: number; tid: number; pid: number; args?: { name?: string } }[]
     const mainTid = traceEvents.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
     const main = traceEvents.filter((e) => e.ph === 'X' && e.dur !== undefined && mainTid && e.tid === mainTid.tid && e.pid === mainTid.pid)
     const agg = new Map<string, number>()
@@ -414,17 +431,19 @@ async function startTrace(page: Page): Promise<() => Promise<void>> {
   }
 }
 
-async function startProfiles(cdp: CDPSession): Promise<() => Promise<void>> {
+async function startProfiles(cdp: CdpPage): Promise<() => Promise<void>> {
   const stopSelf = await profileSelf()
   await cdp.send('Profiler.enable')
   await cdp.send('Profiler.setSamplingInterval', { interval: 500 })
   await cdp.send('Profiler.start')
   return async () => {
-    const page = ((await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile }).profile
+    const page = (await cdp.send<{ profile: CpuProfile }>('Profiler.stop')).profile
     const core = await stopSelf()
     for (const [label, p] of [['core thread (bench process)', core], ['page main thread', page]] as const) {
       log(`    profile, ${label}: top self time`)
       for (const r of topSelf(p, 14)) log(`      ${f1(r.pct).padStart(5)}%  ${f1(r.ms).padStart(7)} ms  ${r.name}`)
+      log(`    profile, ${label}: self time by file`)
+      for (const r of selfByFile(p, 12)) log(`      ${f1(r.pct).padStart(5)}%  ${f1(r.ms).padStart(7)} ms  ${r.name}`)
     }
   }
 }
@@ -449,7 +468,7 @@ interface LatencyResult {
 async function measureLatency(c: Ctx, echoId: string, n: number, shown: string[], hidden: string[]): Promise<LatencyResult> {
   const cpu = cpuWindow(c.cpuGroups(shown, hidden))
   const elu0 = nodePerf.eventLoopUtilization()
-  const m0 = await browserMetrics(c.cdp)
+  const m0 = await browserMetrics(c.page)
   const t0 = performance.now()
   const keys = traceKeys(echoId)
   await c.page.evaluate((pid) => {
@@ -519,7 +538,7 @@ async function measureLatency(c: Ctx, echoId: string, n: number, shown: string[]
   const wallS = (performance.now() - t0) / 1000
   const cpuReport = cpu()
   const elu = nodePerf.eventLoopUtilization(elu0).utilization
-  const m1 = await browserMetrics(c.cdp)
+  const m1 = await browserMetrics(c.page)
   const browser: Record<string, number> = {}
   for (const k of ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration']) browser[k] = (m1[k] ?? 0) - (m0[k] ?? 0)
   await c.page.evaluate(() => {
@@ -545,7 +564,7 @@ async function measureLatency(c: Ctx, echoId: string, n: number, shown: string[]
 // ---------------------------------------------------------------- diagnostics: where the time goes
 
 /** The core + JSON + WebSocket pipeline alone: a Node client in its own process that acks on receipt. */
-async function sinkThroughput(host: WebHost, id: string, goFile: string, bytes: number, groups: () => CpuGroups): Promise<{ mibps: number; ms: number; frames: number; cpu: CpuReport; shown: StreamStats; elu: number }> {
+async function sinkThroughput(host: WebHost, id: string, goFile: string, bytes: number, groups: () => CpuGroups): Promise<{ mibps: number; ms: number; frames: number; cpu: CpuReport; shown: StreamStats; elu: number; coreThreads: [string, number][] }> {
   const url = `ws://127.0.0.1:${host.port}/ws`
   const child = spawn(process.execPath, ['--import', 'tsx', SINK, url, id], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, GT_WEB_TOKEN: host.token } })
   onCleanup('ws sink', () => {
@@ -561,28 +580,30 @@ async function sinkThroughput(host: WebHost, id: string, goFile: string, bytes: 
   })
   if ((await next()) !== 'attached') throw new Error('ws sink did not attach')
   const s0 = snapshotStats()
+  const th0 = threadTicks(process.pid)
   const cpu = cpuWindow(() => ({ ...groups(), 'ws sink': { pids: [child.pid!], tree: false } }))
   const elu0 = nodePerf.eventLoopUtilization()
   const t0 = wall()
   writeFileSync(goFile, '')
-  const done = JSON.parse(await next()) as { doneAt: number; chars: number; frames: number }
+  const done = JSON.parse(await next()) as { doneAt: number; bytes: number; frames: number }
   const report = cpu()
+  const coreThreads = threadMsPerMiB(th0, threadTicks(process.pid), bytes / MiB)
   const elu = nodePerf.eventLoopUtilization(elu0).utilization
   const ms = done.doneAt - t0
-  return { mibps: bytes / MiB / (ms / 1000), ms, frames: done.frames, cpu: report, shown: diffStats(s0, snapshotStats(), [id]), elu }
+  return { mibps: bytes / MiB / (ms / 1000), ms, frames: done.frames, cpu: report, shown: diffStats(s0, snapshotStats(), [id]), elu, coreThreads }
 }
 
 /**
  * xterm alone in the same page: a second Terminal (same class, options and size as the shown one) fed the
- * producer's text from page memory in 64 KiB writes, at most 2 in flight. `onScreen: false` puts it off
- * screen, where xterm stops rendering: parse cost only.
+ * producer's output from page memory as the pipeline feeds it: UTF-8 bytes with the PTY's CR before each LF,
+ * in 64 KiB writes, at most 2 in flight. `onScreen: false` puts it off screen, where xterm stops rendering:
+ * parse cost only.
  */
-async function xtermCeiling(page: Page, refId: string, block: string, bytes: number, onScreen: boolean, chromiumPids: number[]): Promise<{ mibps: number; ms: number; cpu: CpuReport; frames: number; rows: number }> {
-  const bytesPerChar = Buffer.byteLength(block) / block.length
-  const chars = Math.round(bytes / bytesPerChar)
+async function xtermCeiling(page: CdpPage, refId: string, block: string, bytes: number, onScreen: boolean, chromiumPids: number[]): Promise<{ mibps: number; ms: number; cpu: CpuReport; frames: number; rows: number }> {
   const cpu = cpuWindow(() => ({ chromium: { pids: chromiumPids, tree: true } }))
   const ms = await page.evaluate(
-    async ({ refId, block, chars, onScreen }) => {
+    async ({ refId, text, total, onScreen }) => {
+      const block = new TextEncoder().encode(text)
       const ref = window.__gtTerm!.get(refId) as Terminal
       const Ctor = ref.constructor as new (o: object) => Terminal
       const box = ref.element!.getBoundingClientRect()
@@ -606,15 +627,15 @@ async function xtermCeiling(page: Page, refId: string, block: string, bytes: num
       const t0 = performance.now()
       await new Promise<void>((resolve) => {
         const pump = () => {
-          while (inflight < 2 && sent < chars) {
-            const n = Math.min(CH, chars - sent, block.length - off)
-            const piece = block.slice(off, off + n)
+          while (inflight < 2 && sent < total) {
+            const n = Math.min(CH, total - sent, block.length - off)
+            const piece = block.subarray(off, off + n)
             off = (off + n) % block.length
             sent += n
             inflight++
             term.write(piece, () => {
               inflight--
-              if (sent >= chars && inflight === 0) resolve()
+              if (sent >= total && inflight === 0) resolve()
               else pump()
             })
           }
@@ -626,21 +647,21 @@ async function xtermCeiling(page: Page, refId: string, block: string, bytes: num
       host.remove()
       return { dt, frames, rows }
     },
-    { refId, block, chars, onScreen }
+    { refId, text: block.replace(/\n/g, '\r\n'), total: bytes, onScreen }
   )
   return { mibps: bytes / MiB / (ms.dt / 1000), ms: ms.dt, cpu: cpu(), frames: ms.frames, rows: ms.rows }
 }
 
 
 /** The browser's side of the WebSocket without xterm: the bench page receives, parses and acks on arrival. */
-async function pageSinkThroughput(context: BrowserContext, host: WebHost, id: string, goFile: string, bytes: number, chromiumPids: number[]): Promise<{ mibps: number; cpu: CpuReport }> {
-  const { page } = await openPage(context, host, 'minimal')
+async function pageSinkThroughput(browser: Chromium, host: WebHost, id: string, goFile: string, bytes: number, chromiumPids: number[]): Promise<{ mibps: number; cpu: CpuReport }> {
+  const { page } = await openPage(browser, host, 'minimal')
   try {
     await page.evaluate((pid) => window.__benchMinimal!.open(pid, { noXterm: true }), id)
     const cpu = cpuWindow(() => ({ 'core (bench process)': { pids: [process.pid], tree: false }, chromium: { pids: chromiumPids, tree: true } }))
     const t0 = wall()
     writeFileSync(goFile, '')
-    await page.waitForFunction((k) => !!window.__bench.marks[k], `${id}:done`, { polling: 100, timeout: CFG.timeoutMs })
+    await page.waitForFunction((k) => !!window.__bench.marks[k], `${id}:done`, { pollMs: 100, timeoutMs: CFG.timeoutMs, what: 'the sentinel to be parsed' })
     const report = cpu()
     const done = await page.evaluate((k) => window.__bench.marks[k], `${id}:done`)
     return { mibps: bytes / MiB / ((done - t0) / 1000), cpu: report }
@@ -649,27 +670,35 @@ async function pageSinkThroughput(context: BrowserContext, host: WebHost, id: st
   }
 }
 
-/** Phase 2's where-the-time-goes checks: xterm alone in the page, and the core's pipeline without a browser. */
-/** Returns xterm's own throughput in the page (on screen, from memory): the ceiling of the end-to-end figure. */
-async function diagnoseSolo(page: Page, refId: string, host: WebHost, sinkId: string, sinkGo: string, pidOf: (id: string) => number, chromiumPids: number[]): Promise<number> {
-  log('  where the time goes, one agent:')
+/**
+ * xterm alone in the same page, on screen, fed the producer's bytes from memory: the ceiling of the
+ * end-to-end figure, MiB/s. Measured just before and just after the end-to-end run, so load from other
+ * processes that comes and goes weighs on both sides of the ratio alike.
+ */
+async function xtermAlone(page: CdpPage, refId: string, chromiumPids: number[], when: string): Promise<number> {
   const block = execFileSync(process.execPath, [PRODUCER, '--dump', '--seed', '1'], { encoding: 'utf8', maxBuffer: 16 * MiB })
-  const ceilBytes = Math.round(Math.min(CFG.ceilingMb, CFG.mb) * MiB)
-  const ceilOn = await xtermCeiling(page, refId, block, ceilBytes, true, chromiumPids)
-  const ceilOff = await xtermCeiling(page, refId, block, ceilBytes, false, chromiumPids)
-  const mib = ceilBytes / MiB
-  log(`    xterm alone in this page, same size, text from memory [${Math.round(mib)} MiB]:`)
-  log(`      on screen ${f1(ceilOn.mibps)} MiB/s (chromium ${cpuMsPerMiB(ceilOn.cpu, 'chromium', mib)}, ${f1(ceilOn.frames / mib)} xterm renders/MiB, ${f1(ceilOn.frames / (ceilOn.ms / 1000))}/s)`)
-  log(`      off screen, parse only: ${f1(ceilOff.mibps)} MiB/s (chromium ${cpuMsPerMiB(ceilOff.cpu, 'chromium', mib)})`)
+  const bytes = Math.round(Math.min(CFG.ceilingMb, CFG.mb) * MiB)
+  const mib = bytes / MiB
+  const on = await xtermCeiling(page, refId, block, bytes, true, chromiumPids)
+  log(`  xterm alone in this page ${when}, same size, the producer's bytes from memory [${Math.round(mib)} MiB]: ${f1(on.mibps)} MiB/s (chromium ${cpuMsPerMiB(on.cpu, 'chromium', mib)}, ${f1(on.frames / mib)} xterm renders/MiB, ${f1(on.frames / (on.ms / 1000))}/s)`)
+  if (CFG.diag && when === 'after') {
+    const off = await xtermCeiling(page, refId, block, bytes, false, chromiumPids)
+    log(`    off screen, parse only: ${f1(off.mibps)} MiB/s (chromium ${cpuMsPerMiB(off.cpu, 'chromium', mib)})`)
+  }
+  return on.mibps
+}
+
+/** The core with the WebSocket but no browser: a Node client acks on receipt. Returns the core's CPU per MiB, ms. */
+async function coreAlone(host: WebHost, sinkId: string, sinkGo: string, pidOf: (id: string) => number): Promise<number> {
   const sink = await sinkThroughput(host, sinkId, sinkGo, Math.round(CFG.mb * MiB), () => ({
     'core (bench process)': { pids: [process.pid], tree: false },
     agent: { pids: [pidOf(sinkId)], tree: true }
   }))
-  log(`    core + WebSocket alone (Node client acking on receipt, no xterm): ${f1(sink.mibps)} MiB/s (${sink.frames} frames)`)
-  log(`      CPU: ${cpuLine(sink.cpu)}; core event loop utilisation ${f1(sink.elu * 100)}%`)
-  log(`      CPU per MiB: core ${cpuMsPerMiB(sink.cpu, 'core (bench process)', CFG.mb)}, agent ${cpuMsPerMiB(sink.cpu, 'agent', CFG.mb)}`)
+  log(`  core + WebSocket alone (Node client acking on receipt, no browser): ${f1(sink.mibps)} MiB/s (${sink.frames} frames)`)
+  log(`    CPU: ${cpuLine(sink.cpu)}; core event loop utilisation ${f1(sink.elu * 100)}%`)
+  log(`    CPU per MiB: core ${cpuMsPerMiB(sink.cpu, 'core (bench process)', CFG.mb)} (${threadsLine(sink.coreThreads)}), agent ${cpuMsPerMiB(sink.cpu, 'agent', CFG.mb)}`)
   for (const l of streamLines('terminal', sink.shown, sink.ms / 1000)) log(l)
-  return ceilOn.mibps
+  return msPerMiB(sink.cpu, 'core (bench process)', CFG.mb)
 }
 
 /**
@@ -705,10 +734,21 @@ function latencyStages(inputs: { t0: number; parsed: number; sample: boolean }[]
 
 // ---------------------------------------------------------------- reporting
 
+/** A Markdown table, aligned as plain text too: it pastes into a note either way. */
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
-  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n')
+  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`
+  const rule = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`
+  return [line(rows[0]), rule, ...rows.slice(1).map(line)].join('\n')
+}
+
+/** The commit the bench ran on, marked when the work tree has changes. */
+function gitDescribe(): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).trim()
+  } catch {
+    return 'commit unknown'
+  }
 }
 
 /** CPU time all measured groups spent together per MiB moved, ms. */
@@ -717,9 +757,13 @@ function groupsMsPerMiB(r: CpuReport, mib: number): number {
   return ((pct / 100) * r.wallS * 1000) / mib
 }
 
-/** CPU time a group spent per MiB moved: robust to other load, unlike MiB/s. */
+/** CPU time a group spent per MiB moved, ms: far less sensitive to other load than MiB/s. */
+function msPerMiB(r: CpuReport, group: string, mib: number): number {
+  return (((r.groups[group] ?? NaN) / 100) * r.wallS * 1000) / mib
+}
+
 function cpuMsPerMiB(r: CpuReport, group: string, mib: number): string {
-  return `${f1(((r.groups[group] ?? NaN) / 100) * r.wallS * 1000 / mib)} ms CPU/MiB`
+  return `${f1(msPerMiB(r, group, mib))} ms CPU/MiB`
 }
 
 /** CPU per group in % of one core; "everything else" is the machine's busy time not in any group (other processes). */
@@ -735,12 +779,17 @@ function streamLines(label: string, s: StreamStats, wallS: number, terminals = 1
   if (!s.dataEvents && !s.flushes) return [`    ${label}: no output`]
   const per = (v: number) => `${f1(v / wallS)} ms/s`
   return [
-    `    ${label}: read ${f1(s.dataChars / MiB / wallS)} Mchar/s in ${s.dataEvents} node-pty reads (avg ${f1(s.dataChars / Math.max(1, s.dataEvents) / 1024)} KiB), ` +
-      `${s.flushes} batches (avg ${f1(s.flushChars / Math.max(1, s.flushes) / 1024)} KiB)`,
+    `    ${label}: read ${f1(s.dataBytes / MiB / wallS)} MiB/s in ${s.dataEvents} node-pty reads (avg ${f1(s.dataBytes / Math.max(1, s.dataEvents) / 1024)} KiB), ` +
+      `${s.flushes} batches (avg ${f1(s.flushBytes / Math.max(1, s.flushes) / 1024)} KiB)`,
     `      core main thread: onData ${per(s.dataMs)}, flush ${per(s.flushMs)} = session log ${per(s.logMs)} + frame/ws/replay ${per(s.flushMs - s.logMs)}`,
     `      flow control: ${s.pauses} pauses, paused ${f1((s.pausedMs / 1000 / wallS) * 100)}% of the time, ${s.acks} acks` +
       (s.throttles ? `; background budget: ${s.throttles} pauses, each terminal paused ${f1((s.throttledMs / 1000 / wallS / terminals) * 100)}% of the time` : '')
   ]
+}
+
+/** The core process's CPU per MiB by thread: its event loop, libuv's pool (fsync), V8's helpers (GC, JIT). */
+function threadsLine(threads: [string, number][]): string {
+  return threads.map(([name, ms]) => `${name} ${f1(ms)}`).join(', ')
 }
 
 function logStages(l: LatencyResult): void {
@@ -762,16 +811,23 @@ async function main(): Promise<void> {
   gitIdentityEnv()
   const experiments: string[] = []
   const flow = FLOW as { -readonly [K in keyof typeof FLOW]: number }
-  for (const [env, key] of [['BENCH_FLOW_HIGH', 'highWater'], ['BENCH_FLOW_LOW', 'lowWater'], ['BENCH_FLOW_BATCH_MS', 'batchMs'], ['BENCH_FLOW_BATCH_MAX', 'batchMaxChars']] as const) {
+  for (const [env, key] of [
+    ['BENCH_FLOW_HIGH', 'highWater'],
+    ['BENCH_FLOW_LOW', 'lowWater'],
+    ['BENCH_FLOW_TYPING_HIGH', 'typingHighWater'],
+    ['BENCH_FLOW_TYPING_LOW', 'typingLowWater'],
+    ['BENCH_FLOW_BATCH_MS', 'batchMs'],
+    ['BENCH_FLOW_BATCH_MAX', 'batchMaxBytes']
+  ] as const) {
     if (process.env[env]) {
       flow[key] = num(env, flow[key])
       experiments.push(`FLOW.${key}=${flow[key]}`)
     }
   }
-  // the core's shared budget for unwatched terminals (BackgroundBudget): 'off' or N million chars/s
+  // the core's shared budget for unwatched terminals (BackgroundBudget): 'off' or N million bytes/s
   const bgExp = process.env.BENCH_EXP_BG
-  const bgChars = bgExp === undefined || bgExp === '' ? null : bgExp === 'off' ? Number.MAX_SAFE_INTEGER : num('BENCH_EXP_BG', 8) * 1e6
-  if (bgChars !== null) experiments.push(bgExp === 'off' ? 'no budget for unwatched terminals' : `unwatched terminals share ${bgExp} Mchar/s`)
+  const bgBytes = bgExp === undefined || bgExp === '' ? null : bgExp === 'off' ? Number.MAX_SAFE_INTEGER : num('BENCH_EXP_BG', 8) * 1e6
+  if (bgBytes !== null) experiments.push(bgExp === 'off' ? 'no budget for unwatched terminals' : `unwatched terminals share ${bgExp} MB/s`)
   const nice = process.env.BENCH_EXP_NICE ? num('BENCH_EXP_NICE', 0) : 0
   if (nice) experiments.push(`agents reniced to +${nice}`)
   const hogs = process.env.BENCH_EXP_HOGS ? Math.round(num('BENCH_EXP_HOGS', 0)) : 0
@@ -808,11 +864,11 @@ async function main(): Promise<void> {
   const core = await createCore({ town, gtScript: GT_SCRIPT })
   onCleanup('core', () => core.close())
   await call(core, 'rigs.add', { name: 'bench', source: repo })
-  if (bgChars !== null) {
+  if (bgBytes !== null) {
     const p = core.polecats as unknown as { background?: { dispose(): void } }
     if (!p.background) throw new Error('BENCH_EXP_BG: the core has no background budget (Polecats.background) any more')
     p.background.dispose()
-    p.background = new BackgroundBudget(bgChars)
+    p.background = new BackgroundBudget(bgBytes)
   }
   const host = await startWebHost({ core, rendererDir: RENDERER })
   onCleanup('web host', () => host.close())
@@ -836,27 +892,16 @@ async function main(): Promise<void> {
   const pidOf = (id: string) => core.polecats.streamOf(id)?.pid ?? -1
   if (nice) for (const p of [solo, sinkSolo, ...flooders, echo]) for (const pid of treePids(pidOf(p.id))) setPriority(pid, nice)
 
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // Our own signal handlers close the browser as one step of the cleanup; playwright's would exit first.
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
-  })
+  const browser = await Chromium.launch(CHROMIUM, ['--no-sandbox', '--disable-gpu', '--disable-sync'])
   onCleanup('chromium', () => browser.close())
   const chromiumPids = childPids(process.pid, /chrom/i)
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } })
-  // tsx (esbuild keepNames) wraps named functions in __name(); functions shipped to the page need it too.
-  await context.addInitScript({ content: 'globalThis.__name ??= (f) => f' })
-  await context.addInitScript(initScript)
 
   // The real renderer if its terminal view works, else the bench's own minimal page.
-  let opened: { page: Page; ui: Ui } | null = null
+  let opened: { page: CdpPage; ui: Ui } | null = null
   let uiNote = ''
   if (CFG.ui !== 'minimal') {
     try {
-      opened = await openPage(context, host, 'renderer')
+      opened = await openPage(browser, host, 'renderer')
       await opened.ui.open(solo.id)
     } catch (err) {
       if (CFG.ui === 'renderer') throw err
@@ -866,19 +911,18 @@ async function main(): Promise<void> {
     }
   }
   if (!opened) {
-    opened = await openPage(context, host, 'minimal')
+    opened = await openPage(browser, host, 'minimal')
     await opened.ui.open(solo.id)
   }
   const { page, ui } = opened
   const uiName = ui.kind === 'renderer' ? 'the real renderer (out/renderer, TermSession + xterm)' : 'the bench minimal page (bench/minimal, xterm + the same WS protocol)'
   log(`  browser side: ${uiName}${uiNote}`)
-  const cdp = await context.newCDPSession(page)
-  await cdp.send('Performance.enable')
+  await page.send('Performance.enable')
 
   const ctx: Ctx = {
     core,
+    browser,
     page,
-    cdp,
     cpuGroups: (shown, hidden) => () => ({
       'core (bench process)': { pids: [process.pid], tree: false },
       'agent on screen': { pids: shown.map(pidOf), tree: true },
@@ -889,10 +933,11 @@ async function main(): Promise<void> {
 
   // 2. one agent end to end
   log('\n[2/3] end to end, one agent on screen…')
+  const xtermBefore = await xtermAlone(page, solo.id, chromiumPids, 'before')
   const e2e = await measureStream(ctx, solo.id, join(cues, 'go-solo'), Math.round(CFG.mb * MiB), [])
   log(`  ${f1(e2e.mibps)} MiB/s (${f1(e2e.ms)} ms, first byte parsed after ${f1(e2e.firstByteMs)} ms)`)
   log(`    CPU: ${cpuLine(e2e.cpu)}; core event loop utilisation ${f1(e2e.elu * 100)}%`)
-  log(`    CPU per MiB: core ${cpuMsPerMiB(e2e.cpu, 'core (bench process)', CFG.mb)}, chromium ${cpuMsPerMiB(e2e.cpu, 'chromium', CFG.mb)}, agent ${cpuMsPerMiB(e2e.cpu, 'agent on screen', CFG.mb)}`)
+  log(`    CPU per MiB: core ${cpuMsPerMiB(e2e.cpu, 'core (bench process)', CFG.mb)} (${threadsLine(e2e.coreThreads)}), chromium ${cpuMsPerMiB(e2e.cpu, 'chromium', CFG.mb)}, agent ${cpuMsPerMiB(e2e.cpu, 'agent on screen', CFG.mb)}`)
   {
     // Every process of the pipeline shares this machine's cores: its CPU per MiB bounds the throughput.
     const e2eCost = groupsMsPerMiB(e2e.cpu, CFG.mb)
@@ -905,11 +950,12 @@ async function main(): Promise<void> {
   log(`    websocket: ${e2e.ws.in} frames in (${f1(e2e.ws.inBytes / MiB)} MiB binary, ${f1(e2e.ws.inChars / MiB)} Mchar text), ${e2e.ws.out} frames out (acks)`)
   log(`    xterm: ${f1(e2e.renders.frames / CFG.mb)} renders/MiB (${f1(e2e.renders.frames / (e2e.ms / 1000))}/s, avg ${f1(e2e.renders.rows / Math.max(1, e2e.renders.frames))} rows each)`)
 
-  let xtermAlone = NaN
+  const xtermAfter = await xtermAlone(page, solo.id, chromiumPids, 'after')
+  const xtermMibps = (xtermBefore + xtermAfter) / 2
+  const coreMsPerMiB = await coreAlone(host, sinkSolo.id, join(cues, 'go-sink'), pidOf)
   if (CFG.diag) {
-    xtermAlone = await diagnoseSolo(page, solo.id, host, sinkSolo.id, join(cues, 'go-sink'), pidOf, chromiumPids)
-    const ps = await pageSinkThroughput(context, host, pageSinkSolo.id, join(cues, 'go-page-sink'), Math.round(CFG.mb * MiB), chromiumPids)
-    log(`    the page's WebSocket path alone (bench page, frame header + ack on arrival, no xterm): ${f1(ps.mibps)} MiB/s (chromium ${cpuMsPerMiB(ps.cpu, 'chromium', CFG.mb)}, core ${cpuMsPerMiB(ps.cpu, 'core (bench process)', CFG.mb)})`)
+    const ps = await pageSinkThroughput(browser, host, pageSinkSolo.id, join(cues, 'go-page-sink'), Math.round(CFG.mb * MiB), chromiumPids)
+    log(`  the page's WebSocket path alone (bench page, frame header + ack on arrival, no xterm): ${f1(ps.mibps)} MiB/s (chromium ${cpuMsPerMiB(ps.cpu, 'chromium', CFG.mb)}, core ${cpuMsPerMiB(ps.cpu, 'core (bench process)', CFG.mb)})`)
   }
   await ui.close(solo.id)
 
@@ -960,12 +1006,14 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- the table
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS')
+  const e2eCore = msPerMiB(e2e.cpu, 'core (bench process)', CFG.mb)
   const rows = [
     ['figure', 'value', 'baseline', 'ratio', 'target', 'result'],
-    ['1. raw PTY read (node-pty → Node)', `${f1(raw.mibps)} MiB/s`, '—', '—', '—', '—'],
-    ['2. end to end, 1 agent (parsed by xterm)', `${f1(e2e.mibps)} MiB/s`, `raw ${f1(raw.mibps)}`, f2(e2e.mibps / raw.mibps), `≥ ${TARGET.e2eVsRaw}`, verdict(e2e.mibps / raw.mibps >= TARGET.e2eVsRaw)],
-    // Not a target: how close the pipeline comes to xterm drawing the same text from the page's memory.
-    ['   the same, against xterm alone in the page', `${f1(e2e.mibps)} MiB/s`, Number.isFinite(xtermAlone) ? `xterm ${f1(xtermAlone)}` : '(BENCH_DIAG=0)', f2(e2e.mibps / xtermAlone), '—', '—'],
+    ['1. end to end, 1 agent, parsed by xterm in the page', `${f1(e2e.mibps)} MiB/s`, `xterm alone ${f1(xtermMibps)}`, f2(e2e.mibps / xtermMibps), `≥ ${TARGET.e2eVsXterm}`, verdict(e2e.mibps / xtermMibps >= TARGET.e2eVsXterm)],
+    // The old target (≥ 0.5 of raw) is retired: the raw read is 4-6 times what xterm can parse in the page.
+    ['   the same against the raw PTY read (node-pty → Node)', `${f1(e2e.mibps)} MiB/s`, `raw ${f1(raw.mibps)}`, f2(e2e.mibps / raw.mibps), '—', '—'],
+    ['2. core CPU per MiB, 1 agent, core + WebSocket', `${f1(coreMsPerMiB)} ms`, '—', '—', `≤ ${TARGET.coreMsPerMiB} ms`, verdict(coreMsPerMiB <= TARGET.coreMsPerMiB)],
+    ['   the same, end to end (phase 2, paced by the page)', `${f1(e2eCore)} ms`, '—', '—', '—', '—'],
     flood
       ? [
           `3a. on screen, ${CFG.agents} agents flooding`,
@@ -978,16 +1026,17 @@ async function main(): Promise<void> {
       : ['3a. on screen, agents flooding', 'skipped', '—', '—', `≥ ${TARGET.floodVsSolo}`, '—'],
     lat && quiet
       ? [
-          `3b. keystroke→echo p95 under flood (n=${lat.samples.length})`,
+          `3b. keystroke→echo p95 under the flood (n=${lat.samples.length})`,
           `${f1(lat.p95)} ms`,
           `quiet ${f1(quiet.p95)}`,
           f2(lat.p95 / quiet.p95),
           `< ${TARGET.p95Ms} ms`,
           verdict(lat.p95 < TARGET.p95Ms && lat.timeouts === 0)
         ]
-      : ['3b. keystroke→echo p95 under flood', 'skipped', '—', '—', `< ${TARGET.p95Ms} ms`, '—']
+      : ['3b. keystroke→echo p95 under the flood', 'skipped', '—', '—', `< ${TARGET.p95Ms} ms`, '—']
   ]
-  log('\n' + table(rows))
+  log(`\nSummary (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${gitDescribe()}; machine ${f1(before.machineBusyPct)}% busy before the run)\n`)
+  log(table(rows))
   log(`\n  measured on: ${uiName}`)
   log(
     `  machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${f1(totalmem() / 1024 ** 3)} GiB RAM, Linux ${release()}, ` +
@@ -995,7 +1044,7 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(' ')}`
   )
-  log(`  node ${process.version} (${process.execPath}); chromium ${browser.version()} (${CHROMIUM}); xterm ${readPkgVersion('@xterm/xterm')}; node-pty ${readPkgVersion('node-pty')}`)
+  log(`  node ${process.version} (${process.execPath}); chromium ${browser.version} (${CHROMIUM}, driven over the DevTools protocol without its Network domain); xterm ${readPkgVersion('@xterm/xterm')}; node-pty ${readPkgVersion('node-pty')}`)
   log(`  MiB = 2^20 bytes of producer output (the PTY adds a CR per line); total run ${f1((performance.now() - started) / 1000)} s`)
 }
 

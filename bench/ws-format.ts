@@ -5,11 +5,12 @@
 //   text    the same chunks as plain text frames, no JSON
 //   binary  the chunks' UTF-8 bytes as binary frames, handed on as Uint8Array (what the host sends now)
 // The page acknowledges every 1 MiB so the server never runs far ahead; Chromium's CPU is read from /proc.
+// Chromium is driven by bench/lib/cdp.ts, without the DevTools Network domain, which would copy every frame.
 import { execFileSync } from 'node:child_process'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { Chromium } from './lib/cdp'
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws'
 import { childPids, cpuWindow } from './lib/procstat'
 
@@ -49,16 +50,12 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
   const port = (server.address() as AddressInfo).port
 
-  const browser = await chromium.launch({
-    executablePath: process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
-  })
+  const browser = await Chromium.launch(process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium', ['--no-sandbox', '--disable-gpu', '--disable-sync'])
   try {
     const pids = childPids(process.pid, /chrom/i)
-    const page = await browser.newPage()
+    const page = await browser.newPage({ width: 1280, height: 800 })
     await page.goto(`http://127.0.0.1:${port}/`)
-    await page.addScriptTag({ content: 'globalThis.__name = (f) => f' })
-    console.log(`ws-format: ${MB} MiB of terminal text to Chromium ${browser.version()}, no xterm`)
+    console.log(`ws-format: ${MB} MiB of terminal text to Chromium ${browser.version}, no xterm`)
     for (const m of ['json', 'text', 'binary', 'json', 'text', 'binary']) {
       mode = m
       const cpu = cpuWindow(() => ({ chromium: { pids, tree: true } }))

@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 // A diagnostic client for the benchmark: attaches to one polecat's terminal over the web host's WebSocket
-// and acknowledges output as soon as it arrives (every 5000 chars, like the renderer), with no xterm at all.
+// and acknowledges output as soon as it arrives (every FLOW.ackEvery bytes, like the renderer), with no xterm at all.
 // What it measures is the core + WebSocket pipeline with flow control and nothing else; it runs in its own
 // process so it does not compete with the core for its event loop.
 //
 //   GT_WEB_TOKEN=T node --import tsx ws-sink.mjs WS_URL POLECAT_ID   (tsx: it reads frames with the app's own decoder)
 // The host's token comes in the environment (not argv, which ps shows) and goes in an Authorization header.
-// Prints "attached" once attached, then one JSON line {doneAt, chars, frames} when OSC 7777;done arrives.
+// Prints "attached" once attached, then one JSON line {doneAt, bytes, frames} when OSC 7777;done arrives.
 import WebSocket from 'ws'
+import { FLOW } from '../src/shared/constants.ts'
 import { decodeOutputFrame } from '../src/shared/terminal-frame.ts'
 import { sentinelWatcher } from './lib/sentinel.js'
 
 const [url, polecat] = process.argv.slice(2)
+const ACK_EVERY = FLOW.ackEvery
 const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${process.env.GT_WEB_TOKEN ?? ''}` } })
 let nextId = 0
 const pending = new Map()
@@ -23,7 +25,7 @@ const call = (method, params) =>
   })
 
 const done = sentinelWatcher('\x1b]7777;done\x07')
-let chars = 0
+let bytes = 0
 let frames = 0
 let unacked = 0
 let attached = false
@@ -33,14 +35,14 @@ ws.on('message', (raw, isBinary) => {
     const ev = decodeOutputFrame(raw)
     if (ev.polecatId !== polecat || !attached) return
     frames++
-    chars += ev.chars
-    unacked += ev.chars
-    if (unacked >= 5000) {
-      ws.send(JSON.stringify({ method: 'terminal.ack', params: { polecat, chars: unacked } })) // a notification, like the renderer's
+    bytes += ev.bytes.length
+    unacked += ev.bytes.length
+    if (unacked >= ACK_EVERY) {
+      ws.send(JSON.stringify({ method: 'terminal.ack', params: { polecat, bytes: unacked } })) // a notification, like the renderer's
       unacked = 0
     }
     if (done(ev.bytes)) {
-      process.stdout.write(JSON.stringify({ doneAt: performance.timeOrigin + performance.now(), chars, frames }) + '\n')
+      process.stdout.write(JSON.stringify({ doneAt: performance.timeOrigin + performance.now(), bytes, frames }) + '\n')
       ws.close()
       setTimeout(() => process.exit(0), 50)
     }

@@ -1,9 +1,10 @@
 // Diagnostics for the benchmark: wraps the core's terminal pipeline at runtime (nothing in src/ changes) to
 // count where the core's main thread spends its time per terminal, and how often its PTY is paused.
-//   onData   node-pty 'data' handler (string concat, batching), without the flushes it triggers
-//   flush    one batch: replay buffer + session log + frame encoding + ws.send to each viewer
-//   log      SessionLog.output (JSON.stringify of the line + writeSync; its periodic fsync runs off the
-//            main thread, in libuv's pool)
+//   onData   node-pty 'data' handler (batching), without the flushes it triggers
+//   flush    one batch: concatenating the reads, replay buffer + session log + frame encoding + ws.send
+//            to each viewer
+//   log      SessionLog.output (base64 of the chunk into the line; its writes every 50 ms, and its periodic
+//            fsync, which runs off the main thread in libuv's pool, are not in it)
 // The wrappers cost two performance.now() calls per call, negligible next to what they measure. They are
 // defensive: the core changes under the benchmark, and a method that is gone is simply not measured.
 import fs from 'node:fs'
@@ -13,10 +14,10 @@ import { Polecats } from '../../src/main/core/polecats/polecats'
 
 export interface StreamStats {
   dataEvents: number
-  dataChars: number
+  dataBytes: number
   dataMs: number
   flushes: number
-  flushChars: number
+  flushBytes: number
   flushMs: number
   logMs: number
   /** PTY pauses because a viewer was too far behind (flow control) */
@@ -30,10 +31,10 @@ export interface StreamStats {
 
 const zero = (): StreamStats => ({
   dataEvents: 0,
-  dataChars: 0,
+  dataBytes: 0,
   dataMs: 0,
   flushes: 0,
-  flushChars: 0,
+  flushBytes: 0,
   flushMs: 0,
   logMs: 0,
   pauses: 0,
@@ -92,7 +93,9 @@ function wrap(proto: Proto, name: string, where: string, make: (orig: Fn) => Fn)
 /** The TerminalStream fields the pause accounting reads; absent ones read as undefined. */
 interface StreamFields {
   polecatId: string
-  pending?: string
+  /** bytes waiting to be sent (older cores: `pending`, a string) */
+  pendingBytes?: number
+  pending?: unknown
   isPaused?: boolean
   flowPaused?: boolean
   throttled?: boolean
@@ -122,7 +125,7 @@ export function installInstrumentation(exp: Experiments = {}): string[] {
       } finally {
         const s = of(this.polecatId)
         s.dataEvents++
-        s.dataChars += (args[0] as string).length
+        s.dataBytes += (args[0] as { length: number }).length
         s.dataMs += performance.now() - t - (flushClock - f)
       }
     }
@@ -130,7 +133,7 @@ export function installInstrumentation(exp: Experiments = {}): string[] {
 
   wrap(tp, 'flush', 'TerminalStream', (orig) =>
     function (this: StreamFields, ...args: unknown[]) {
-      const pending = this.pending
+      const pending = this.pendingBytes ?? (typeof this.pending === 'string' ? this.pending.length : 0)
       if (!pending) return orig.apply(this, args)
       const t = performance.now()
       const prev = inLogOf
@@ -141,7 +144,7 @@ export function installInstrumentation(exp: Experiments = {}): string[] {
         inLogOf = prev
         const s = of(this.polecatId)
         s.flushes++
-        s.flushChars += pending.length
+        s.flushBytes += pending
         const dt = performance.now() - t
         s.flushMs += dt
         flushClock += dt

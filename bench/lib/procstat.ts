@@ -137,3 +137,34 @@ export function treePids(root: number): number[] {
   }
   return out
 }
+
+/** CPU ticks so far of each thread of `pid`, summed by thread name (main = the pid's own thread). */
+export function threadTicks(pid: number): Map<string, number> {
+  const out = new Map<string, number>()
+  let tids: string[] = []
+  try {
+    tids = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return out
+  }
+  for (const tid of tids) {
+    try {
+      const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const close = s.lastIndexOf(')')
+      const f = s.slice(close + 2).split(' ')
+      const name = tid === String(pid) ? 'main' : s.slice(s.indexOf('(') + 1, close).replace(/[\d-]+$/, '')
+      out.set(name, (out.get(name) ?? 0) + Number(f[11]) + Number(f[12]))
+    } catch {
+      // the thread ended
+    }
+  }
+  return out
+}
+
+/** ms of CPU per MiB of each thread group of `pid` between two threadTicks readings, biggest first. */
+export function threadMsPerMiB(before: Map<string, number>, after: Map<string, number>, mib: number): [string, number][] {
+  return [...after]
+    .map(([name, t]): [string, number] => [name, ((t - (before.get(name) ?? 0)) * (1000 / TICK)) / mib])
+    .filter(([, ms]) => ms >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+}

@@ -55,3 +55,25 @@ export async function profileSelf(): Promise<() => Promise<CpuProfile>> {
     return profile
   }
 }
+
+/** Self time per script file (ms), biggest first: which code, by file, the time goes to. */
+export function selfByFile(profile: CpuProfile, n = 15): { name: string; ms: number; pct: number }[] {
+  const byId = new Map(profile.nodes.map((x) => [x.id, x]))
+  const agg = new Map<string, number>()
+  let total = 0
+  const samples = profile.samples ?? []
+  const deltas = profile.timeDeltas ?? []
+  for (let i = 0; i < samples.length; i++) {
+    const node = byId.get(samples[i])
+    if (!node) continue
+    const { url, functionName } = node.callFrame
+    const name = url ? url.split('/').slice(-1)[0].split('?')[0] : functionName || '(native)'
+    const ms = (deltas[i] ?? 0) / 1000
+    agg.set(name, (agg.get(name) ?? 0) + ms)
+    total += ms
+  }
+  return [...agg.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, ms]) => ({ name, ms, pct: (ms / total) * 100 }))
+}

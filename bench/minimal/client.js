@@ -3,7 +3,7 @@
 // renderer does: text frames {"id","method","params"} → {"id","result"|"error"} and {"event": CoreEvent};
 // terminal output arrives as binary frames (read with the app's own decoder, served transpiled), is written
 // to xterm as bytes and acknowledged with terminal.ack (a notification) once xterm's write callback says it was parsed, every
-// 5000 chars (FLOW.ackEvery) or after 100 ms of quiet.
+// FLOW.ackEvery (5000) bytes or after 100 ms of quiet.
 /* global Terminal */
 import { decodeOutputFrame } from '/__bench/terminal-frame.js'
 import { sentinelWatcher } from '/__bench/sentinel.js'
@@ -45,7 +45,7 @@ import { sentinelWatcher } from '/__bench/sentinel.js'
   ws.onmessage = (msg) => {
     if (msg.data instanceof ArrayBuffer) {
       const f = decodeOutputFrame(new Uint8Array(msg.data))
-      views.get(f.polecatId)?.output({ seq: f.seq, data: f.bytes, chars: f.chars })
+      views.get(f.polecatId)?.output({ seq: f.seq, data: f.bytes })
       return
     }
     const m = JSON.parse(msg.data)
@@ -74,11 +74,11 @@ import { sentinelWatcher } from '/__bench/sentinel.js'
     output(ev) {
       if (!this.attached || ev.seq <= this.lastSeq) return
       this.lastSeq = ev.seq
-      this.unacked += ev.chars
+      this.unacked += ev.data.length
       if (this.unacked >= ACK_EVERY) {
-        const chars = this.unacked
+        const bytes = this.unacked
         this.unacked = 0
-        notify('terminal.ack', { polecat: this.id, chars })
+        notify('terminal.ack', { polecat: this.id, bytes })
       }
       if (this.done(ev.data)) window.__bench.marks[`${this.id}:done`] = performance.timeOrigin + performance.now()
     }
@@ -133,10 +133,10 @@ import { sentinelWatcher } from '/__bench/sentinel.js'
       if (!this.attached) return void this.early.push(ev)
       if (ev.seq <= this.lastSeq) return
       this.lastSeq = ev.seq
-      const chars = ev.chars
+      const bytes = ev.data.length
       this.term.write(ev.data, () => {
         this.el.dataset.seq = String(ev.seq)
-        this.unacked += chars
+        this.unacked += bytes
         if (this.unacked >= ACK_EVERY) this.ack()
         else if (!this.ackTimer) this.ackTimer = setTimeout(() => this.ack(), ACK_IDLE_MS)
       })
@@ -145,9 +145,9 @@ import { sentinelWatcher } from '/__bench/sentinel.js'
       if (this.ackTimer) clearTimeout(this.ackTimer)
       this.ackTimer = null
       if (this.unacked <= 0) return
-      const chars = this.unacked
+      const bytes = this.unacked
       this.unacked = 0
-      notify('terminal.ack', { polecat: this.id, chars })
+      notify('terminal.ack', { polecat: this.id, bytes })
     }
     async pump() {
       this.inputBusy = true

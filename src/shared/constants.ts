@@ -15,19 +15,31 @@ export type Topic = (typeof TOPICS)[number]
 export const NOTIFY_METHODS = ['terminal.ack'] as const
 export type NotifyMethod = (typeof NOTIFY_METHODS)[number]
 
-/** Terminal flow control, in characters: VS Code's figures to start with, tuned with bench/run.ts. */
+/**
+ * Terminal flow control, in bytes of the agent's output (UTF-8, as the PTY gives it: the core never decodes
+ * it): VS Code's figures to start with, tuned with bench/run.ts.
+ */
 export const FLOW = {
   batchMs: 5,
-  /** A batch is sent at once when it reaches this many chars, whatever the timer says. */
-  batchMaxChars: 64 * 1024,
+  /** A batch is sent at once when it reaches this many bytes, whatever the timer says. */
+  batchMaxBytes: 64 * 1024,
   // The window of unacknowledged output per view. Bigger keeps a flooding terminal's pipe full while xterm
   // parses in 12 ms slices; smaller keeps a keystroke's echo from queuing behind it on the shared socket.
-  // Resuming soon after a pause (a low-water mark just under the high one) avoids idle gaps in the page.
   // bench/run.ts, same machine, with flood frames and the xterm fix in the page: 256k/240k gave 11.6 MiB/s
   // end to end with the echo p95 under a 20-agent flood at 25 ms; 384k/368k 12.2-14.3 MiB/s at 33-36 ms;
   // 512k/496k 16.1 MiB/s but 44-47 ms; 1M/984k 14.3 MiB/s and 61 ms. (Before them, 100k/5k gave 9.1 MiB/s.)
+  // Resuming with 256k still in flight leaves the page 10+ ms of parsing while new output comes (it comes in
+  // 1-2 ms: the first read after a pause is sent at once), and pauses a flooding agent a third as often as a
+  // low mark just under the high one (368k: 500-600 pauses per 64 MiB, each a stop and restart of the read
+  // and a small frame): in paired runs the core's CPU per MiB end to end fell 10-15%, throughput the same.
   highWater: 384_000,
-  lowWater: 368_000,
+  lowWater: 256_000,
+  // While a client types into one terminal, its other terminals keep only this much in flight, so the echo
+  // does not arrive behind a window of someone else's output (typing-clients.ts); for typingMs after the
+  // last keystroke. bench/run.ts, 20-agent flood: echo p95 45-70 ms with the whole window, about 20 with 128k.
+  typingHighWater: 128_000,
+  typingLowWater: 112_000,
+  typingMs: 1_000,
   ackEvery: 5_000,
   replayBytes: 512 * 1024,
   /** A view this long over the high-water mark is dropped (told `terminal.lagged`) so it cannot hold an agent. */

@@ -204,7 +204,7 @@ export const humanMethods = {
   'polecats.stop': { params: z.object({ polecat: polecatId }).strict(), result: {} as Polecat },
   'terminal.attach': { params: z.object({ polecat: polecatId }).strict(), result: {} as TerminalSnapshot },
   'terminal.detach': { params: z.object({ polecat: polecatId }).strict(), result: {} as { ok: true } },
-  'terminal.ack': { params: z.object({ polecat: polecatId, chars: z.number().int().min(0).max(1e9) }).strict(), result: {} as { ok: true } },
+  'terminal.ack': { params: z.object({ polecat: polecatId, bytes: z.number().int().min(0).max(1e9) }).strict(), result: {} as { ok: true } },
   'terminal.input': { params: z.object({ polecat: polecatId, data: z.string().min(1).max(65536) }).strict(), result: {} as { ok: true } },
   'terminal.resize': {
     params: z.object({ polecat: polecatId, cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(500) }).strict(),
@@ -309,19 +309,17 @@ export type CoreEvent =
   /** A polecat changed (state, activity, hook): the polecat as it now is. */
   | { type: 'polecat'; polecat: Polecat }
   | { type: 'progress'; requestId: string; message: string; percent: number | null }
-  | { type: 'terminal.output'; polecatId: string; sessionId: string; seq: number; data: string }
+  /** `data`: the PTY's UTF-8 bytes, whole characters; a view acknowledges data.length (bytes). */
+  | { type: 'terminal.output'; polecatId: string; sessionId: string; seq: number; data: Uint8Array }
   | { type: 'terminal.exit'; polecatId: string; sessionId: string; exitCode: number | null; reason: string }
   /** This view stopped acknowledging and no longer receives output: attach again for a fresh snapshot. */
   | { type: 'terminal.lagged'; polecatId: string; sessionId: string }
 
 /**
- * An event as a view receives it. Terminal output crosses the WebSocket as a binary frame
- * (src/shared/terminal-frame.ts), so its data is UTF-8 bytes there and a string over IPC; `chars` is its
- * length in UTF-16 code units either way, the unit a view acknowledges with terminal.ack.
+ * An event as a view receives it: the same over IPC (structured clone) and the WebSocket, where terminal
+ * output crosses as a binary frame (src/shared/terminal-frame.ts) and is handed to xterm as bytes.
  */
-export type ViewEvent =
-  | Exclude<CoreEvent, { type: 'terminal.output' }>
-  | { type: 'terminal.output'; polecatId: string; sessionId: string; seq: number; data: string | Uint8Array; chars: number }
+export type ViewEvent = CoreEvent
 
 /** The error shape every transport returns. `code` is stable; `message` is for people. */
 export interface ContractError {

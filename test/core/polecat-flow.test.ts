@@ -17,7 +17,7 @@ function viewer(id: string): ClientConnection & { events: CoreEvent[]; text: () 
     id,
     events,
     send: (e) => events.push(e),
-    text: () => events.map((e) => (e.type === 'terminal.output' ? e.data : '')).join('')
+    text: () => Buffer.concat(events.flatMap((e) => (e.type === 'terminal.output' ? [e.data] : []))).toString('utf8')
   }
 }
 

@@ -18,7 +18,7 @@ test('a log on a full disk never throws: the owner hears once, output is held wi
   log.event('session.started', { polecat: 'sample/nux' }) // written at once: fails at once
   assert.equal(troubles.length, 1, 'told once')
   assert.match(troubles[0], /cannot write the session log \/dev\/full: .*ENOSPC/)
-  const mib = 'x'.repeat(1024 * 1024)
+  const mib = Buffer.alloc(1024 * 1024, 'x')
   for (let i = 0; i < 80; i++) log.output(i + 1, mib) // more than HELD_MAX in all
   log.input('typed\r')
   assert.equal(troubles.length, 1, 'still told only once while the trouble lasts')
@@ -41,7 +41,7 @@ test('a terminal keeps streaming to its viewers while its log cannot be written'
   const stream = new TerminalStream('r/full', 's-full', { file: process.execPath, args: ['-e', script], cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } }, log, budget)
   let seen = ''
   try {
-    stream.attach({ id: 'v', send: (e) => e.type === 'terminal.output' && ((seen += e.data), stream.ack('v', e.data.length)) })
+    stream.attach({ id: 'v', send: (e) => e.type === 'terminal.output' && ((seen += Buffer.from(e.data).toString('utf8')), stream.ack('v', e.data.length)) })
     await eventually(() => seen.includes('END-OF-OUTPUT'), 'the viewer to get all the output')
     assert.match(seen, /line 1999\r\n/)
     await eventually(() => troubles.length > 0, 'the log trouble to be reported')

@@ -1,7 +1,6 @@
 // A live terminal over the headless host's WebSocket, as the page sees it: output arrives as binary frames
-// whose bytes are exactly what the agent printed (multi-byte text included, in order, nothing lost), the
-// frames' `chars` are what the core counts, so acknowledging them (notifications, no replies) keeps a flooding
-// agent running.
+// whose bytes are exactly what the agent printed (multi-byte text included, in order, nothing lost), and
+// acknowledging their length in bytes (notifications, no replies) keeps a flooding agent running.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
@@ -65,9 +64,8 @@ test('terminal output reaches a WebSocket client as binary frames, byte-exact, w
     assert.ok(f.seq > lastSeq, `seq grows: ${f.seq} after ${lastSeq}`)
     lastSeq = f.seq
     chunks.push(Buffer.from(f.bytes))
-    assert.equal(f.chars, Buffer.from(f.bytes).toString('utf8').length, 'chars counts the UTF-16 length the core counts')
-    acked += f.chars
-    ws.send(JSON.stringify({ method: 'terminal.ack', params: { polecat, chars: f.chars } })) // a notification, as the page sends it
+    acked += f.bytes.length
+    ws.send(JSON.stringify({ method: 'terminal.ack', params: { polecat, bytes: f.bytes.length } })) // a notification, as the page sends it
     if (Buffer.concat(chunks.slice(-2)).includes('ALL-DONE')) done()
   })
 
@@ -79,7 +77,7 @@ test('terminal output reaches a WebSocket client as binary frames, byte-exact, w
   lastSeq = snap.seq
   writeFileSync(cue, '')
   let timer: NodeJS.Timeout | undefined
-  await Promise.race([allDone, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no ALL-DONE after 30 s (${acked} chars acked)`)), 30_000)))])
+  await Promise.race([allDone, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no ALL-DONE after 30 s (${acked} bytes acked)`)), 30_000)))])
   clearTimeout(timer)
 
   const text = (snap.data as string) + Buffer.concat(chunks).toString('utf8')
@@ -88,6 +86,6 @@ test('terminal output reaches a WebSocket client as binary frames, byte-exact, w
   lines.forEach((l, i) => assert.equal(l, `line ${i} ✓ ── naïve 日本`))
   assert.equal(textOutput, 0, 'no output went as JSON text')
   assert.equal(replyFrames, 1, 'the attach call was answered; the acks (notifications) were not')
-  assert.ok(acked > FLOW.highWater, `more than one window went through (${acked} chars), so acks resumed the PTY`)
+  assert.ok(acked > FLOW.highWater, `more than one window went through (${acked} bytes), so acks resumed the PTY`)
   await ctx.core.dispatch('polecats.stop', { polecat }, human)
 })

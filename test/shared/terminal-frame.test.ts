@@ -1,35 +1,35 @@
-// The binary frame that carries terminal output on the WebSocket: what goes in comes out, byte for byte,
-// with the length in chars the core's flow control counts; anything malformed is refused with a reason.
+// The binary frame that carries terminal output on the WebSocket: what goes in comes out, byte for byte
+// (the view acknowledges its length in bytes, the unit the core counts); anything malformed is refused with
+// a reason, a frame of the old version included.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { FRAME_TERMINAL_OUTPUT, asViewEvent, decodeOutputFrame, encodeOutputFrame } from '../../src/shared/terminal-frame'
+import { FRAME_TERMINAL_OUTPUT, decodeOutputFrame, encodeOutputFrame } from '../../src/shared/terminal-frame'
 
-const ev = (data: string) => ({ polecatId: 'sample/nux', sessionId: 's-1', seq: 42, data })
+const ev = (data: Uint8Array) => ({ polecatId: 'sample/nux', sessionId: 's-1', seq: 42, data })
 
-test('output round-trips as UTF-8 with its header and its length in chars', () => {
-  for (const data of ['', 'plain ascii\r\n', '\x1b[32m✓\x1b[0m done ──── 🚀 naïve 日本語', 'x'.repeat(200_000)]) {
+test('output round-trips byte for byte with its header', () => {
+  for (const text of ['', 'plain ascii\r\n', '\x1b[32m✓\x1b[0m done ──── 🚀 naïve 日本語', 'x'.repeat(200_000)]) {
+    const data = Buffer.from(text)
     const frame = encodeOutputFrame(ev(data))
     assert.equal(frame[0], FRAME_TERMINAL_OUTPUT)
     const out = decodeOutputFrame(frame)
-    assert.deepEqual({ ...out, bytes: undefined }, { polecatId: 'sample/nux', sessionId: 's-1', seq: 42, chars: data.length, bytes: undefined })
-    assert.equal(new TextDecoder().decode(out.bytes), data)
-    assert.equal(out.bytes.length, Buffer.byteLength(data), 'the frame is cut to the bytes written')
+    assert.deepEqual({ ...out, bytes: undefined }, { polecatId: 'sample/nux', sessionId: 's-1', seq: 42, bytes: undefined })
+    assert.deepEqual(Buffer.from(out.bytes), data)
+    assert.equal(out.bytes.length, data.length, 'the frame is cut to the bytes written')
   }
+  // A view onto a larger buffer (a chunk cut from a batch) sends only its own bytes.
+  const batch = Buffer.from('abcdef')
+  assert.equal(Buffer.from(decodeOutputFrame(encodeOutputFrame(ev(batch.subarray(1, 4)))).bytes).toString(), 'bcd')
 })
 
 test('malformed frames are refused with a reason', () => {
-  const good = encodeOutputFrame(ev('hi'))
-  assert.throws(() => decodeOutputFrame(new Uint8Array([1, 0])), /too short/)
+  const good = encodeOutputFrame(ev(Buffer.from('hi')))
+  assert.throws(() => decodeOutputFrame(new Uint8Array([2, 0])), /too short/)
   assert.throws(() => decodeOutputFrame(Uint8Array.from([9, ...good.subarray(1)])), /unknown binary frame kind 9/)
-  assert.throws(() => decodeOutputFrame(Uint8Array.from([1, 0xff, 0xff, 0x7b])), /shorter than its header/)
-  const header = new TextEncoder().encode(JSON.stringify({ polecatId: 'a', seq: 1, chars: 2 }))
-  assert.throws(() => decodeOutputFrame(Uint8Array.from([1, 0, header.length, ...header])), /missing polecatId, sessionId, seq or chars/)
+  assert.throws(() => decodeOutputFrame(Uint8Array.from([1, ...good.subarray(1)])), /kind 1 .*reload/, 'a frame of version 1 asks for a reload')
+  assert.throws(() => decodeOutputFrame(Uint8Array.from([2, 0xff, 0xff, 0x7b])), /shorter than its header/)
+  const header = new TextEncoder().encode(JSON.stringify({ polecatId: 'a', seq: 1 }))
+  assert.throws(() => decodeOutputFrame(Uint8Array.from([2, 0, header.length, ...header])), /missing polecatId, sessionId or seq/)
   const notJson = new TextEncoder().encode('{nope')
-  assert.throws(() => decodeOutputFrame(Uint8Array.from([1, 0, notJson.length, ...notJson])), SyntaxError)
-})
-
-test('output that arrives whole (IPC) is counted in chars like a binary frame; other events pass unchanged', () => {
-  assert.deepEqual(asViewEvent({ type: 'terminal.output', ...ev('✓ ok') }), { type: 'terminal.output', ...ev('✓ ok'), chars: 4 })
-  const exit = { type: 'terminal.exit' as const, polecatId: 'sample/nux', sessionId: 's-1', exitCode: 0, reason: 'done' }
-  assert.equal(asViewEvent(exit), exit)
+  assert.throws(() => decodeOutputFrame(Uint8Array.from([2, 0, notJson.length, ...notJson])), SyntaxError)
 })

@@ -332,7 +332,7 @@ export class Core implements CoreApi {
       return { ok: true as const }
     },
     'terminal.ack': (p, ctx) => {
-      this.polecats.ack(p.polecat, this.requireClient(ctx).id, p.chars)
+      this.polecats.ack(p.polecat, this.requireClient(ctx).id, p.bytes)
       return { ok: true as const }
     },
     'terminal.input': (p) => {

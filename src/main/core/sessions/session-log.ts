@@ -1,7 +1,17 @@
 // The session log: every byte a polecat's terminal printed, what a human typed, and the session's events,
 // as JSONL in the hook's git-ignored .gt/sessions/ folder. It outlives the process and the app.
+//
+// On disk, a line is one of
+//   {"t","kind":"output","seq","b64"}   the terminal's bytes, base64: whole characters, as TerminalStream cut them
+//   {"t","kind":"input","by":"human","data"}
+//   {"t","kind":"event","event","data"?}
+// and logs written before base64 have output lines {"t","kind":"output","seq","data"} with the text as a JSON
+// string. Output is the bulk of a log and escape-heavy: JSON.stringify escapes every ESC as \u001b, and it
+// cost the core 13 ms of CPU per MiB of output, base64 of the PTY's bytes 2 (bench/run.ts).
+// readSessionLog is the one reader (History, `gt session show`, replay, reconciliation): it reads both.
 import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { StringDecoder } from 'node:string_decoder'
 import type { SessionLogLine } from '../../../shared/domain'
 
 // Output is the bulk of a log: it is buffered and written every WRITE_MS (or per WRITE_BYTES), and the file
@@ -29,7 +39,8 @@ export interface SessionLogEvents {
 
 export class SessionLog {
   private fd: number | null
-  private pending = '' // lines not yet turned into bytes
+  private pending: Buffer[] = [] // lines not yet handed to the file
+  private pendingBytes = 0
   private unwritten: Buffer | null = null // bytes the file has not taken yet
   private failing: string | null = null
   private dropped = 0
@@ -47,13 +58,18 @@ export class SessionLog {
 
   /** Bytes waiting for the file: buffered, or held while writing fails. */
   get heldBytes(): number {
-    return (this.unwritten?.length ?? 0) + Buffer.byteLength(this.pending)
+    return (this.unwritten?.length ?? 0) + this.pendingBytes
   }
 
   private append(line: SessionLogLine, now: boolean): void {
     if (this.fd === null) return
-    this.pending += JSON.stringify(line) + '\n'
-    if ((now || this.pending.length >= WRITE_BYTES) && !this.failing) this.flush()
+    this.queue(Buffer.from(JSON.stringify(line) + '\n'), now)
+  }
+
+  private queue(bytes: Buffer, now: boolean): void {
+    this.pending.push(bytes)
+    this.pendingBytes += bytes.length
+    if ((now || this.pendingBytes >= WRITE_BYTES) && !this.failing) this.flush()
     else this.writeTimer ??= setTimeout(() => this.flush(), this.failing ? RETRY_MS : WRITE_MS)
   }
 
@@ -61,10 +77,10 @@ export class SessionLog {
     if (this.writeTimer) clearTimeout(this.writeTimer)
     this.writeTimer = null
     if (this.fd === null) return
-    if (this.pending) {
-      const bytes = Buffer.from(this.pending)
-      this.pending = ''
-      this.unwritten = this.unwritten ? Buffer.concat([this.unwritten, bytes]) : bytes
+    if (this.pendingBytes) {
+      this.unwritten = Buffer.concat(this.unwritten ? [this.unwritten, ...this.pending] : this.pending)
+      this.pending = []
+      this.pendingBytes = 0
     }
     if (!this.unwritten) return
     let off = 0
@@ -114,8 +130,18 @@ export class SessionLog {
     })
   }
 
-  output(seq: number, data: string): void {
-    this.append({ t: new Date().toISOString(), kind: 'output', seq, data }, false)
+  /** One chunk of the terminal's output: UTF-8 bytes. */
+  output(seq: number, data: Uint8Array): void {
+    if (this.fd === null) return
+    // Built by hand into one buffer, not with JSON.stringify: nothing in the line needs escaping (stringify
+    // would scan all the base64 for it), and no string of the whole line is ever made.
+    const b64 = Buffer.from(data.buffer, data.byteOffset, data.length).toString('base64')
+    const head = `{"t":"${new Date().toISOString()}","kind":"output","seq":${Math.trunc(seq)},"b64":"`
+    const line = Buffer.allocUnsafe(head.length + b64.length + 3)
+    line.write(head, 0, 'latin1')
+    line.write(b64, head.length, 'latin1')
+    line.write('"}\n', head.length + b64.length, 'latin1')
+    this.queue(line, false)
   }
 
   input(data: string): void {
@@ -152,7 +178,17 @@ export class SessionLog {
   }
 }
 
-/** Reads a session log; a torn last line (the app died mid-write) is skipped, not fatal. */
+/** An output line as it is on disk: base64 bytes, or (logs from before base64) the text itself. */
+type StoredOutput = { t: string; kind: 'output'; seq: number; b64?: string; data?: string }
+
+/** The start of an output line cut short (`t`, `seq` and as much base64 as was written): salvaged after a crash. */
+const TORN_OUTPUT = /^\{"t":"([^"]*)","kind":"output","seq":(\d+),"b64":"([A-Za-z0-9+/]*)/
+
+/**
+ * Reads a session log, old lines and new, with output decoded to text. A torn last line (the app or the
+ * machine died mid-write) is skipped, not fatal; a torn output line keeps the bytes that reached the disk.
+ * A character split across two output lines is decoded whole, on the later line.
+ */
 export function readSessionLog(path: string): SessionLogLine[] {
   let text: string
   try {
@@ -161,27 +197,55 @@ export function readSessionLog(path: string): SessionLogLine[] {
     return []
   }
   const lines: SessionLogLine[] = []
+  const utf8 = new StringDecoder('utf8')
+  let lastOutput: { data: string } | null = null
+  const endText = () => {
+    // A character cut short by the end of the output (or by text lines in between) shows as U+FFFD.
+    const rest = utf8.end()
+    if (rest && lastOutput) lastOutput.data += rest
+  }
+  const output = (t: string, seq: number, bytes: Buffer) => {
+    const line = { t, kind: 'output' as const, seq, data: utf8.write(bytes) }
+    lines.push(line)
+    lastOutput = line
+  }
   for (const raw of text.split('\n')) {
     if (!raw) continue
+    let l: SessionLogLine | StoredOutput
     try {
-      lines.push(JSON.parse(raw) as SessionLogLine)
+      l = JSON.parse(raw) as SessionLogLine | StoredOutput
     } catch {
-      // torn write at the end of a crashed session
+      const torn = TORN_OUTPUT.exec(raw)
+      if (torn) output(torn[1], Number(torn[2]), Buffer.from(torn[3].slice(0, torn[3].length - (torn[3].length % 4)), 'base64'))
+      continue // otherwise: a torn write at the end of a crashed session, nothing to keep
+    }
+    if (l.kind !== 'output') {
+      lines.push(l)
+      continue
+    }
+    const stored = l as StoredOutput
+    if (typeof stored.b64 === 'string') {
+      output(stored.t, stored.seq, Buffer.from(stored.b64, 'base64'))
+    } else {
+      endText()
+      lines.push({ t: stored.t, kind: 'output', seq: stored.seq, data: typeof stored.data === 'string' ? stored.data : '' })
+      lastOutput = null
     }
   }
+  endText()
   return lines
 }
 
 /** Everything a session printed, in order, and the sequence number of its last chunk. */
 export function readSessionOutput(path: string): { data: string; lastSeq: number } {
-  let data = ''
+  const parts: string[] = []
   let lastSeq = 0
   for (const l of readSessionLog(path)) {
     if (l.kind !== 'output') continue
-    data += l.data
+    parts.push(l.data)
     lastSeq = l.seq
   }
-  return { data, lastSeq }
+  return { data: parts.join(''), lastSeq }
 }
 
 /** Appends one event line to a log whose writer is gone (reconciliation after a restart). */

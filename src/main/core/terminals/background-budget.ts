@@ -13,15 +13,15 @@ export class BackgroundBudget {
   private readonly perTick: number
 
   constructor(
-    charsPerSecond: number,
+    bytesPerSecond: number,
     private tickMs = 50
   ) {
-    this.perTick = Math.max(1, Math.round((charsPerSecond * tickMs) / 1000))
+    this.perTick = Math.max(1, Math.round((bytesPerSecond * tickMs) / 1000))
   }
 
-  /** Counts output of an unwatched stream; throttles it when the shared budget of this tick is spent. */
-  take(stream: Throttleable, chars: number): void {
-    this.used += chars
+  /** Counts output (bytes) of an unwatched stream; throttles it when the shared budget of this tick is spent. */
+  take(stream: Throttleable, bytes: number): void {
+    this.used += bytes
     if (this.used <= this.perTick || this.waiting.has(stream)) return
     this.waiting.add(stream)
     stream.throttle(true)

@@ -1,8 +1,10 @@
 // A bounded buffer of the newest output chunks with their sequence numbers, so a view that opens late
 // (or reconnects) gets what it missed, then continues from the next sequence number without gaps.
+// Chunks are the PTY's bytes, each whole UTF-8 characters (TerminalStream cuts them so): the buffer keeps
+// references, never copies, and decodes only when a view asks for a snapshot.
 export interface Chunk {
   seq: number
-  data: string
+  data: Uint8Array
 }
 
 export class ReplayBuffer {
@@ -12,14 +14,15 @@ export class ReplayBuffer {
   private dropped = false
   lastSeq = 0
 
-  constructor(private maxChars: number) {}
+  constructor(private maxBytes: number) {}
 
-  push(data: string): number {
+  push(data: Uint8Array): number {
     const seq = ++this.lastSeq
     this.chunks.push({ seq, data })
     this.size += data.length
-    while (this.size > this.maxChars && this.chunks.length - this.head > 1) {
+    while (this.size > this.maxBytes && this.chunks.length - this.head > 1) {
       this.size -= this.chunks[this.head].data.length
+      this.chunks[this.head] = undefined as unknown as Chunk // let the bytes go now, not at the next compaction
       this.head++
       this.dropped = true
     }
@@ -31,10 +34,9 @@ export class ReplayBuffer {
     return seq
   }
 
-  /** Everything still held, joined; `truncated` when older output was dropped. */
+  /** Everything still held, decoded; `truncated` when older output was dropped. */
   snapshot(): { data: string; seq: number; truncated: boolean } {
-    let data = ''
-    for (let i = this.head; i < this.chunks.length; i++) data += this.chunks[i].data
-    return { data, seq: this.lastSeq, truncated: this.dropped }
+    const live = this.chunks.slice(this.head).map((c) => c.data)
+    return { data: Buffer.concat(live, this.size).toString('utf8'), seq: this.lastSeq, truncated: this.dropped }
   }
 }

@@ -1,11 +1,19 @@
 // One live polecat terminal: a node-pty process whose output is batched, logged, kept in a replay buffer
-// and sent to the views attached to it, with flow control. A view acknowledges characters after xterm has
+// and sent to the views attached to it, with flow control. A view acknowledges bytes after xterm has
 // parsed them; when any view is more than FLOW.highWater behind, the PTY is paused until all are below
-// FLOW.lowWater. Views that are not attached cost nothing but the log and the replay buffer.
+// FLOW.lowWater — FLOW.typingHighWater / typingLowWater for a view whose client is typing into another
+// terminal (typing-clients.ts). Views that are not attached cost nothing but the log and the replay buffer.
+//
+// Output stays the PTY's bytes from end to end: node-pty reads without decoding (`encoding: null`), the log,
+// the replay buffer, the WebSocket frame and the IPC event all take bytes, and only xterm decodes UTF-8.
+// Decoding here and encoding again for each of them was a fifth of the core's CPU per MiB (bench/run.ts).
+// Batches are cut at character boundaries (utf8.ts), so each chunk decodes on its own.
 import * as pty from 'node-pty'
 import { FLOW, type CoreEvent } from '../../../shared/contract'
 import type { ClientConnection } from '../connection'
 import { ReplayBuffer } from './replay-buffer'
+import { typingClients } from './typing-clients'
+import { completeUtf8Length } from './utf8'
 import type { SessionLog } from '../sessions/session-log'
 import type { BackgroundBudget, Throttleable } from './background-budget'
 
@@ -32,11 +40,23 @@ export interface TerminalSpawn {
   rows?: number
 }
 
+/**
+ * node-pty turns the terminal's UTF-8 mode (IUTF8: erasing a whole character in a program that reads lines)
+ * on only when it decodes the output itself. Reading bytes, the child sets it before it becomes the agent:
+ * `sh -c 'stty iutf8; exec AGENT'` is the agent's own process (same pid) once exec'd.
+ */
+function withUtf8Terminal(spawn: TerminalSpawn): { file: string; args: string[] } {
+  if (process.platform === 'win32') return { file: spawn.file, args: spawn.args } // ConPTY: no termios
+  return { file: '/bin/sh', args: ['-c', 'stty iutf8 2>/dev/null; exec "$0" "$@"', spawn.file, ...spawn.args] }
+}
+
 export class TerminalStream implements Throttleable {
   private proc: pty.IPty
   private viewers = new Map<string, Viewer>()
   private replay = new ReplayBuffer(FLOW.replayBytes)
-  private pending = ''
+  /** Reads not yet sent, and their size; may start with the tail of a character cut short by the last batch. */
+  private pending: Buffer[] = []
+  private pendingBytes = 0
   private timer: NodeJS.Timeout | null = null
   private lastFlush = 0
   private flowPaused = false // a viewer is too far behind
@@ -47,7 +67,8 @@ export class TerminalStream implements Throttleable {
   private flowPausedAt = 0
   private exitListeners: ((code: number | null, signal: number | null) => void)[] = []
   private firstOutput: (() => void)[] = []
-  outputChars = 0
+  private lastInputAt = -Infinity
+  private offTyping: () => void
   /** UTF-8 bytes printed so far (what History shows as the session's size). */
   outputBytes = 0
   running = true
@@ -60,44 +81,55 @@ export class TerminalStream implements Throttleable {
     readonly log: SessionLog,
     private budget: BackgroundBudget
   ) {
-    this.proc = pty.spawn(spawn.file, spawn.args, {
+    const { file, args } = withUtf8Terminal(spawn)
+    this.proc = pty.spawn(file, args, {
       name: 'xterm-256color',
       cols: spawn.cols ?? 120,
       rows: spawn.rows ?? 32,
       cwd: spawn.cwd,
-      env: spawn.env
+      env: spawn.env,
+      encoding: null
     })
-    this.proc.onData((data) => this.onData(data))
+    // Buffers with `encoding: null`, except on Windows, where node-pty hands over strings whatever it is told.
+    this.proc.onData((data: string | Buffer) => this.onData(typeof data === 'string' ? Buffer.from(data) : data))
     this.proc.onExit(({ exitCode, signal }) => this.handleExit(exitCode, signal ?? null))
+    this.offTyping = typingClients.onChange(() => this.viewers.size && this.applyFlowControl())
   }
 
   get pid(): number {
     return this.proc.pid
   }
 
-  private onData(data: string): void {
-    this.pending += data
-    this.outputChars += data.length
-    for (const f of this.firstOutput.splice(0)) f()
+  private onData(data: Buffer): void {
+    this.pending.push(data)
+    this.pendingBytes += data.length
+    this.outputBytes += data.length
+    if (this.firstOutput.length) for (const f of this.firstOutput.splice(0)) f()
     // Unwatched terminals are charged per read, so the shared budget holds whatever the batch size.
     if (this.viewers.size === 0) this.budget.take(this, data.length)
-    if (this.pending.length >= FLOW.batchMaxChars) return this.flush()
+    if (this.pendingBytes >= FLOW.batchMaxBytes) return this.flush()
     if (this.timer) return
     // The first output after a quiet spell (a keystroke's echo) goes at once; what follows is batched.
     if (performance.now() - this.lastFlush >= FLOW.batchMs) return this.flush()
     this.timer = setTimeout(() => this.flush(), FLOW.batchMs)
   }
 
-  private flush(): void {
+  /** Sends what is pending as one chunk; `whole` sends a character cut short too (the agent has exited). */
+  private flush(whole = false): void {
     if (this.timer) {
       clearTimeout(this.timer)
       this.timer = null
     }
-    if (!this.pending) return
-    const data = this.pending
-    this.pending = ''
+    if (!this.pendingBytes) return
+    const all = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes)
+    const cut = whole ? all.length : completeUtf8Length(all)
+    // What is left is the start of a character whose rest the next read brings (a copy: not a view that
+    // would keep the whole batch alive).
+    this.pending = cut < all.length ? [Buffer.from(all.subarray(cut))] : []
+    this.pendingBytes = all.length - cut
+    if (cut === 0) return
+    const data = cut < all.length ? all.subarray(0, cut) : all
     this.lastFlush = performance.now()
-    this.outputBytes += Buffer.byteLength(data)
     const seq = this.replay.push(data)
     this.log.output(seq, data)
     const event: CoreEvent = { type: 'terminal.output', polecatId: this.polecatId, sessionId: this.sessionId, seq, data }
@@ -108,13 +140,24 @@ export class TerminalStream implements Throttleable {
     this.applyFlowControl()
   }
 
+  /** How far behind this viewer may be: less while its client types into another terminal. */
+  private windowOf(v: Viewer): { high: number; low: number } {
+    const typedHere = performance.now() - this.lastInputAt < FLOW.typingMs
+    return !typedHere && typingClients.isTyping(v.client.id) ? { high: FLOW.typingHighWater, low: FLOW.typingLowWater } : { high: FLOW.highWater, low: FLOW.lowWater }
+  }
+
   private applyFlowControl(): void {
-    let behind = 0
-    for (const v of this.viewers.values()) behind = Math.max(behind, v.unacked)
-    if (!this.flowPaused && behind > FLOW.highWater) {
+    let over = false
+    let under = true
+    for (const v of this.viewers.values()) {
+      const w = this.windowOf(v)
+      if (v.unacked > w.high) over = true
+      if (v.unacked >= w.low) under = false
+    }
+    if (!this.flowPaused && over) {
       this.flowPaused = true
       this.flowPausedAt = Date.now()
-    } else if (this.flowPaused && behind < FLOW.lowWater) this.flowPaused = false
+    } else if (this.flowPaused && under) this.flowPaused = false
     this.updatePty()
   }
 
@@ -144,7 +187,7 @@ export class TerminalStream implements Throttleable {
     // A view that stopped acknowledging (a hidden tab, a dead socket) must not hold the agent forever.
     if (this.flowPaused && Date.now() - this.flowPausedAt > FLOW.stallMs) {
       for (const [id, v] of this.viewers) {
-        if (v.unacked < FLOW.lowWater) continue
+        if (v.unacked < this.windowOf(v).low) continue
         this.viewers.delete(id)
         v.client.send({ type: 'terminal.lagged', polecatId: this.polecatId, sessionId: this.sessionId })
       }
@@ -168,15 +211,19 @@ export class TerminalStream implements Throttleable {
     if (this.viewers.delete(clientId)) this.applyFlowControl()
   }
 
-  ack(clientId: string, chars: number): void {
+  /** A view has parsed `bytes` more of the output sent to it. */
+  ack(clientId: string, bytes: number): void {
     const v = this.viewers.get(clientId)
     if (!v) return
-    v.unacked = Math.max(0, v.unacked - chars)
+    v.unacked = Math.max(0, v.unacked - bytes)
     this.applyFlowControl()
   }
 
   write(data: string): void {
-    if (this.running) this.proc.write(data)
+    if (!this.running) return
+    this.lastInputAt = performance.now()
+    typingClients.typed(this.viewers.keys())
+    this.proc.write(data)
   }
 
   resize(cols: number, rows: number): void {
@@ -194,7 +241,7 @@ export class TerminalStream implements Throttleable {
 
   /** Resolves on the first output or after `ms`, whichever comes first (used before typing a prompt). */
   whenFirstOutput(ms: number): Promise<void> {
-    if (this.outputChars > 0) return Promise.resolve()
+    if (this.outputBytes > 0) return Promise.resolve()
     return new Promise((res) => {
       const t = setTimeout(res, ms)
       this.firstOutput.push(() => {
@@ -211,8 +258,9 @@ export class TerminalStream implements Throttleable {
   private handleExit(code: number | null, signal: number | null): void {
     // node-pty can report exit before the last data event; give queued output a turn first.
     setImmediate(() => {
-      this.flush()
+      this.flush(true)
       this.running = false
+      this.offTyping()
       if (this.pauseWatch) clearInterval(this.pauseWatch)
       this.pauseWatch = null
       this.budget.release(this)

@@ -4,8 +4,9 @@
 //
 // Ordering: attach returns a snapshot ending at `seq`; live chunks that arrive before it resolves
 // are buffered, and any chunk at or below the last applied seq is a duplicate and dropped.
-// Flow control: chars of live output are acknowledged once xterm has parsed them, every
-// FLOW.ackEvery chars or after a short quiet spell, so the core can pause a flooding PTY.
+// Flow control: bytes of live output are acknowledged once xterm has parsed them, every
+// FLOW.ackEvery bytes or after a short quiet spell, so the core can pause a flooding PTY. Output arrives
+// as the PTY's UTF-8 bytes (both transports) and goes to xterm as it is: xterm decodes it.
 import { FitAddon } from '@xterm/addon-fit'
 import { Terminal } from '@xterm/xterm'
 import type { ViewEvent } from '../../../shared/contract'
@@ -207,12 +208,12 @@ export class TermSession {
     this.lastSeq = ev.seq
     this.wroteAnything = true
     const gen = this.gen
-    const chars = ev.chars
-    this.flood.beforeWrite(chars)
+    const bytes = ev.data.length
+    this.flood.beforeWrite(bytes)
     this.term.write(ev.data, () => {
       this.markApplied(ev.seq)
       if (gen !== this.gen) return
-      this.unacked += chars
+      this.unacked += bytes
       if (this.unacked >= FLOW.ackEvery) this.flushAck()
       else if (!this.ackTimer) this.ackTimer = setTimeout(() => this.flushAck(), ACK_IDLE_MS)
     })
@@ -229,10 +230,10 @@ export class TermSession {
       this.ackTimer = null
     }
     if (this.unacked <= 0 || !this.attached || this.disposed) return
-    const chars = this.unacked
+    const bytes = this.unacked
     this.unacked = 0
     // A notification: no reply to wait for; a lost ack is healed by the re-attach that follows a reconnect.
-    this.client.notify('terminal.ack', { polecat: this.polecatId, chars })
+    this.client.notify('terminal.ack', { polecat: this.polecatId, bytes })
   }
 
   private scheduleResize(): void {

@@ -10,7 +10,7 @@
 // starts only after a frame was drawn, so back-to-back blocks can never starve the screen. While a human
 // types into the terminal nothing is held: an echo must show at once.
 
-/** Output written since the last drawn frame, in chars, at which a terminal counts as flooded: a few screens. */
+/** Output written since the last drawn frame, in bytes, at which a terminal counts as flooded: a few screens. */
 export const FLOOD_CHARS_PER_FRAME = 16 * 1024
 /** How long a flooded terminal's screen is held: at most about 20 redraws a second. */
 export const FLOOD_FRAME_MS = 50
@@ -67,9 +67,9 @@ export class FloodFrames {
     return this.cancelHold !== null
   }
 
-  /** Before `chars` of output are written to the terminal. */
-  beforeWrite(chars: number): void {
-    this.sinceDrawn += chars
+  /** Before `bytes` of output are written to the terminal. */
+  beforeWrite(bytes: number): void {
+    this.sinceDrawn += bytes
     if (this.holding || !this.enabled || !this.drawnSinceRelease || this.sinceDrawn < FLOOD_CHARS_PER_FRAME) return
     this.term.write(BEGIN)
     this.cancelHold = this.timer(() => this.release(), FLOOD_FRAME_MS)

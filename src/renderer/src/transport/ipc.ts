@@ -1,7 +1,6 @@
 // Electron transport: the preload's contextBridge object. The main process lives as long as the
 // window, so the connection is simply always up.
 import type { ContractError, CoreEvent, HumanMethod, NotifyMethod, ParamsIn, Result, ViewEvent } from '../../../shared/contract'
-import { asViewEvent } from '../../../shared/terminal-frame'
 import { ClientError, Listeners, asContractError, nextRequestId, type ConnStatus, type ProgressFn, type Transport } from './types'
 
 export interface GtBridge {
@@ -17,7 +16,7 @@ export class IpcTransport implements Transport {
   constructor(private bridge: GtBridge) {
     bridge.onEvent((event) => {
       if (event.type === 'progress') this.progress.get(event.requestId)?.(event.message, event.percent)
-      this.events.emit(asViewEvent(event))
+      this.events.emit(event) // terminal output arrives as a Uint8Array (structured clone): bytes for xterm
     })
   }
 

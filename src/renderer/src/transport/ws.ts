@@ -3,7 +3,7 @@
 // Each connection attempt asks `target` for its URL, since each handshake needs a fresh single-use ticket;
 // when `target` throws SignedOut the host has refused this page for good, and the transport stops.
 import type { CoreEvent, HumanMethod, NotifyMethod, ParamsIn, Result, ViewEvent } from '../../../shared/contract'
-import { asViewEvent, decodeOutputFrame } from '../../../shared/terminal-frame'
+import { decodeOutputFrame } from '../../../shared/terminal-frame'
 import { SignedOut } from './web-session'
 import { ClientError, Listeners, asContractError, nextRequestId, type ConnStatus, type ProgressFn, type Transport } from './types'
 
@@ -160,7 +160,7 @@ export class WsTransport implements Transport {
     if (msg.event) {
       const ev = msg.event
       if (ev.type === 'progress') this.pending.get(ev.requestId)?.onProgress?.(ev.message, ev.percent)
-      this.events.emit(asViewEvent(ev))
+      this.events.emit(ev)
       return
     }
     if (!msg.id) return
@@ -179,7 +179,7 @@ export class WsTransport implements Transport {
       console.error(`bad terminal frame from host: ${(err as Error).message}`)
       return
     }
-    this.events.emit({ type: 'terminal.output', polecatId: f.polecatId, sessionId: f.sessionId, seq: f.seq, data: f.bytes, chars: f.chars })
+    this.events.emit({ type: 'terminal.output', polecatId: f.polecatId, sessionId: f.sessionId, seq: f.seq, data: f.bytes })
   }
 
   private fail(id: string, message: string): void {
