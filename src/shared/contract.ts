@@ -11,6 +11,7 @@ import {
   type Bead,
   type InboxItem,
   type PermissionRule,
+  type RigConfig,
   type LedgerEvent,
   type Mail,
   type Polecat,
@@ -137,8 +138,16 @@ export interface DoneResult {
 export const humanMethods = {
   'town.info': { params: empty, result: {} as TownInfo },
   'town.check': { params: empty, result: {} as TownCheck },
+  /** Dispatch resumes after a mass death paused it. */
+  'town.resume': { params: empty, result: {} as { resumed: boolean } },
+  'town.status': { params: empty, result: {} as { dispatchPaused: string | null } },
   'rigs.list': { params: empty, result: [] as Rig[] },
   'rigs.add': { params: z.object({ name: safeName, source: line('a rig source (path or git URL)', 4096, { min: 1 }) }).strict(), result: {} as Rig },
+  'rigs.config': { params: z.object({ rig: safeName }).strict(), result: {} as RigConfig },
+  'rigs.configure': {
+    params: z.object({ rig: safeName, key: line('a setting name', 80, { min: 1 }), value: text('a setting value', 4000).nullable() }).strict(),
+    result: {} as RigConfig
+  },
   'rigs.remove': { params: z.object({ name: safeName, force: z.boolean().default(false) }).strict(), result: {} as { removed: string } },
   'beads.list': {
     params: z
@@ -233,6 +242,10 @@ export const humanMethods = {
     result: {} as InboxItem
   },
   'inbox.reply': { params: z.object({ id: inboxId, text: text('a reply', 20_000, { trim: true, min: 1 }) }).strict(), result: {} as Mail },
+  /** For an item the witness raised: the Dogs act now (nudge or restart), whatever their backoff. */
+  'inbox.retry': { params: z.object({ id: inboxId }).strict(), result: {} as InboxItem },
+  /** For an item about a polecat: a new session on its worktree and branch (the running one is stopped first). */
+  'inbox.restart': { params: z.object({ id: inboxId }).strict(), result: {} as Polecat },
   'permissions.list': { params: z.object({ rig: safeName.optional() }).strict(), result: [] as PermissionRule[] },
   'permissions.set': {
     params: z
@@ -286,7 +299,12 @@ export const agentMethods = {
       .strict(),
     result: {} as HookAnswer
   },
-  'agent.done': { params: z.object({ summary: text('a summary', 20_000).default('') }).strict(), result: {} as DoneResult }
+  'agent.done': { params: z.object({ summary: text('a summary', 20_000).default('') }).strict(), result: {} as DoneResult },
+  /** What the agent's git did (the commit hook in <town>/git-hooks reports each commit): progress on the bead. */
+  'agent.event': {
+    params: z.object({ kind: z.enum(['commit']), sha: z.string().regex(/^[0-9a-f]{7,64}$/, 'a commit sha') }).strict(),
+    result: {} as { ok: true }
+  }
 } as const
 
 export type HumanMethod = keyof typeof humanMethods

@@ -45,6 +45,12 @@ export interface Rig {
   addedAt: string
 }
 
+/** A rig's settings as `gt rig config RIG` and the Rigs view show them: value, whether the user set it, default, meaning. */
+export interface RigConfig {
+  rig: string
+  settings: { key: string; value: unknown; isSet: boolean; default: unknown; help: string }[]
+}
+
 export const POLECAT_STATES = ['starting', 'working', 'idle', 'exited'] as const
 export type PolecatState = (typeof POLECAT_STATES)[number]
 
@@ -67,6 +73,18 @@ export interface Polecat {
   activityDetail: string | null
   /** Where the activity comes from: the runtime's hooks, or only the process (no hooks). */
   activitySource: 'hooks' | 'process'
+  /** The witness's last sign of life and last progress (commit, checkpoint, note), written every few seconds. */
+  lastActivityAt: string | null
+  lastProgressAt: string | null
+  health: PolecatHealth
+}
+
+/** What the witness last found about a polecat, at a glance. */
+export interface PolecatHealth {
+  /** Attempts the Dogs made on its current failure. */
+  retries: number
+  lastIncident: string | null
+  lastCheck: { runId: string; status: string; severity: Severity | null; at: string; reasons: string[] } | null
 }
 
 export interface Session {
@@ -129,6 +147,17 @@ export interface InboxItem {
   closedBy: string | null
   resolution: string | null
   reason: string | null
+  /** What the witness found (crashed, stuck, check_failed, …), for items it raised. */
+  incident: string | null
+  /** The failing output: a check's, or the agent's last lines. */
+  excerpt: string | null
+  /** Attempts the Dogs made before it came here. */
+  attempts: number
+  /** Times it was raised a level for waiting unacknowledged (at most twice). */
+  raisedLevels: number
+  /** The same failure seen this many times, across these polecats (one item, not twenty). */
+  count: number
+  affected: string[]
 }
 
 /** What happens to a tool's permission request in a rig without asking: allowed, denied, or asked (the default). */

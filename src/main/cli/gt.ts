@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import type { Bead, InboxItem, LedgerEvent, Mail, PermissionRule, Polecat, PrimeContext, Rig, Session, SessionLogLine } from '../../shared/domain'
+import type { Bead, InboxItem, LedgerEvent, Mail, PermissionRule, Polecat, PrimeContext, Rig, RigConfig, Session, SessionLogLine } from '../../shared/domain'
 import type { BeadDetail, DoneResult, SessionTranscript, TownCheck } from '../../shared/contract'
 import { resolveTown } from '../host/town-path'
 import { readEndpoint } from '../core/endpoint/endpoint-file'
@@ -19,9 +19,12 @@ const HELP = `gt — Gas Town Control Room
 
 Humans (talk to the running control room of the town: --town DIR, $GT_TOWN, or ~/gt):
   gt serve [--port N]                         run the control room headless on 127.0.0.1 and print its URL
+  gt town resume                              resume dispatch after a mass death paused it (gt town status says why)
   gt town check                               full integrity check of the ledger (works without a running control room)
   gt rig add NAME SOURCE                      add a repository (local path or git URL) as a rig
   gt rig list | gt rig remove NAME [--force]
+  gt rig config RIG [KEY VALUE | KEY --unset]  the rig's check commands (build, test, coverage), witness
+                                              limits, retries and escalation rules (gt rig config RIG lists them)
   gt rig permissions RIG                      which tools the rig's agents may use without asking
   gt rig permissions RIG set TOOL allow|ask|deny [--prefix 'npm test']   (a prefix: Bash commands only)
   gt rig permissions RIG remove RULE-ID
@@ -288,7 +291,16 @@ async function main(argv: string[]): Promise<void> {
         if (!r.ok) process.exitCode = 1
         return
       }
-      throw new UsageError('gt town check')
+      if (sub === 'resume' || sub === 'status') {
+        const a = parse(rest, {})
+        if (sub === 'resume') {
+          const r = await call<{ resumed: boolean }>(human(), 'town.resume', {})
+          return a.values.json ? json(r) : out(r.resumed ? 'Dispatch resumed: agents may be slung and restarted again.' : 'Dispatch was not paused.')
+        }
+        const st = await call<{ dispatchPaused: string | null }>(human(), 'town.status', {})
+        return a.values.json ? json(st) : out(st.dispatchPaused ? `Dispatch is PAUSED: ${L(st.dispatchPaused)}\nResume with: gt town resume` : 'Dispatch runs.')
+      }
+      throw new UsageError('gt town check|status|resume')
     }
     case 'rig': {
       if (sub === 'add') {
@@ -317,6 +329,20 @@ async function main(argv: string[]): Promise<void> {
         const r = await call<{ removed: string }>(human(), 'rigs.remove', { name: need(a.positionals[0], 'NAME'), force: !!a.values.force })
         return a.values.json ? json(r) : out(`Removed rig ${r.removed}`)
       }
+      if (sub === 'config') {
+        const a = parse(rest, { unset: { type: 'boolean' } })
+        const [rig, key, ...value] = a.positionals
+        need(rig, 'RIG')
+        let c: RigConfig
+        if (key === undefined) c = await call<RigConfig>(human(), 'rigs.config', { rig })
+        else {
+          if (!a.values.unset && value.length === 0) throw new UsageError(`give a value for ${key} (or --unset to go back to its default)`)
+          c = await call<RigConfig>(human(), 'rigs.configure', { rig, key, value: a.values.unset ? null : value.join(' ') })
+        }
+        if (a.values.json) return json(c)
+        const shown = key === undefined ? c.settings : c.settings.filter((s) => s.key === key)
+        return out(table([['KEY', 'VALUE', '', 'MEANING'], ...shown.map((s) => [s.key, s.value === '' ? '(none)' : L(String(s.value)), s.isSet ? 'set' : 'default', s.help])]))
+      }
       if (sub === 'permissions') {
         const a = parse(rest, { prefix: { type: 'string' } })
         const [rig, verb, ...args] = a.positionals
@@ -339,7 +365,7 @@ async function main(argv: string[]): Promise<void> {
             : `(no rules in ${rig}: every tool call that needs permission comes to the inbox)`
         )
       }
-      throw new UsageError('gt rig add|list|remove|permissions')
+      throw new UsageError('gt rig add|list|remove|config|permissions')
     }
     case 'bead': {
       if (sub === 'create') {
@@ -482,6 +508,13 @@ async function main(argv: string[]): Promise<void> {
     }
 
     // ---- agent commands ----
+    case 'event': {
+      // Run by the commit hook in <town>/git-hooks: `gt event commit SHA`.
+      const a = parse([sub, ...rest].filter((x) => x !== undefined), {})
+      const [kind, sha] = a.positionals
+      await call(agentTarget(), 'agent.event', { kind: need(kind, 'KIND (commit)'), sha: need(sha, 'SHA') })
+      return
+    }
     case 'hook': {
       // Run by the agent's runtime (Claude Code's hooks), never by hand; without GT_TOKEN it does nothing.
       const { runGtHook } = await import('./hook')

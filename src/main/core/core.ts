@@ -28,6 +28,12 @@ import { Deacon } from './inbox/deacon'
 import { AgentHooks } from './agents/agent-hooks'
 import { MailDelivery } from './agents/mail-delivery'
 import { diffStatOf } from './git/diff-stat'
+import { commitsAhead, refExists } from './git/git'
+import { Witness } from './witness/witness'
+import { IncidentRouting } from './witness/routing'
+import type { Incident, IncidentKind } from './witness/incidents'
+import { DispatchSwitch } from './town/dispatch-switch'
+import { DEFAULT_RIG_SETTINGS, type RigSettings } from './rigs/rig-settings'
 import { loadSettings, type TownSettings } from './town/settings'
 import { ownerOnly, ownerOnlyTree, prepareTownFolder } from './town/town-folder'
 import { acquireTownLock, type TownLock } from './town/town-lock'
@@ -87,7 +93,11 @@ export class Core implements CoreApi {
   readonly deacon: Deacon
   readonly mail: MailDelivery
   readonly hooks: AgentHooks
+  readonly witness: Witness
+  readonly routing: IncidentRouting
+  readonly dispatchSwitch: DispatchSwitch
   private settings: TownSettings
+  private reescalation: NodeJS.Timeout | null = null
   private clients = new Map<string, ClientConnection>()
   private pendingTopics = new Set<Topic>()
   private humanToken = randomBytes(32).toString('base64url')
@@ -119,6 +129,7 @@ export class Core implements CoreApi {
     this.sessions = new Sessions(this.db)
     this.inbox = new Inbox(this.db, this.ledger, (item) => this.broadcast({ type: 'inbox.item', item }))
     this.rules = new PermissionRules(this.db, this.ledger)
+    this.dispatchSwitch = new DispatchSwitch(this.db, this.ledger)
     try {
       this.binDir = writeLauncher(town, gtScript)
       this.gitHooksDir = writeAgentGitHooks(town)
@@ -143,7 +154,16 @@ export class Core implements CoreApi {
       claudeConfig: () => this.settings.claudeConfig,
       changed,
       polecatChanged: (polecat) => this.broadcast({ type: 'polecat', polecat }),
-      handedBack: (id) => this.mail.atPrompt(id)
+      handedBack: (id) => this.mail.atPrompt(id),
+      dispatchPaused: () => this.dispatchSwitch.paused(),
+      // The witness is made below; these run only once sessions start.
+      signals: {
+        sessionStarted: (p) => this.witness.started(p),
+        output: (id) => this.witness.activity(id, 'output'),
+        sessionEnded: (p) => this.witness.ended(p),
+        takenOver: (id, on) => this.witness.setPaused(id, on),
+        blockedScreen: (id, screen) => this.witness.blockedScreen(id, screen)
+      }
     })
     this.agents = new AgentApi({ db: this.db, ledger: this.ledger, beads: this.beads, rigs: this.rigs, polecats: this.polecats, sessions: this.sessions, inbox: this.inbox, changed })
     this.mail = new MailDelivery({ db: this.db, ledger: this.ledger, readyForTyping: (id) => this.polecats.readyForTyping(id), type: (id, text) => this.polecats.typeInto(id, text) })
@@ -161,7 +181,50 @@ export class Core implements CoreApi {
       permissionTimeoutMs: () => (this.settings.permissionTimeoutMinutes ? this.settings.permissionTimeoutMinutes * 60_000 : null),
       replied: (id) => this.mail.replied(id)
     })
-    this.hooks = new AgentHooks({ ledger: this.ledger, sessions: this.sessions, polecats: this.polecats, deacon: this.deacon, mail: this.mail, agents: this.agents })
+    this.routing = new IncidentRouting({
+      db: this.db,
+      ledger: this.ledger,
+      inbox: this.inbox,
+      settings: (rig) => this.rigSettings(rig),
+      isRunning: (id) => this.polecats.isRunning(id),
+      isTakenOver: (id) => this.polecats.find(id)?.takenOver ?? false,
+      beadFinished: (beadId) => this.beadFinished(beadId),
+      nudge: (id, text) => this.mail.send('witness', id, 'From the witness', text),
+      restart: async (id, why) => {
+        await this.polecats.stopAndWait(id, 'dogs')
+        await this.polecats.restart(id, why, 'dogs')
+      },
+      dispatchPaused: () => this.dispatchSwitch.paused() !== null,
+      pauseDispatch: (why) => this.dispatchSwitch.pause(why, 'witness')
+    })
+    this.witness = new Witness({
+      settings: (rig) => this.rigSettings(rig),
+      report: (i) => this.routing.report(i),
+      persist: (id, activityAt, progressAt) => this.polecats.recordActivity(id, activityAt, progressAt),
+      screenTail: async (id) => (await this.polecats.screenOf(id))?.tail ?? null
+    })
+    this.hooks = new AgentHooks({ ledger: this.ledger, sessions: this.sessions, polecats: this.polecats, deacon: this.deacon, mail: this.mail, agents: this.agents, witness: this.witness })
+  }
+
+  /** A rig's settings as they apply; for an item of no (or a removed) rig, the defaults. */
+  private rigSettings(rig: string | null): RigSettings {
+    if (!rig) return DEFAULT_RIG_SETTINGS
+    try {
+      return this.rigs.settings(rig)
+    } catch {
+      return DEFAULT_RIG_SETTINGS
+    }
+  }
+
+  /** Closed, or finished with gt done and its branch merged into the base: never restarted. */
+  private async beadFinished(beadId: string): Promise<boolean> {
+    const bead = this.beads.find(beadId)
+    if (!bead || bead.status === 'closed') return true
+    const holder = this.polecats.list().find((p) => p.beadId === beadId)
+    if (!holder?.branch || this.beads.mergeRequestsFor(beadId, true).length === 0) return false
+    const rig = this.rigs.get(holder.rig)
+    const base = (await refExists(rig.path, `origin/${rig.defaultBranch}`)) ? `origin/${rig.defaultBranch}` : rig.defaultBranch
+    return (await commitsAhead(rig.path, base, holder.branch).catch(() => 1)) === 0
   }
 
   async start(): Promise<void> {
@@ -169,6 +232,9 @@ export class Core implements CoreApi {
     // Before anyone can sling: whatever a crashed run left running is ended, and its sessions recorded as such.
     await this.polecats.reconcile()
     this.deacon.orphanAfterRestart()
+    // Items waiting unacknowledged too long are raised a level: a cheap query once a minute, no screens read.
+    this.reescalation = setInterval(() => this.db.open && this.routing.reescalateDue(), 60_000)
+    this.reescalation.unref()
     this.endpoint = await startEndpointServer(this)
     try {
       writeEndpoint(this.town, { url: this.endpoint.url, token: this.humanToken, pid: process.pid, startedAt: new Date().toISOString() })
@@ -228,6 +294,9 @@ export class Core implements CoreApi {
       if (ctx.caller.kind !== 'agent') throw new CoreError('unauthorized', `${method} is for agents: run it from a polecat's terminal (it needs GT_TOKEN)`)
       const session = this.sessions.find(ctx.caller.sessionId)
       if (!session || session.endedAt) throw new CoreError('unauthorized', 'this session has ended; its token is no longer valid')
+      // Every call of an agent is a sign of life; a checkpoint or a note is progress on its bead.
+      this.witness.activity(session.polecatId, 'gt')
+      if (method === 'agent.checkpoint' || method === 'agent.note') this.witness.progress(session.polecatId)
       try {
         return await this.agentCall(method, session, p, ctx)
       } catch (err) {
@@ -246,6 +315,12 @@ export class Core implements CoreApi {
     switch (method) {
       case 'agent.hook':
         return this.hooks.handle(session, p, ctx.signal)
+      case 'agent.event': {
+        const e = p as Params<'agent.event'>
+        this.ledger.append(session.polecatId, `agent.${e.kind}`, session.beadId, { session: session.id, sha: e.sha })
+        this.witness.progress(session.polecatId)
+        return { ok: true as const }
+      }
       case 'agent.prime':
         return this.agents.prime(session)
       case 'agent.checkpoint':
@@ -256,8 +331,13 @@ export class Core implements CoreApi {
         return this.agents.mailSend(session, p)
       case 'agent.mail.check':
         return this.agents.mailCheck(session)
-      case 'agent.escalate':
-        return this.agents.escalate(session, p)
+      case 'agent.escalate': {
+        const e = p as Params<'agent.escalate'>
+        const pc = this.polecats.get(session.polecatId)
+        const item = this.routing.escalate({ kind: 'escalated', severity: e.severity, rig: pc.rig, polecatId: pc.id, beadId: pc.beadId ?? session.beadId, sessionId: session.id, title: e.title, body: e.body, excerpt: null })
+        this.changed('ledger')
+        return item
+      }
       case 'agent.done':
         return this.agents.done(session, p)
     }
@@ -271,6 +351,8 @@ export class Core implements CoreApi {
 
   private handlers: Handlers = {
     'town.info': () => ({ town: this.town, version: VERSION, runtimes: this.settings.runtimes, defaultRuntime: this.settings.defaultRuntime }),
+    'town.resume': () => ({ resumed: this.dispatchSwitch.resume(HUMAN) }),
+    'town.status': () => ({ dispatchPaused: this.dispatchSwitch.paused() }),
     'town.check': () => {
       const started = performance.now()
       const problems = integrityCheck(this.db)
@@ -281,6 +363,12 @@ export class Core implements CoreApi {
       const rig = await this.rigs.add(p.name, p.source, HUMAN, ctx.progress)
       this.changed('rigs', 'ledger')
       return rig
+    },
+    'rigs.config': (p) => this.rigs.config(p.rig),
+    'rigs.configure': (p) => {
+      const c = this.rigs.configure(p.rig, p.key, p.value, HUMAN)
+      this.changed('rigs', 'ledger')
+      return c
     },
     'rigs.remove': async (p) => {
       this.rigs.get(p.name)
@@ -351,6 +439,31 @@ export class Core implements CoreApi {
     'inbox.ack': (p) => this.inbox.ack(p.id, HUMAN),
     'inbox.snooze': (p) => this.inbox.snooze(p.id, new Date(p.until).toISOString(), HUMAN),
     'inbox.reply': (p) => this.deacon.reply(p.id, p.text, HUMAN),
+    'inbox.retry': async (p) => {
+      const item = this.inbox.get(p.id)
+      if (!item.incident || !item.polecatId) throw new CoreError('conflict', `${p.id} is not a failure the Dogs can retry: ${item.kind === 'permission' ? 'approve or deny it' : 'acknowledge it, reply, or take over'}`)
+      const incident: Incident = {
+        kind: item.incident as IncidentKind,
+        severity: item.severity,
+        rig: item.rig ?? '',
+        polecatId: item.polecatId,
+        beadId: item.beadId,
+        sessionId: item.sessionId,
+        title: item.title,
+        body: item.body,
+        excerpt: item.excerpt
+      }
+      await this.routing.retryNow(incident, HUMAN)
+      return this.inbox.get(p.id)
+    },
+    'inbox.restart': async (p) => {
+      const item = this.inbox.get(p.id)
+      if (!item.polecatId) throw new CoreError('conflict', `${p.id} is about no polecat: nothing to restart`)
+      await this.polecats.stopAndWait(item.polecatId, HUMAN)
+      const pc = await this.polecats.restart(item.polecatId, `restarted by the human from the inbox: ${item.title}`, HUMAN)
+      this.ledger.append(HUMAN, 'inbox.restarted', item.beadId ?? item.polecatId, { id: p.id, polecat: item.polecatId })
+      return pc
+    },
     'permissions.list': (p) => this.rules.list(p.rig),
     'permissions.set': (p) => {
       this.rigs.get(p.rig)
@@ -391,6 +504,9 @@ export class Core implements CoreApi {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    if (this.reescalation) clearInterval(this.reescalation)
+    this.routing.dispose()
+    this.witness.dispose()
     this.deacon.gate.releaseAll()
     await this.polecats.shutdown()
     if (this.endpoint) await new Promise<void>((r) => this.endpoint!.server.close(() => r()))

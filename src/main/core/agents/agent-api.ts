@@ -1,5 +1,5 @@
 // What an agent may do, as the polecat its token names and no other. Every call is written to the ledger.
-import type { InboxItem, Mail, PrimeContext, Session } from '../../../shared/domain'
+import type { Mail, PrimeContext, Session } from '../../../shared/domain'
 import { CoreError, type DoneResult, type Params } from '../../../shared/contract'
 import { inTransaction, type Db } from '../store/db'
 import { newId } from '../ids'
@@ -109,17 +109,6 @@ export class AgentApi {
       this.d.ledger.append(session.polecatId, 'agent.mail.check', session.polecatId, { delivered: mail.map((m) => m.id) })
       return mail
     })
-  }
-
-  escalate(session: Session, p: Params<'agent.escalate'>): InboxItem {
-    const polecat = this.d.polecats.get(session.polecatId)
-    const e = this.d.inbox.raise(
-      { kind: 'escalation', severity: p.severity, title: p.title, body: p.body, rig: polecat.rig, polecatId: polecat.id, beadId: polecat.beadId ?? session.beadId, sessionId: session.id },
-      polecat.id,
-      'agent.escalate'
-    )
-    this.d.changed('inbox', 'ledger')
-    return e
   }
 
   async done(session: Session, p: Params<'agent.done'>): Promise<DoneResult> {

@@ -16,6 +16,7 @@ import type { Deacon } from '../inbox/deacon'
 import type { MailDelivery } from './mail-delivery'
 import { primeText } from './prime-text'
 import type { AgentApi } from './agent-api'
+import type { Witness } from '../witness/witness'
 
 export interface AgentHooksDeps {
   ledger: Ledger
@@ -24,6 +25,7 @@ export interface AgentHooksDeps {
   deacon: Deacon
   mail: MailDelivery
   agents: AgentApi
+  witness: Witness
 }
 
 type Input = Record<string, unknown>
@@ -37,6 +39,7 @@ export class AgentHooks {
     const polecatId = session.polecatId
     const activity = (a: Parameters<Polecats['setActivity']>[1], detail: string | null = null) => this.d.polecats.setActivity(polecatId, a, 'hooks', detail)
     this.d.polecats.heardFrom(polecatId)
+    this.d.witness.activity(polecatId, 'hook')
     this.noteRuntimeSession(session, str(input.session_id))
     switch (p.event) {
       case 'SessionStart': {
@@ -56,10 +59,12 @@ export class AgentHooks {
         const toolInput = input.tool_input ?? null
         const polecat = this.d.polecats.get(polecatId)
         activity('waiting_permission', describeCall(tool, toolInput))
+        // Waiting on a human is not being stuck.
+        this.d.witness.setIdle(polecatId, true)
         const outcome = await this.d.deacon.requestPermission(
           { rig: polecat.rig, polecatId, beadId: polecat.beadId ?? session.beadId, sessionId: session.id, tool, input: toolInput, useId: null },
           signal
-        )
+        ).finally(() => this.d.witness.setIdle(polecatId, false))
         if (outcome.answer === null) return {}
         activity('working', tool)
         if (outcome.answer.behavior === 'deny') return { stdout: permissionRequestOutput({ behavior: 'deny', message: outcome.answer.message }) }
@@ -72,7 +77,7 @@ export class AgentHooks {
         return {}
       case 'Notification': {
         const type = str(input.notification_type)
-        if (type === 'idle_prompt') this.atPrompt(session)
+        if (type === 'idle_prompt') this.atPrompt(session, false)
         return {}
       }
       case 'Stop':
@@ -83,7 +88,7 @@ export class AgentHooks {
           activity('working', 'reading mail')
           return { stdout: stopBlockOutput(mail) }
         }
-        this.atPrompt(session)
+        this.atPrompt(session, true)
         if (p.event === 'StopFailure') this.d.ledger.append(polecatId, 'agent.turn-failed', session.beadId, { session: session.id, error: str(input.error) ?? str(input.error_type) })
         return {}
       }
@@ -98,10 +103,15 @@ export class AgentHooks {
     return {}
   }
 
-  /** The turn ended: at its prompt — or done, if it finished its bead with gt done. */
-  private atPrompt(session: Session): void {
+  /**
+   * The turn ended: at its prompt — or done, if it finished its bead with gt done. At its prompt with the
+   * bead still hooked, it stopped without gt done: the witness hears of it (and a nudge may follow).
+   */
+  private atPrompt(session: Session, turnEnded: boolean): void {
     const pc = this.d.polecats.get(session.polecatId)
     this.d.polecats.setActivity(session.polecatId, pc.beadId ? 'at_prompt' : 'done', 'hooks')
+    this.d.witness.setIdle(session.polecatId, true)
+    if (turnEnded && pc.beadId) this.d.witness.turnEndedWithoutDone(session.polecatId)
     this.d.mail.atPrompt(session.polecatId)
   }
 

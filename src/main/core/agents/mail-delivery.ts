@@ -1,4 +1,4 @@
-// Mail from the human (an inbox Reply) reaches the agent at its prompt, never typed into a half-written line:
+// Mail from the human (an inbox Reply) or the witness (a nudge) reaches the agent at its prompt, never typed into a half-written line:
 // at the end of a turn its Stop hook hands the mail over as the agent's next instruction; an agent already
 // idle at its prompt gets it typed in, as a paste and one Enter — unless a human has taken its terminal
 // over (then it waits for the hand-back). Runtimes without hooks read it with `gt mail check` / `gt prime`.
@@ -6,6 +6,7 @@ import type { Mail } from '../../../shared/domain'
 import type { Db } from '../store/db'
 import { inTransaction } from '../store/db'
 import { now, type Ledger } from '../ledger/ledger'
+import { newId } from '../ids'
 
 interface MailRow {
   id: string
@@ -29,7 +30,7 @@ export class MailDelivery {
   constructor(private d: MailDeliveryDeps) {}
 
   private pending(polecatId: string): MailRow[] {
-    return this.d.db.prepare("SELECT * FROM mail WHERE recipient = ? AND delivered_at IS NULL AND sender = 'human' ORDER BY created_at, id").all(polecatId) as MailRow[]
+    return this.d.db.prepare("SELECT * FROM mail WHERE recipient = ? AND delivered_at IS NULL AND sender IN ('human', 'witness') ORDER BY created_at, id").all(polecatId) as MailRow[]
   }
 
   private take(polecatId: string, via: string): string | null {
@@ -40,7 +41,7 @@ export class MailDelivery {
       const mark = this.d.db.prepare('UPDATE mail SET delivered_at = ? WHERE id = ?')
       for (const r of rows) mark.run(at, r.id)
       this.d.ledger.append('core', 'mail.delivered', polecatId, { mail: rows.map((r) => r.id), via })
-      return rows.map((r) => `Message from the human (${r.subject}):\n${r.body}`).join('\n\n')
+      return rows.map((r) => `Message from the ${r.sender} (${r.subject}):\n${r.body}`).join('\n\n')
     })
   }
 
@@ -59,6 +60,17 @@ export class MailDelivery {
   /** A reply was written: it goes now if the agent is at its prompt, else at its next turn's end. */
   replied(polecatId: string): void {
     this.atPrompt(polecatId)
+  }
+
+  /** Mail from the core itself (the witness's nudges): written, then delivered like a reply. */
+  send(from: 'witness', to: string, subject: string, body: string): Mail {
+    const mail: Mail = { id: newId('mail'), from, to, subject, body, createdAt: now(), deliveredAt: null }
+    inTransaction(this.d.db, () => {
+      this.d.db.prepare('INSERT INTO mail (id, sender, recipient, subject, body, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(mail.id, from, to, subject, body, mail.createdAt)
+      this.d.ledger.append(from, 'mail.sent', to, { id: mail.id, subject })
+    })
+    this.atPrompt(to)
+    return mail
   }
 
   /** For the views and prime: what still waits. */

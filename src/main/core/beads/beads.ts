@@ -235,15 +235,15 @@ export class Beads {
     this.db.prepare('UPDATE beads SET status = ?, assignee = ?, updated_at = ? WHERE id = ?').run(status, assignee, now(), id)
   }
 
-  /** Open merge-request beads that track `id`. */
-  mergeRequestsFor(id: string): Bead[] {
+  /** Merge-request beads that track `id`: open ones, or with `includeClosed` every one ever opened. */
+  mergeRequestsFor(id: string, includeClosed = false): Bead[] {
     const rows = this.db
       .prepare(
         `SELECT b.* FROM beads b JOIN bead_deps d ON d.bead_id = b.id
-         WHERE d.type = 'tracks' AND d.target = ? AND b.type = 'merge-request' AND b.status != 'closed'
+         WHERE d.type = 'tracks' AND d.target = ? AND b.type = 'merge-request' AND (? OR b.status != 'closed')
          ORDER BY b.created_at`
       )
-      .all(id) as BeadRow[]
+      .all(id, includeClosed ? 1 : 0) as BeadRow[]
     return this.hydrate(rows)
   }
 }

@@ -31,6 +31,13 @@ interface ItemRow {
   closed_by: string | null
   resolution: string | null
   reason: string | null
+  incident: string | null
+  group_key: string | null
+  excerpt: string | null
+  attempts: number
+  raised_levels: number
+  count: number
+  affected: string | null
 }
 
 const toItem = (r: ItemRow): InboxItem => ({
@@ -53,7 +60,13 @@ const toItem = (r: ItemRow): InboxItem => ({
   closedAt: r.closed_at,
   closedBy: r.closed_by,
   resolution: r.resolution,
-  reason: r.reason
+  reason: r.reason,
+  incident: r.incident,
+  excerpt: r.excerpt,
+  attempts: r.attempts,
+  raisedLevels: r.raised_levels,
+  count: r.count,
+  affected: r.affected ? JSON.parse(r.affected) : r.polecat_id ? [r.polecat_id] : []
 })
 
 export interface NewItem {
@@ -186,6 +199,41 @@ export class Inbox {
       this.ledger.append(actor, 'inbox.snoozed', item.beadId ?? item.polecatId ?? id, { id, until })
     })
     return this.changed(id)
+  }
+
+  /**
+   * Raises what the witness found — or, when an open item already has the same group key (the same check
+   * failing on the base branch for every polecat), adds this occurrence to it: one item, not twenty.
+   */
+  raiseIncident(e: NewItem & { incident: string; excerpt: string | null; groupKey: string | null; attempts: number }): InboxItem {
+    const existing = e.groupKey ? (this.db.prepare("SELECT * FROM inbox_items WHERE group_key = ? AND status = 'open' ORDER BY created_at LIMIT 1").get(e.groupKey) as ItemRow | undefined) : undefined
+    if (existing) {
+      inTransaction(this.db, () => {
+        const affected = new Set<string>(existing.affected ? JSON.parse(existing.affected) : existing.polecat_id ? [existing.polecat_id] : [])
+        if (e.polecatId) affected.add(e.polecatId)
+        this.db.prepare('UPDATE inbox_items SET count = count + 1, affected = ?, excerpt = COALESCE(?, excerpt), updated_at = ? WHERE id = ?').run(JSON.stringify([...affected]), e.excerpt, now(), existing.id)
+        this.ledger.append('witness', 'inbox.merged', e.beadId ?? e.polecatId ?? existing.id, { id: existing.id, polecat: e.polecatId, incident: e.incident })
+      })
+      return this.changed(existing.id)
+    }
+    // An agent's own escalation keeps the name the ledger always gave it.
+    const item = e.incident === 'escalated' ? this.raise(e, e.polecatId ?? 'witness', 'agent.escalate') : this.raise(e, 'witness', `inbox.${e.incident}`)
+    this.db
+      .prepare('UPDATE inbox_items SET incident = ?, group_key = ?, excerpt = ?, attempts = ?, affected = ? WHERE id = ?')
+      .run(e.incident, e.groupKey, e.excerpt, e.attempts, JSON.stringify(e.polecatId ? [e.polecatId] : []), item.id)
+    return this.changed(item.id)
+  }
+
+  /** Raises an open item one level (it waited unacknowledged too long); null if it was closed meanwhile. */
+  raiseLevel(id: string, severity: Severity, why: string): InboxItem | null {
+    const done = inTransaction(this.db, () => {
+      const row = this.db.prepare("SELECT * FROM inbox_items WHERE id = ? AND status = 'open'").get(id) as ItemRow | undefined
+      if (!row) return false
+      this.db.prepare('UPDATE inbox_items SET severity = ?, raised_levels = raised_levels + 1, updated_at = ? WHERE id = ?').run(severity, now(), id)
+      this.ledger.append('deacon', 'inbox.raised-level', row.bead_id ?? row.polecat_id ?? id, { id, from: row.severity, to: severity, why })
+      return true
+    })
+    return done ? this.changed(id) : null
   }
 
   /** Fills in what was worked out after the item was raised (the branch's diff stat takes a git call). */

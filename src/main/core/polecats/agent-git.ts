@@ -4,7 +4,8 @@
 // none (seen: a real agent's first commit failed with "Author identity unknown") the town's default from
 // settings.json, which the user can change.
 //
-// The record: a `Gas-Town-Polecat: RIG/NAME` trailer added by a commit-msg hook in <town>/git-hooks. The agent's
+// The record: a `Gas-Town-Polecat: RIG/NAME` trailer added by a commit-msg hook in <town>/git-hooks (whose
+// post-commit hook also reports each commit to the control room). The agent's
 // environment points core.hooksPath there (GIT_CONFIG_COUNT: stronger than any config file, so a tool that
 // sets core.hooksPath in the repository — husky, for one — does not silently drop the trailer), and every hook
 // there hands over to the hook the repository would have run without it, so the user's hooks still run.
@@ -33,14 +34,21 @@ if [ -x "$hook" ] && [ "$hook" != "$0" ]; then exec "$hook" "$@"; fi
 exit 0
 `
 
-function hookScript(name: string): string {
-  const trailer =
-    name === 'commit-msg'
-      ? `if [ -n "$GT_POLECAT" ]; then
+// What our hooks do before handing over: the commit-msg hook adds the trailer; post-commit tells the
+// control room (the witness counts a commit as progress), in the background so no commit waits for it.
+const OWN: Record<string, string> = {
+  'commit-msg': `if [ -n "$GT_POLECAT" ]; then
   git interpret-trailers --in-place --if-exists addIfDifferent --trailer "${POLECAT_TRAILER}: $GT_POLECAT" "$1" || exit 1
 fi
+`,
+  'post-commit': `if [ -n "$GT_TOKEN" ] && [ -x "$GT_TOWN/bin/gt" ]; then
+  ("$GT_TOWN/bin/gt" event commit "$(git rev-parse HEAD)" >/dev/null 2>&1 &)
+fi
 `
-      : ''
+}
+
+function hookScript(name: string): string {
+  const trailer = OWN[name] ?? ''
   return `#!/bin/sh
 # Written by Gas Town Control Room (agent-git.ts): records the polecat in each commit, then runs the repository's own hook.
 ${trailer}${FORWARD}`

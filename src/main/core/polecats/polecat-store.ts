@@ -23,6 +23,9 @@ export interface PolecatRow {
   activity_since: string
   activity_detail: string | null
   activity_source: 'hooks' | 'process'
+  last_activity_at: string | null
+  last_progress_at: string | null
+  health: string | null
 }
 
 export const toPolecat = (r: PolecatRow): Polecat => ({
@@ -41,7 +44,10 @@ export const toPolecat = (r: PolecatRow): Polecat => ({
   activity: r.activity,
   activitySince: r.activity_since || r.updated_at,
   activityDetail: r.activity_detail,
-  activitySource: r.activity_source
+  activitySource: r.activity_source,
+  lastActivityAt: r.last_activity_at,
+  lastProgressAt: r.last_progress_at,
+  health: r.health ? JSON.parse(r.health) : { retries: 0, lastIncident: null, lastCheck: null }
 })
 
 export type HookClaim = { ok: true } | { ok: false; holder: PolecatRow | null; why: string }

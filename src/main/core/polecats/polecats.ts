@@ -44,6 +44,19 @@ export interface PolecatDeps {
   polecatChanged: (p: Polecat) => void
   /** A human handed a terminal back: mail waiting at the prompt may go now. */
   handedBack: (polecatId: string) => void
+  /** Why dispatch is paused town-wide (a mass death), or null. */
+  dispatchPaused: () => string | null
+  /** What the witness hears of sessions: starts, output, ends, takeovers, blocking screens. */
+  signals: AgentSignals
+}
+
+/** The signs of a polecat's sessions that the witness follows. */
+export interface AgentSignals {
+  sessionStarted(p: { polecatId: string; rig: string; beadId: string | null; sessionId: string; hooks: boolean }): void
+  output(polecatId: string): void
+  sessionEnded(p: { polecatId: string; sessionId: string; exitCode: number | null; reason: string; hookedBead: string | null }): void
+  takenOver(polecatId: string, on: boolean): void
+  blockedScreen(polecatId: string, screen: string): void
 }
 
 export class Polecats {
@@ -55,7 +68,7 @@ export class Polecats {
   constructor(private d: PolecatDeps) {
     this.store = new PolecatStore(d.db, d.polecatChanged)
     this.terminals = new AgentTerminals({ db: d.db, ledger: d.ledger, store: this.store, sessions: d.sessions, changed: d.changed })
-    this.lifecycle = new SessionLifecycle({ db: d.db, ledger: d.ledger, inbox: d.inbox, sessions: d.sessions, store: this.store, terminals: this.terminals, changed: d.changed })
+    this.lifecycle = new SessionLifecycle({ db: d.db, ledger: d.ledger, inbox: d.inbox, sessions: d.sessions, store: this.store, terminals: this.terminals, changed: d.changed, signals: d.signals })
     this.slinger = new Sling({ ...d, store: this.store, terminals: this.terminals, lifecycle: this.lifecycle })
   }
 
@@ -67,8 +80,28 @@ export class Polecats {
     return this.store.get(id)
   }
 
+  find(id: string): Polecat | null {
+    const row = this.store.row(id)
+    return row ? this.store.get(id) : null
+  }
+
+  /** The witness's note of the last sign of life and of progress (written now and then, shown in the views). */
+  recordActivity(id: string, activityAt: string, progressAt: string): void {
+    if (this.store.row(id)) this.store.set(id, { last_activity_at: activityAt, last_progress_at: progressAt })
+  }
+
   sling(p: Params<'sling'>, actor: string): Promise<Polecat> {
     return this.slinger.sling(p, actor)
+  }
+
+  /** A new session on the polecat's hooked bead, worktree and branch, saying why it resumes. */
+  restart(id: string, why: string, actor: string): Promise<Polecat> {
+    return this.slinger.restart(id, why, actor)
+  }
+
+  /** Stops the agent and resolves once its session has ended (a Restart of a live agent). */
+  stopAndWait(id: string, actor: string): Promise<void> {
+    return this.lifecycle.stopAndWait(id, actor)
   }
 
   stop(id: string, actor: string): Polecat {
@@ -113,6 +146,7 @@ export class Polecats {
 
   setTakenOver(id: string, on: boolean, actor: string): Polecat {
     const pc = this.terminals.setTakenOver(id, on, actor)
+    this.d.signals.takenOver(id, on)
     if (!on) this.d.handedBack(id)
     return pc
   }

@@ -10,8 +10,10 @@ import type { Bead } from '../../../shared/domain'
  */
 const promptSafe = (s: string): string => s.replace(/[\x00-\x1f\x7f-\x9f]/g, '\uFFFD')
 
-export function firstPrompt(p: { polecat: string; bead: Bead; rig: string; branch: string }): string {
+/** `resuming`: why this session follows an earlier one (a restart by the Dogs, a crash): it says so first. */
+export function firstPrompt(p: { polecat: string; bead: Bead; rig: string; branch: string; resuming?: string }): string {
   return [
+    ...(p.resuming ? [`You are resuming: an earlier session on this bead ended (${promptSafe(p.resuming).slice(0, 600)}). Your worktree, branch, commits and checkpoint are as it left them.`] : []),
     `You are polecat ${p.polecat} in Gas Town. Bead ${p.bead.id} is on your hook: "${promptSafe(p.bead.title)}".`,
     `Run \`gt prime\` now to read your full context (the bead, your last checkpoint, mail, notes of past attempts), then do the work in this worktree on branch ${p.branch}.`,
     'Commit after each meaningful step, record progress with `gt checkpoint` and decisions or failures with `gt note`, and finish with `gt done --summary "…"`.'

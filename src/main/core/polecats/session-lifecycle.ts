@@ -13,9 +13,10 @@ import { identityOf } from '../processes/process-identity'
 import { endRecordedAgents } from '../processes/agent-processes'
 import type { AgentTerminals } from './agent-terminals'
 import type { PolecatStore } from './polecat-store'
+import type { AgentSignals } from './polecats'
 
-/** What all terminals nobody watches may print together, per second (see BackgroundBudget). */
-export const BACKGROUND_CHARS_PER_SECOND = 8_000_000
+/** What all terminals nobody watches may print together, in bytes per second (see BackgroundBudget). */
+export const BACKGROUND_BYTES_PER_SECOND = 8_000_000
 
 /** How long an agent gets to end after SIGTERM before SIGKILL. */
 const STOP_GRACE_MS = 3000
@@ -45,7 +46,7 @@ type Topic = 'beads' | 'polecats' | 'sessions' | 'ledger' | 'inbox'
 export class SessionLifecycle {
   /** Why a session is ending, when the core knows before the process exits (stopped, done, app-quit). */
   private endReasons = new Map<string, string>()
-  private background = new BackgroundBudget(BACKGROUND_CHARS_PER_SECOND)
+  private background = new BackgroundBudget(BACKGROUND_BYTES_PER_SECOND)
   /** Starts not yet heard from (no hook yet), by polecat: their pending looks, and an alarm raised for one. */
   private unheard = new Map<string, { timers: NodeJS.Timeout[]; alarm: string | null }>()
 
@@ -58,6 +59,7 @@ export class SessionLifecycle {
       store: PolecatStore
       terminals: AgentTerminals
       changed: (...topics: Topic[]) => void
+      signals: AgentSignals
     }
   ) {}
 
@@ -76,6 +78,7 @@ export class SessionLifecycle {
         const screen = detect(stream.snapshotState().data)
         if (!screen) return
         this.d.store.setActivity(s.polecatId, 'blocked_screen', 'process', screen)
+        this.d.signals.blockedScreen(s.polecatId, screen)
         const item = this.d.inbox.raise(
           {
             kind: 'alarm',
@@ -154,6 +157,8 @@ export class SessionLifecycle {
       this.d.store.setActivity(id, s.hooks ? 'starting' : 'working', s.hooks ? 'hooks' : 'process')
     })
     this.watchStart(s, stream)
+    stream.onOutput(() => this.d.signals.output(id))
+    this.d.signals.sessionStarted({ polecatId: id, rig: id.split('/')[0], beadId: bead.id, sessionId, hooks: s.hooks })
     stream.onExit((code) => {
       log.event('session.exited', { exitCode: code })
       log.close()
@@ -179,6 +184,7 @@ export class SessionLifecycle {
     inTransaction(this.d.db, () => {
       this.d.sessions.end(sessionId, exitCode, reason)
       const row = this.d.store.row(polecatId)
+      this.d.signals.sessionEnded({ polecatId, sessionId, exitCode, reason, hookedBead: row && row.session_id === sessionId ? row.bead_id : null })
       if (row && row.session_id === sessionId) {
         // The hook outlives the process: a bead still hooked stays with this polecat for the next session.
         this.d.store.set(polecatId, { state: row.bead_id ? 'exited' : 'idle', pid: null, taken_over: 0 })
@@ -206,6 +212,15 @@ export class SessionLifecycle {
     stream.kill('SIGTERM')
     void this.endProcesses([stream.sessionId], STOP_GRACE_MS)
     return pc
+  }
+
+  /** Stops the agent and resolves once its session has ended. */
+  stopAndWait(id: string, actor: string): Promise<void> {
+    const stream = this.d.terminals.get(id)
+    if (!stream?.running) return Promise.resolve()
+    const ended = new Promise<void>((res) => stream.onExit(() => setImmediate(res)))
+    this.stop(id, actor)
+    return ended
   }
 
   /**

@@ -42,6 +42,8 @@ export interface SlingDeps {
   /** <town>/git-hooks, and the identity agents commit under where git has none. */
   gitHooksDir: string
   gitIdentity: () => GitIdentity
+  /** Why dispatch is paused town-wide (a mass death), or null. */
+  dispatchPaused: () => string | null
   /** <town>/bin/gt: what the runtime's hooks run. */
   gtPath: string
   claudeConfig: () => 'user' | 'town'
@@ -57,9 +59,10 @@ export class Sling {
    * Slings into one rig run one at a time: allocating a name and creating its worktree are async, and two at
    * once would pick the same idle polecat. Across rigs, the hook itself is the claim (PolecatStore.claimHook).
    */
-  async sling(p: Params<'sling'>, actor: string): Promise<Polecat> {
+  async sling(p: Params<'sling'>, actor: string, opts: { resuming?: string } = {}): Promise<Polecat> {
+    if (this.d.dispatchPaused()) throw new CoreError('conflict', `dispatch is paused: ${this.d.dispatchPaused()}. Resume it with \`gt town resume\` once the cause is fixed.`)
     const previous = this.queue.get(p.rig) ?? Promise.resolve()
-    const run = previous.catch(() => {}).then(() => this.slingNow(p, actor))
+    const run = previous.catch(() => {}).then(() => this.slingNow(p, actor, opts))
     this.queue.set(p.rig, run)
     try {
       return await run
@@ -91,7 +94,20 @@ export class Sling {
     return runtime
   }
 
-  private async slingNow(p: Params<'sling'>, actor: string): Promise<Polecat> {
+  /**
+   * A new session for a polecat whose bead is still on its hook (the Dogs after a crash, the inbox's
+   * Restart): same worktree, same branch, same runtime, and a first prompt that says why it resumes.
+   */
+  async restart(polecatId: string, why: string, actor: string): Promise<Polecat> {
+    const pc = this.d.store.get(polecatId)
+    if (!pc.beadId) throw new CoreError('conflict', `${polecatId} has nothing on its hook to restart`)
+    const last = pc.sessionId ? this.d.sessions.find(pc.sessionId) : null
+    if (!last) throw new CoreError('conflict', `${polecatId} has no earlier session to restart from`)
+    const again = last.runtime === 'custom' ? { agentCmd: last.command } : { agent: last.runtime }
+    return this.sling({ bead: pc.beadId, rig: pc.rig, ...again }, actor, { resuming: why })
+  }
+
+  private async slingNow(p: Params<'sling'>, actor: string, opts: { resuming?: string } = {}): Promise<Polecat> {
     const rig = this.d.rigs.get(p.rig)
     let bead = this.d.beads.get(p.bead)
     if (bead.status === 'closed') throw new CoreError('conflict', `bead ${bead.id} is closed`)
@@ -113,7 +129,7 @@ export class Sling {
     const claim = this.d.store.claimHook({ id, rig: rig.name, name, beadId: bead.id, branch, worktree, runtime: runtime.name })
     if (!claim.ok) throw new CoreError('conflict', claim.holder && this.d.terminals.isRunning(claim.holder.id) ? `${claim.why}, which is running` : claim.why)
 
-    const prompt = firstPrompt({ polecat: id, bead, rig: rig.name, branch })
+    const prompt = firstPrompt({ polecat: id, bead, rig: rig.name, branch, resuming: opts.resuming })
     let gitEnv: Record<string, string>
     let plan: LaunchPlan
     try {

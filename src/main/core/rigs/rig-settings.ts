@@ -27,11 +27,11 @@ export const RIG_SETTING_KEYS = {
   coverage: command('check: prints a coverage figure (see docs/checks.md for the formats read)'),
   check_timeout_s: int('seconds a check command may run before it is stopped', 10, 86_400, 900),
   max_retries: int('automatic retries (Dogs) of a failure before it goes to the inbox', 0, 20, 3),
-  retry_backoff_s: int('seconds before the first retry; each next one waits twice as long', 1, 86_400, 30),
-  startup_s: int('seconds a new agent has to show activity before it counts as never started', 10, 3_600, 120),
-  stuck_minutes: int('minutes without any activity (output, hooks, gt calls) before an agent counts as stuck', 1, 1_440, 10),
-  no_progress_minutes: int('minutes alive without a commit, checkpoint or note before an agent counts as making no progress', 1, 10_080, 30),
-  reescalate_hours: int('hours an inbox item may wait unacknowledged before it is raised one level (at most twice)', 1, 720, 4),
+  retry_backoff_s: int('seconds before the first retry; each next one waits twice as long', 0, 86_400, 30),
+  startup_s: int('seconds a new agent has to show activity before it counts as never started', 1, 3_600, 120),
+  stuck_s: int('seconds without any activity (output, hooks, gt calls) before an agent counts as stuck', 1, 86_400, 600),
+  no_progress_s: int('seconds alive without a commit, checkpoint or note before an agent counts as making no progress', 1, 604_800, 1_800),
+  reescalate_s: int('seconds an inbox item may wait unacknowledged before it is raised one level (at most twice)', 60, 2_592_000, 14_400),
   'escalation.p0_threshold': { help: 'escalation rule for P0 (default: compilation_failure)', schema: z.string().min(1).max(200), parse: (t) => t, default: 'compilation_failure' },
   'escalation.p1_threshold': { help: 'escalation rule for P1 (default: test_coverage_drop > 5%)', schema: z.string().min(1).max(200), parse: (t) => t, default: 'test_coverage_drop > 5%' },
   'escalation.deacon_notify': {
@@ -43,7 +43,26 @@ export const RIG_SETTING_KEYS = {
 } satisfies Record<string, KeySpec>
 
 export type RigSettingKey = keyof typeof RIG_SETTING_KEYS
-export type RigSettings = { [K in RigSettingKey]: (typeof RIG_SETTING_KEYS)[K]['default'] extends number ? number : (typeof RIG_SETTING_KEYS)[K]['default'] extends boolean ? boolean : string }
+
+/** The settings as they apply (each key's schema above guarantees its type). */
+export interface RigSettings {
+  build: string
+  test: string
+  coverage: string
+  check_timeout_s: number
+  max_retries: number
+  retry_backoff_s: number
+  startup_s: number
+  stuck_s: number
+  no_progress_s: number
+  reescalate_s: number
+  'escalation.p0_threshold': string
+  'escalation.p1_threshold': string
+  'escalation.deacon_notify': boolean
+}
+
+/** The settings of a rig nobody configured (and of items that belong to no rig). */
+export const DEFAULT_RIG_SETTINGS = Object.fromEntries(Object.entries(RIG_SETTING_KEYS).map(([k, v]) => [k, v.default])) as unknown as RigSettings
 
 export const isRigSettingKey = (k: string): k is RigSettingKey => Object.hasOwn(RIG_SETTING_KEYS, k)
 
@@ -63,7 +82,7 @@ export function readRigSettings(json: string): { set: Partial<Record<RigSettingK
     if (ok) set[key] = raw[key]
     effective[key] = ok ? raw[key] : spec.default
   }
-  return { set, effective: effective as RigSettings }
+  return { set, effective: effective as unknown as RigSettings }
 }
 
 /** Validates one value the user typed for a key; throws CoreError naming the key, the value and what is accepted. */

@@ -4,11 +4,12 @@ import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import type { Rig } from '../../../shared/domain'
+import type { Rig, RigConfig } from '../../../shared/domain'
 import { CoreError } from '../../../shared/contract'
 import { inTransaction, type Db } from '../store/db'
 import { now, type Ledger } from '../ledger/ledger'
 import { commitsAhead, git, gitMessage, isRepository, isSafeBranchName, isStallTimeout } from '../git/git'
+import { RIG_SETTING_KEYS, parseRigSetting, readRigSettings, type RigSettingKey, type RigSettings } from './rig-settings'
 
 interface RigRow {
   name: string
@@ -16,6 +17,7 @@ interface RigRow {
   path: string
   default_branch: string
   added_at: string
+  settings: string
 }
 const toRig = (r: RigRow): Rig => ({ name: r.name, source: r.source, path: r.path, defaultBranch: r.default_branch, addedAt: r.added_at })
 
@@ -131,6 +133,41 @@ export class Rigs {
       }
       throw new CoreError('failed', `could not clone ${source}: ${gitMessage(err)}`)
     }
+  }
+
+  /** The rig's settings as they apply (defaults for what the user did not set). */
+  settings(name: string): RigSettings {
+    return readRigSettings(this.row(name).settings).effective
+  }
+
+  /** Each setting with its value, whether the user set it, and what it is for (gt rig config RIG). */
+  config(name: string): RigConfig {
+    const { set, effective } = readRigSettings(this.row(name).settings)
+    return {
+      rig: name,
+      settings: (Object.keys(RIG_SETTING_KEYS) as RigSettingKey[]).map((key) => ({ key, value: effective[key], isSet: key in set, default: RIG_SETTING_KEYS[key].default, help: RIG_SETTING_KEYS[key].help }))
+    }
+  }
+
+  /** Sets one setting from what the user typed, or back to its default (`text` null); in the ledger. */
+  configure(name: string, key: string, text: string | null, actor: string): RigConfig {
+    inTransaction(this.db, () => {
+      const { set } = readRigSettings(this.row(name).settings)
+      const next: Record<string, unknown> = { ...set }
+      if (text === null) {
+        if (!(key in RIG_SETTING_KEYS)) parseRigSetting(name, key, '')
+        delete next[key]
+      } else next[key] = parseRigSetting(name, key, text)
+      this.db.prepare('UPDATE rigs SET settings = ? WHERE name = ?').run(JSON.stringify(next), name)
+      this.ledger.append(actor, 'rig.configured', name, { key, value: text === null ? null : next[key] })
+    })
+    return this.config(name)
+  }
+
+  private row(name: string): RigRow {
+    const row = this.db.prepare('SELECT * FROM rigs WHERE name = ?').get(name) as RigRow | undefined
+    if (!row) throw new CoreError('not_found', `no rig named ${name}`)
+    return row
   }
 
   /** Polecat branches of the rig with commits that are not on its default branch. */

@@ -66,6 +66,8 @@ export class TerminalStream implements Throttleable {
   private pauseWatch: NodeJS.Timeout | null = null
   private flowPausedAt = 0
   private exitListeners: ((code: number | null, signal: number | null) => void)[] = []
+  /** Told once per batch that output came (not what): the witness's sign of life. */
+  private outputListener: (() => void) | null = null
   private firstOutput: (() => void)[] = []
   private lastInputAt = -Infinity
   private offTyping: () => void
@@ -137,7 +139,13 @@ export class TerminalStream implements Throttleable {
       v.unacked += data.length
       v.client.send(event)
     }
+    this.outputListener?.()
     this.applyFlowControl()
+  }
+
+  /** One listener, called once per batch of output (a flood costs a call every few ms, never per byte). */
+  onOutput(listener: () => void): void {
+    this.outputListener = listener
   }
 
   /** How far behind this viewer may be: less while its client types into another terminal. */

@@ -1,0 +1,81 @@
+// What can go wrong with a polecat, how bad it is by default, and what the machine can do about it.
+// The witness finds incidents; the Dogs act on them (routing.ts); the rest reaches the Deacon's inbox.
+import type { Severity } from '../../../shared/domain'
+
+export const INCIDENT_KINDS = [
+  'crashed',
+  'exited_without_done',
+  'never_started',
+  'blocked_screen',
+  'at_prompt_without_done',
+  'stuck',
+  'no_progress',
+  'check_failed',
+  'escalated',
+  'mass_death'
+] as const
+export type IncidentKind = (typeof INCIDENT_KINDS)[number]
+
+export interface Incident {
+  kind: IncidentKind
+  severity: Severity
+  rig: string
+  polecatId: string | null
+  beadId: string | null
+  sessionId: string | null
+  title: string
+  body: string
+  /** The failing output (a check's, or the agent's last screen lines), for the human and for the nudge. */
+  excerpt: string | null
+  /** Incidents with the same key are one inbox item (the same check failing on the base branch for all). */
+  groupKey?: string
+  /** Found from the output alone (no hooks): the views say so. */
+  heuristic?: boolean
+  /** Check incidents: the check run they come from. */
+  checkRunId?: string
+}
+
+/**
+ * What the Dogs do with an incident of a kind, when its severity lets them (P1, P2): nudge a live agent with
+ * what went wrong, restart a dead one on its worktree and branch, or nothing (only a human can help).
+ */
+export const DOG_ACTION: Record<IncidentKind, 'nudge' | 'restart' | 'none'> = {
+  crashed: 'restart',
+  exited_without_done: 'restart',
+  never_started: 'restart',
+  blocked_screen: 'none',
+  at_prompt_without_done: 'nudge',
+  stuck: 'nudge',
+  no_progress: 'nudge',
+  check_failed: 'nudge',
+  escalated: 'none',
+  mass_death: 'none'
+}
+
+export const DEFAULT_SEVERITY: Record<Exclude<IncidentKind, 'check_failed' | 'escalated'>, Severity> = {
+  crashed: 'P1',
+  exited_without_done: 'P1',
+  never_started: 'P1',
+  blocked_screen: 'P1',
+  at_prompt_without_done: 'P2',
+  stuck: 'P1',
+  no_progress: 'P2',
+  mass_death: 'P0'
+}
+
+/** The words the nudge gives the agent: what happened and what to do. */
+export function nudgeText(i: Incident): string {
+  const excerpt = i.excerpt ? `\n\n${i.excerpt.slice(-4000)}` : ''
+  switch (i.kind) {
+    case 'check_failed':
+      return `The witness ran the rig's checks on your worktree: ${i.title}. Fix it, commit, and checkpoint.${excerpt}`
+    case 'at_prompt_without_done':
+      return 'Your turn ended but your bead is not done. Carry on with the work; when it is finished and committed, run `gt done --summary "…"`. If you are blocked, say why with `gt escalate`.'
+    case 'stuck':
+      return `Nothing has happened in your terminal for a while (${i.body}). If a command hangs, stop it; if you are blocked, say why with \`gt escalate\`; otherwise carry on.`
+    case 'no_progress':
+      return 'You have made no commit, checkpoint or note for a long time. Are you stuck? Commit what works, record where you are with `gt checkpoint`, or `gt escalate` if you need a human.'
+    default:
+      return `${i.title}.${excerpt}`
+  }
+}
