@@ -10,6 +10,7 @@
 // (reads one line from the terminal; later steps can use {{answer}}), {flood: bytes}, {waitFor: "cue"},
 // {signal: "cue"}, {hang: true}, {crash: exitCode}, {exit: exitCode}, {ignoreHup: true} (survives its
 // terminal hanging up, like an agent that ignores SIGHUP: it ignores the signal and the I/O errors after it),
+// {tick: ms} (prints a line every ms, forever: busy, making no progress),
 // {hook: "Event", input?: {...}} (calls `gt hook Event` with the input, as Claude Code's hooks do),
 // {permission: {tool, input}} (asks through `gt hook PermissionRequest`; on allow it runs input.command,
 // on deny it prints the message; either way it drops the cue permission-<n> with "allow" or "deny: …").
@@ -134,6 +135,10 @@ async function step(s) {
       print(`fake-agent: not allowed: ${decision?.message ?? 'no answer'}\n`)
       cue(`permission-${n}`, `deny: ${decision?.message ?? 'no answer'}`)
     }
+  } else if (s.tick !== undefined) {
+    let n = 0
+    setInterval(() => print(`fake-agent: still busy (${++n})\n`), s.tick)
+    await new Promise(() => {})
   } else if (s.ignoreHup) {
     process.on('SIGHUP', () => {})
     for (const stream of [process.stdin, process.stdout, process.stderr]) stream.on('error', () => {})
@@ -143,6 +148,7 @@ async function step(s) {
     print('fake-agent: crashing\n')
     process.exit(s.crash)
   } else if (s.exit !== undefined) process.exit(s.exit)
+  else throw new Error(`fake-agent: unknown step ${JSON.stringify(s)}`)
 }
 
 for (const s of script) await step(s)

@@ -98,16 +98,16 @@ export class IncidentRouting {
     if (!this.d.db.open) return
     const polecatId = i.polecatId!
     if (!forced && this.d.isTakenOver(polecatId)) return
-    if (this.d.dispatchPaused()) {
-      this.d.ledger.append('dogs', 'dogs.held', i.beadId ?? polecatId, { polecat: polecatId, incident: i.kind, why: 'dispatch is paused' })
-      return
-    }
     const alive = this.d.isRunning(polecatId)
     let action = DOG_ACTION[i.kind]
     // A failure whose agent is gone cannot be nudged: it is restarted with the failure in hand.
     if (action === 'nudge' && !alive) action = 'restart'
     if (action === 'restart' && i.beadId && (await this.d.beadFinished(i.beadId))) {
       this.d.ledger.append('dogs', 'dogs.skipped', i.beadId, { polecat: polecatId, incident: i.kind, why: 'the bead is finished: closed, merged or in the base already' })
+      return
+    }
+    if (this.d.dispatchPaused()) {
+      this.d.ledger.append('dogs', 'dogs.held', i.beadId ?? polecatId, { polecat: polecatId, incident: i.kind, why: 'dispatch is paused' })
       return
     }
     const detail = `attempt ${attempt} of ${this.d.settings(i.rig).max_retries}`

@@ -60,15 +60,24 @@ export class Witness {
     this.arm(w)
   }
 
-  /** Any sign of life: output, a hook, a gt call. Cheap: called for every batch of terminal output. */
+  /**
+   * Any sign of life: output, a hook, a gt call. Cheap: called for every batch of terminal output, it only
+   * stamps the time — the armed timer finds the deadline moved. Only a change that brings a deadline
+   * *nearer* (it just started, a raised "stuck" is over, it stopped idling) sets the timer again.
+   */
   activity(polecatId: string, source: 'output' | 'hook' | 'gt'): void {
     const w = this.watches.get(polecatId)
     if (!w) return
     w.lastActivity = this.now()
+    let rearm = false
     // A runtime with hooks has started when it says so (its screen may be a first-run dialog); a plain program when it does anything.
-    if (!w.started && (source !== 'output' || !w.hooks)) w.started = true
-    if (source !== 'output') w.idle = false
-    w.raised.delete('stuck')
+    if (!w.started && (source !== 'output' || !w.hooks)) rearm = w.started = true
+    if (source !== 'output' && w.idle) {
+      w.idle = false
+      rearm = true
+    }
+    if (w.raised.delete('stuck')) rearm = true
+    if (rearm) this.arm(w)
     this.persistSoon(w)
   }
 
@@ -77,16 +86,23 @@ export class Witness {
     const w = this.watches.get(polecatId)
     if (!w) return
     w.lastProgress = w.lastActivity = this.now()
+    const rearm = !w.started || w.raised.has('no_progress') || w.raised.has('stuck')
     w.started = true
     w.raised.delete('no_progress')
     w.raised.delete('stuck')
+    if (rearm) this.arm(w)
     this.persistSoon(w)
   }
 
   /** Waiting for a human (a permission request) or at its prompt: quiet is expected now. */
   setIdle(polecatId: string, idle: boolean): void {
     const w = this.watches.get(polecatId)
-    if (w) w.idle = idle
+    if (!w || w.idle === idle) return
+    w.idle = idle
+    if (!idle) {
+      w.lastActivity = this.now()
+      this.arm(w)
+    }
   }
 
   /** The turn ended (Stop hook) while the bead is still hooked: it stopped without gt done. */
