@@ -1,18 +1,18 @@
 // How warnings are counted in a check's output, kept simple and stated (docs/checks.md): a line counts once
-// if it holds the word "warning" or "warnings" (any case, a whole word: `ExperimentalWarning` does not count,
-// nor npm's `npm warn`), unless it is a tally of none ("0 warnings", "no warnings"). Colours are removed
-// first. Compilers (tsc, gcc, clang, rustc, go vet), linters (eslint, golangci-lint) and test runners print
+// if it holds the word "warning" or "warnings" (any case, a whole word: not `ExperimentalWarning`, not an
+// option such as `--trace-warnings`, not npm's `npm warn`), unless it is a tally of none ("0 warnings",
+// "no warnings"). Colours are removed first. Compilers (tsc, gcc, clang, rustc, go vet), linters (eslint, golangci-lint) and test runners print
 // their warnings this way; a tool that prints them otherwise is not counted.
 import stripAnsi from 'strip-ansi'
 
-const WARNING = /\bwarnings?\b/i
-const NONE = /\b(?:0|no|zero)\s+warnings?\b/i
+// A whole word: not part of a longer word (ExperimentalWarning) nor of an option (--trace-warnings, -Wno-…).
+const WARNING = /(?<![\w-])warnings?(?![\w-])/i
+const NONE = /\b(?:0|no|zero)\s+warnings?(?![\w-])/i
 const MAX_LINE = 4000
 
 export function isWarningLine(line: string): boolean {
   const text = line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line
-  if (!WARNING.test(text)) return false
-  const plain = stripAnsi(text)
+  const plain = text.includes('\x1b') ? stripAnsi(text) : text
   return WARNING.test(plain) && !NONE.test(plain)
 }
 
