@@ -13,11 +13,6 @@ import { liveProcesses, processEnv } from '../processes/process-identity'
 
 export const CHECK_MARKER_VARIABLE = 'GT_CHECK_RUN'
 
-export interface GroupState {
-  /** Live (not zombie) processes of the group or carrying the marker. */
-  pids: number[]
-}
-
 function signal(target: number, sig: NodeJS.Signals): void {
   try {
     process.kill(target, sig)
