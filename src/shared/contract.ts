@@ -11,6 +11,7 @@ import {
   type Bead,
   type InboxItem,
   type PermissionRule,
+  type CheckRun,
   type RigConfig,
   type LedgerEvent,
   type Mail,
@@ -242,6 +243,10 @@ export const humanMethods = {
     result: {} as InboxItem
   },
   'inbox.reply': { params: z.object({ id: inboxId, text: text('a reply', 20_000, { trim: true, min: 1 }) }).strict(), result: {} as Mail },
+  /** Runs the rig's checks in the polecat's worktree now (in the background: the run is returned queued). */
+  'checks.run': { params: z.object({ polecat: polecatId }).strict(), result: {} as CheckRun },
+  'checks.list': { params: z.object({ rig: safeName.optional(), polecat: polecatId.optional(), limit: z.number().int().min(1).max(500).default(50) }).strict(), result: [] as CheckRun[] },
+  'checks.show': { params: z.object({ id: z.string().min(1).max(64) }).strict(), result: {} as CheckRun },
   /** For an item the witness raised: the Dogs act now (nudge or restart), whatever their backoff. */
   'inbox.retry': { params: z.object({ id: inboxId }).strict(), result: {} as InboxItem },
   /** For an item about a polecat: a new session on its worktree and branch (the running one is stopped first). */

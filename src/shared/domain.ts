@@ -79,6 +79,23 @@ export interface Polecat {
   health: PolecatHealth
 }
 
+/** One run of a rig's checks in a worktree (gt check, a checkpoint, gt done). */
+export interface CheckRun {
+  id: string
+  rig: string
+  polecatId: string | null
+  beadId: string | null
+  trigger: string
+  head: string | null
+  status: 'queued' | 'running' | 'passed' | 'failed' | 'superseded' | 'cancelled' | 'error'
+  severity: Severity | null
+  reasons: string[]
+  checks: { check: string; command: string; status: string; exitCode: number | null; durationMs: number; outputTail: string }[]
+  coverage: number | null
+  startedAt: string
+  finishedAt: string | null
+}
+
 /** What the witness last found about a polecat, at a glance. */
 export interface PolecatHealth {
   /** Attempts the Dogs made on its current failure. */

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import type { Bead, InboxItem, LedgerEvent, Mail, PermissionRule, Polecat, PrimeContext, Rig, RigConfig, Session, SessionLogLine } from '../../shared/domain'
+import type { Bead, CheckRun, InboxItem, LedgerEvent, Mail, PermissionRule, Polecat, PrimeContext, Rig, RigConfig, Session, SessionLogLine } from '../../shared/domain'
 import type { BeadDetail, DoneResult, SessionTranscript, TownCheck } from '../../shared/contract'
 import { resolveTown } from '../host/town-path'
 import { readEndpoint } from '../core/endpoint/endpoint-file'
@@ -36,6 +36,8 @@ Humans (talk to the running control room of the town: --town DIR, $GT_TOWN, or ~
   gt ready [--rig R]                          open, unblocked beads by priority
   gt sling BEAD RIG [--agent NAME | --agent-cmd 'COMMAND']
   gt polecat list | gt polecat stop RIG/NAME
+  gt check RIG/NAME [--wait]                  run the rig's checks in the polecat's worktree now
+  gt check list [--rig R] [--polecat RIG/NAME] | gt check show RUN
   gt session list [--bead ID] [--polecat RIG/NAME]
   gt session show ID [--raw]                  the transcript as text; --raw: the terminal's bytes exactly, to replay
   gt inbox [list] [--all]                     what needs you: permission requests, escalations, alarms (--all: closed too)
@@ -183,6 +185,16 @@ function printInboxItem(i: InboxItem): void {
   if (i.reason) out(`\nReason: ${(i.reason)}`)
   if (i.diffStat) out(`\nBranch diff:\n${(i.diffStat)}`)
   if (i.screen) out(`\nThe agent's screen:\n${(i.screen)}`)
+}
+
+function printCheckRun(r: CheckRun, asJson: boolean): void {
+  if (asJson) return json(r)
+  out(`${r.id}  ${L(r.polecatId ?? r.rig)} · ${r.trigger} · ${r.status}${r.severity ? ` ${r.severity}` : ''}${r.coverage !== null ? ` · coverage ${r.coverage}%` : ''}`)
+  for (const reason of r.reasons) out(`  ${L(reason)}`)
+  for (const c of r.checks) {
+    out(`\n[${c.check}] $ ${L(c.command)}  → ${c.status}${c.exitCode !== null ? ` (exit ${c.exitCode})` : ''} in ${(c.durationMs / 1000).toFixed(1)} s`)
+    if (c.status !== 'ok' && c.outputTail) out(c.outputTail.slice(-3000))
+  }
 }
 
 const eventLine = (e: LedgerEvent): string => `  ${e.at}  ${L(e.actor).padEnd(14)} ${L(e.kind)}${e.data && typeof e.data === 'object' ? '  ' + safeJson(e.data) : ''}`
@@ -451,6 +463,23 @@ async function main(argv: string[]): Promise<void> {
       const [bead, rig] = a.positionals
       const pc = await call<Polecat>(human(), 'sling', { bead: need(bead, 'BEAD'), rig: need(rig, 'RIG'), agent: a.values.agent, agentCmd: a.values['agent-cmd'] })
       return a.values.json ? json(pc) : out(`Slung ${L(bead)} to ${pc.id} on ${L(pc.branch ?? '-')} (${L(pc.runtime ?? '-')}, session ${pc.sessionId})\n  worktree: ${L(pc.worktree)}`)
+    }
+    case 'check': {
+      const a = parse(rest, { wait: { type: 'boolean' }, rig: { type: 'string' }, polecat: { type: 'string' } })
+      if (sub === 'list') {
+        const runs = await call<CheckRun[]>(human(), 'checks.list', { rig: a.values.rig, polecat: a.values.polecat })
+        return a.values.json ? json(runs) : out(runs.length ? table([['RUN', 'POLECAT', 'TRIGGER', 'STATUS', 'SEV', 'WHY'], ...runs.map((r) => [r.id, L(r.polecatId ?? '-'), r.trigger, r.status, r.severity ?? '-', L(r.reasons.join('; ').slice(0, 100))])]) : '(no check runs)')
+      }
+      if (sub === 'show') return printCheckRun(await call<CheckRun>(human(), 'checks.show', { id: need(a.positionals[0], 'RUN') }), !!a.values.json)
+      let run = await call<CheckRun>(human(), 'checks.run', { polecat: need(sub, 'RIG/NAME') })
+      if (!a.values.wait) return a.values.json ? json(run) : out(`Checks queued for ${L(sub!)} (${run.id}): gt check show ${run.id}`)
+      while (['queued', 'running'].includes(run.status)) {
+        await new Promise((r) => setTimeout(r, 300))
+        run = await call<CheckRun>(human(), 'checks.show', { id: run.id })
+      }
+      printCheckRun(run, !!a.values.json)
+      if (run.status !== 'passed') process.exitCode = 1
+      return
     }
     case 'polecat': {
       const a = parse(rest, {})

@@ -33,6 +33,8 @@ import { Witness } from './witness/witness'
 import { IncidentRouting } from './witness/routing'
 import type { Incident, IncidentKind } from './witness/incidents'
 import { DispatchSwitch } from './town/dispatch-switch'
+import { WorktreeChecks } from './witness/worktree-checks'
+import { removeStaleScratchWorktrees } from './witness/baseline'
 import { DEFAULT_RIG_SETTINGS, type RigSettings } from './rigs/rig-settings'
 import { loadSettings, type TownSettings } from './town/settings'
 import { ownerOnly, ownerOnlyTree, prepareTownFolder } from './town/town-folder'
@@ -96,6 +98,7 @@ export class Core implements CoreApi {
   readonly witness: Witness
   readonly routing: IncidentRouting
   readonly dispatchSwitch: DispatchSwitch
+  readonly checks: WorktreeChecks
   private settings: TownSettings
   private reescalation: NodeJS.Timeout | null = null
   private clients = new Map<string, ClientConnection>()
@@ -195,13 +198,25 @@ export class Core implements CoreApi {
         await this.polecats.restart(id, why, 'dogs')
       },
       dispatchPaused: () => this.dispatchSwitch.paused() !== null,
-      pauseDispatch: (why) => this.dispatchSwitch.pause(why, 'witness')
+      pauseDispatch: (why) => this.dispatchSwitch.pause(why, 'witness'),
+      health: (id, change) => this.polecats.recordHealth(id, change)
     })
     this.witness = new Witness({
       settings: (rig) => this.rigSettings(rig),
       report: (i) => this.routing.report(i),
       persist: (id, activityAt, progressAt) => this.polecats.recordActivity(id, activityAt, progressAt),
       screenTail: async (id) => (await this.polecats.screenOf(id))?.tail ?? null
+    })
+    this.checks = new WorktreeChecks({
+      db: this.db,
+      ledger: this.ledger,
+      settings: (rig) => this.rigSettings(rig),
+      rig: (name) => this.rigs.get(name),
+      polecat: (id) => this.polecats.get(id),
+      report: (i) => this.routing.report(i),
+      cleared: (pc) => this.routing.cleared(pc.beadId, pc.id, 'check_failed'),
+      lastCheck: (id, check) => this.polecats.recordHealth(id, { lastCheck: check }),
+      changed: () => this.changed('checks')
     })
     this.hooks = new AgentHooks({ ledger: this.ledger, sessions: this.sessions, polecats: this.polecats, deacon: this.deacon, mail: this.mail, agents: this.agents, witness: this.witness })
   }
@@ -232,6 +247,8 @@ export class Core implements CoreApi {
     // Before anyone can sling: whatever a crashed run left running is ended, and its sessions recorded as such.
     await this.polecats.reconcile()
     this.deacon.orphanAfterRestart()
+    // Scratch worktrees of base-branch checks a crash left behind.
+    for (const rig of this.rigs.list()) await removeStaleScratchWorktrees(rig.path).catch(() => [])
     // Items waiting unacknowledged too long are raised a level: a cheap query once a minute, no screens read.
     this.reescalation = setInterval(() => this.db.open && this.routing.reescalateDue(), 60_000)
     this.reescalation.unref()
@@ -298,7 +315,10 @@ export class Core implements CoreApi {
       this.witness.activity(session.polecatId, 'gt')
       if (method === 'agent.checkpoint' || method === 'agent.note') this.witness.progress(session.polecatId)
       try {
-        return await this.agentCall(method, session, p, ctx)
+        const result = await this.agentCall(method, session, p, ctx)
+        // A checkpoint or gt done is when the witness runs the rig's checks (in the background).
+        if (method === 'agent.checkpoint' || method === 'agent.done') this.checks.request(session.polecatId, method === 'agent.done' ? 'done' : 'checkpoint')
+        return result
       } catch (err) {
         // Refusals are part of the record too: the next agent learns what did not work.
         this.ledger.append(session.polecatId, `${method}.refused`, session.beadId, { session: session.id, error: (err as Error).message })
@@ -439,6 +459,9 @@ export class Core implements CoreApi {
     'inbox.ack': (p) => this.inbox.ack(p.id, HUMAN),
     'inbox.snooze': (p) => this.inbox.snooze(p.id, new Date(p.until).toISOString(), HUMAN),
     'inbox.reply': (p) => this.deacon.reply(p.id, p.text, HUMAN),
+    'checks.run': (p) => this.checks.request(p.polecat, 'manual')!,
+    'checks.list': (p) => this.checks.list(p),
+    'checks.show': (p) => this.checks.get(p.id),
     'inbox.retry': async (p) => {
       const item = this.inbox.get(p.id)
       if (!item.incident || !item.polecatId) throw new CoreError('conflict', `${p.id} is not a failure the Dogs can retry: ${item.kind === 'permission' ? 'approve or deny it' : 'acknowledge it, reply, or take over'}`)
@@ -507,6 +530,7 @@ export class Core implements CoreApi {
     if (this.reescalation) clearInterval(this.reescalation)
     this.routing.dispose()
     this.witness.dispose()
+    await this.checks.close()
     this.deacon.gate.releaseAll()
     await this.polecats.shutdown()
     if (this.endpoint) await new Promise<void>((r) => this.endpoint!.server.close(() => r()))

@@ -85,6 +85,12 @@ export class Polecats {
     return row ? this.store.get(id) : null
   }
 
+  /** What the witness found: its last check, the Dogs' retries on its current failure. */
+  recordHealth(id: string, change: Partial<Polecat['health']>): void {
+    const pc = this.find(id)
+    if (pc) this.store.set(id, { health: JSON.stringify({ ...pc.health, ...change }) })
+  }
+
   /** The witness's note of the last sign of life and of progress (written now and then, shown in the views). */
   recordActivity(id: string, activityAt: string, progressAt: string): void {
     if (this.store.row(id)) this.store.set(id, { last_activity_at: activityAt, last_progress_at: progressAt })

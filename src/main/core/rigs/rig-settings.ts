@@ -3,6 +3,7 @@
 // key by key, so `gt rig config RIG KEY VALUE` and the Rigs view say exactly what is wrong with a value.
 import { z } from 'zod'
 import { CoreError } from '../../../shared/contract'
+import { parseThreshold } from '../witness/escalation-rules'
 
 interface KeySpec {
   /** What the setting is for, as `gt rig config RIG` lists it. */
@@ -21,6 +22,20 @@ const int = (help: string, min: number, max: number, def: number): KeySpec => ({
   default: def
 })
 
+/** An escalation rule: checked by the witness's one rules module, with its own words for what is wrong. */
+const threshold = (help: string, def: string): KeySpec => ({
+  help,
+  schema: z.string().superRefine((v, ctx) => {
+    try {
+      parseThreshold(v)
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message })
+    }
+  }),
+  parse: (t) => t,
+  default: def
+})
+
 export const RIG_SETTING_KEYS = {
   build: command('check: builds the worktree (a failure is a compilation failure)'),
   test: command('check: runs the tests'),
@@ -32,8 +47,9 @@ export const RIG_SETTING_KEYS = {
   stuck_s: int('seconds without any activity (output, hooks, gt calls) before an agent counts as stuck', 1, 86_400, 600),
   no_progress_s: int('seconds alive without a commit, checkpoint or note before an agent counts as making no progress', 1, 604_800, 1_800),
   reescalate_s: int('seconds an inbox item may wait unacknowledged before it is raised one level (at most twice)', 60, 2_592_000, 14_400),
-  'escalation.p0_threshold': { help: 'escalation rule for P0 (default: compilation_failure)', schema: z.string().min(1).max(200), parse: (t) => t, default: 'compilation_failure' },
-  'escalation.p1_threshold': { help: 'escalation rule for P1 (default: test_coverage_drop > 5%)', schema: z.string().min(1).max(200), parse: (t) => t, default: 'test_coverage_drop > 5%' },
+  'escalation.p0_threshold': threshold('the seed\'s rule for P0: what breaks the build (docs/checks.md lists the conditions)', 'compilation_failure'),
+  'escalation.p1_threshold': threshold('the rule for P1: failing tests, a coverage drop below the base branch', 'test_coverage_drop > 5%'),
+  'escalation.p2_threshold': threshold('the rule for P2 (warnings)', 'warnings'),
   'escalation.deacon_notify': {
     help: 'whether P0s reach the inbox (and desktop notifications) at once',
     schema: z.boolean('true or false'),
@@ -58,6 +74,7 @@ export interface RigSettings {
   reescalate_s: number
   'escalation.p0_threshold': string
   'escalation.p1_threshold': string
+  'escalation.p2_threshold': string
   'escalation.deacon_notify': boolean
 }
 

@@ -25,6 +25,8 @@ export interface RoutingDeps {
   restart: (polecatId: string, why: string) => Promise<void>
   dispatchPaused: () => boolean
   pauseDispatch: (why: string) => void
+  /** The polecat's health as the views show it: retries used on its current failure, and which failure. */
+  health: (polecatId: string, change: { retries: number; lastIncident: string | null }) => void
 }
 
 const UP: Record<Severity, Severity> = { P2: 'P1', P1: 'P0', P0: 'P0' }
@@ -75,6 +77,7 @@ export class IncidentRouting {
   cleared(beadId: string | null, polecatId: string, kind: IncidentKind): void {
     if (this.attempts(beadId, polecatId, kind) === 0) return
     this.record(polecatId, beadId, kind, 'cleared', null)
+    this.d.health(polecatId, { retries: 0, lastIncident: null })
   }
 
   /** Attempts the Dogs made on this bead's (or polecat's) failure of this kind since it was last cleared. */
@@ -112,6 +115,7 @@ export class IncidentRouting {
     }
     const detail = `attempt ${attempt} of ${this.d.settings(i.rig).max_retries}`
     this.record(polecatId, i.beadId, i.kind, action, detail)
+    this.d.health(polecatId, { retries: this.attempts(i.beadId, polecatId, i.kind), lastIncident: i.kind })
     this.d.ledger.append('dogs', action === 'nudge' ? 'dogs.nudged' : 'dogs.restarted', i.beadId ?? polecatId, { polecat: polecatId, incident: i.kind, attempt })
     try {
       if (action === 'nudge') this.d.nudge(polecatId, nudgeText(i))
