@@ -141,3 +141,34 @@ test('a real Claude Code stopped on a screen that waits for a human is raised to
     for (const d of [town, home, repo]) removeDir(d)
   }
 })
+
+test('a real Claude Code whose turn ends without gt done is nudged at its prompt: the witness types in what to do, and the model receives it', { skip: claudeSkipReason() ?? false, timeout: 180_000 }, async () => {
+  requireBuild()
+  const town = tempDir('town')
+  const home = tempDir('home')
+  const repo = makeRepo()
+  let model: ModelServer | null = null
+  let serve: Served | null = null
+  try {
+    model = await startModelServer([{ say: 'I looked around; I will stop here.' }, { say: 'Understood, carrying on.' }])
+    writeFileSync(join(town, 'settings.json'), JSON.stringify({ claudeConfig: 'town', runtimes: { claude: { command: [CLAUDE_BIN], adapter: 'claude' } } }))
+    serve = await startServe(town, {
+      env: { ...process.env, ...GIT_IDENTITY, GT_TOWN: '', HOME: home, ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: API_KEY, DISABLE_TELEMETRY: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' }
+    })
+    const rpc = endpointRpc(town)
+    await rpc('rigs.add', { name: 'app', source: repo })
+    await rpc('rigs.configure', { rig: 'app', key: 'retry_backoff_s', value: '0' })
+    const bead = await rpc('beads.create', { title: 'Stops early', rig: 'app' })
+    await rpc('sling', { bead: bead.id, rig: 'app', agent: 'claude' })
+    const m = model
+    const nudged = await m.waitForRequest((r) => r.kind === 'main' && r.step === 1, 'the request that carries the nudge', 90_000)
+    const users = JSON.stringify(nudged.body?.messages ?? [])
+    assert.match(users, /Your turn ended but your bead is not done/)
+    const kinds = ((await rpc('ledger.list', { subject: bead.id })) as LedgerEvent[]).map((e) => e.kind)
+    for (const k of ['witness.at_prompt_without_done', 'dogs.nudged']) assert.ok(kinds.includes(k), k)
+  } finally {
+    await serve?.stop('SIGTERM').catch(() => serve?.proc.kill('SIGKILL'))
+    await model?.close()
+    for (const d of [town, home, repo]) removeDir(d)
+  }
+})
