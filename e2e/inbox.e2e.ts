@@ -159,6 +159,12 @@ test('the Inbox without a mouse: j/k move, a approves, t takes over, Ctrl+Shift+
     await expectAttr(tid(page, 'inbox-detail'), 'data-item-id', idB, 'the detail following the selection')
     await page.keyboard.press('ArrowDown')
     await expectAttr(tid(page, `inbox-row-${idA}`), 'aria-selected', 'true', 'back down after ArrowDown')
+    // Enter: the selected item's polecat terminal; Ctrl+4 back, the selection kept.
+    await page.keyboard.press('Enter')
+    await expectAttr(tid(page, `terminal-${key(a.polecatId)}`), 'data-phase', 'live', "Enter opening the polecat's terminal")
+    await expectAttr(tid(page, 'nav-polecats'), 'aria-current', 'page', 'the Polecats view after Enter')
+    await page.keyboard.press('Control+4')
+    await expectAttr(tid(page, `inbox-row-${idA}`), 'aria-selected', 'true', 'the selection kept')
     await page.keyboard.press('k')
     await page.keyboard.press('j')
     await expectAttr(tid(page, 'inbox-detail'), 'data-item-id', idA, 'the detail following the selection')
@@ -183,6 +189,13 @@ test('the Inbox without a mouse: j/k move, a approves, t takes over, Ctrl+Shift+
     await expectAttr(pane, 'data-taken-over', 'false', 'the terminal handed back')
     await expectAttr(tid(page, 'nav-inbox'), 'aria-current', 'page', 'back in the Inbox')
     await expectAttr(tid(page, 'inbox-detail'), 'data-item-id', idB, 'on the item the takeover started from')
+    // h hands back from the Inbox too (the user came back by another way).
+    await page.keyboard.press('t')
+    await expectAttr(pane, 'data-taken-over', 'true', 'taken over again')
+    await goTo(page, 'inbox')
+    await page.keyboard.press('h')
+    await expectAttr(pane, 'data-taken-over', 'false', 'handed back with h')
+    await expectText(tid(page, 'inbox-detail'), 'Take over', 'Take over offered again')
 
     // d: a reason field; typing there fires no inbox keys; Enter denies.
     await page.keyboard.press('d')
@@ -360,3 +373,29 @@ async function countPermissionRequests(context: import('playwright-core').Browse
     })()`
   })
 }
+
+test('a request still waiting when the control room restarts stays, saying it can no longer be answered; it can be acknowledged', { timeout: 60_000 }, async () => {
+  await withTown(browser, 'inbox-orphaned', async (t) => {
+    const { page } = t
+    await addRig(t)
+    await slingAgent(t, 'Ask, then lose the agent', [{ permission: { tool: 'Bash', input: { command: 'make deploy' } } }, { hang: true }], t.cues)
+    await goTo(page, 'inbox')
+    const id = await inboxRow(page, 'make deploy')
+    assert.equal(await t.served.stop('SIGTERM'), 0, `gt serve did not exit cleanly:\n${t.served.output()}`)
+    await t.restart()
+
+    await goTo(page, 'inbox')
+    await expectAttr(tid(page, `inbox-row-${id}`), 'data-status', 'orphaned', 'the request after the restart')
+    await expectText(navCount(page), /^1$/, 'the badge: it still waits to be read')
+    await tid(page, `inbox-row-${id}`).click()
+    await expectText(tid(page, 'inbox-orphaned'), /can no longer be answered.*restarted/i, 'why it can no longer be answered')
+    assert.equal(await tid(page, 'inbox-action-approve').count(), 0, 'no Approve on a request nobody waits for')
+    await page.keyboard.press('a')
+    await expectText(page.locator('[data-testid="info-toast"]', { hasText: 'a:' }), 'can no longer be answered', 'the a key saying why it does nothing')
+    await shot(page, 'inbox-orphaned')
+    await page.keyboard.press('e')
+    await until(async () => (await tid(page, `inbox-row-${id}`).count()) === 0, 'the acknowledged item to leave the list')
+    await until(async () => (await navCount(page).count()) === 0, 'the badge to clear')
+    await expectNoErrorToast(page, 'in the orphaned flow')
+  })
+})

@@ -92,5 +92,5 @@ function announce(item: InboxItem): void {
       // Some browsers only allow notifications from a service worker: fall back to the toast.
     }
   }
-  useUi.getState().toast('info', `${title}: ${body}`, { label: 'Open', run: open, testId: 'notify-toast' })
+  useUi.getState().toast(item.severity === 'P0' ? 'error' : 'info', `${title}: ${body}`, { label: 'Open', run: open, testId: 'notify-toast' })
 }

@@ -7,7 +7,7 @@ import type { InboxItem } from '../../../../shared/domain'
 import { SeverityBadge } from '../../components/Badges'
 import { typingTarget, useListKeys } from '../../components/keys'
 import { elapsed } from '../../lib/activity'
-import { inboxSections } from '../../lib/inbox-queue'
+import { inboxSections, isSnoozed } from '../../lib/inbox-queue'
 import { toolSummary } from '../../lib/tool-input'
 import { useNow } from '../../lib/use-now'
 import { useInbox, useInboxClock, useInboxFilter } from '../../stores/inbox'
@@ -76,8 +76,9 @@ export function InboxView() {
     <section className="view-body inbox">
       <div className="inbox-main">
         <div className="filters">
-          <span className="muted">
-            {sections.waiting.length} waiting{sections.snoozed.length ? ` · ${sections.snoozed.length} snoozed` : ''} — permission requests, escalations and alarms from every rig
+          <span className="muted count-text" data-testid="inbox-summary" title="Permission requests, escalations and alarms from every rig">
+            {sections.waiting.length ? `${sections.waiting.length} waiting` : 'nothing waiting'}
+            {sections.snoozed.length ? ` · ${sections.snoozed.length} snoozed` : ''}
           </span>
           <span className="spacer" />
           <NotifyControl />
@@ -130,7 +131,7 @@ export function InboxView() {
 }
 
 function InboxRow({ item, now, selected, onSelect }: { item: InboxItem; now: number; selected: boolean; onSelect(): void }) {
-  const pinned = item.severity === 'P0' && item.status === 'open'
+  const pinned = item.severity === 'P0' && item.status === 'open' && !isSnoozed(item, now)
   const firstBodyLine = item.body.split('\n').find((l) => l.trim()) ?? ''
   return (
     <li

@@ -43,7 +43,7 @@ export function PolecatsView({ active }: { active: boolean }) {
           <thead>
             <tr>
               <th style={{ width: 150 }}>polecat</th>
-              <th style={{ width: 76 }}>state</th>
+              <th style={{ width: 86 }}>state</th>
               <th>activity</th>
               <th style={{ width: 96 }}>bead</th>
               <th style={{ width: 170 }}>branch</th>
@@ -129,6 +129,7 @@ function ActivityCell({ polecat, now, itemId }: { polecat: Polecat; now: number;
     <td className="activity" data-testid={`polecat-activity-${polecatKey(polecat.id)}`} data-activity={t.activity} title={line}>
       <span className={`act act-${t.activity}`}>{t.words}</span>
       {t.duration ? <span className="muted"> · {t.duration}</span> : null}
+      {itemId ? ' ' : null}
       {itemId ? (
         <button
           className="link small"
@@ -139,7 +140,6 @@ function ActivityCell({ polecat, now, itemId }: { polecat: Polecat; now: number;
             useUi.getState().openInboxItem(itemId)
           }}
         >
-          {' '}
           ▸ inbox
         </button>
       ) : null}

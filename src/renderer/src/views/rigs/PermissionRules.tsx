@@ -36,7 +36,7 @@ export function PermissionRules({ rig }: { rig: string }) {
               <th>command prefix (Bash)</th>
               <th style={{ width: 150 }}>action</th>
               <th style={{ width: 170 }}>set</th>
-              <th style={{ width: 80 }} />
+              <th style={{ width: 96 }} />
             </tr>
           </thead>
           <tbody>
