@@ -10,11 +10,12 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { fakeAgentCmd, makeRepo, removeDir, requireBuild, sh, tempDir, waitForFile } from '../test/support/fixtures'
-import { SHOTS, expectAttr, expectTerminal, expectText, launchChromium, shot, terminalText, until, watchPage } from './support/browser'
-import { killLeftovers, pidsMentioning, readCue, startServe, type Served } from './support/serve'
-import { createBead, expectConnected, expectNoErrorToast, goTo, key, openTerminal, polecatOf, slingBead, submitRig, tid } from './support/ui'
+import type { Browser } from 'playwright-core'
+import { fakeAgentCmd, requireBuild, sh, waitForFile } from '../test/support/fixtures'
+import { SHOTS, expectAttr, expectTerminal, expectText, launchChromium, shot, terminalText, until } from './support/browser'
+import { withTown } from './support/scenario'
+import { pidsMentioning, readCue } from './support/serve'
+import { createBead, expectNoErrorToast, goTo, key, openTerminal, polecatOf, slingBead, submitRig, tid } from './support/ui'
 
 let browser: Browser
 
@@ -29,72 +30,8 @@ after(async () => {
   await browser?.close()
 })
 
-/** A fresh browser context and page, watched for page errors, sized like a laptop screen. */
-async function newPage(): Promise<{ context: BrowserContext; page: Page; problems: ReturnType<typeof watchPage> }> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
-  // tsx (esbuild keepNames) wraps named functions in __name(); functions shipped to the page need it too.
-  await context.addInitScript({ content: 'globalThis.__name ??= (f) => f' })
-  const page = await context.newPage()
-  page.setDefaultTimeout(15_000)
-  return { context, page, problems: watchPage(page) }
-}
-
-/** One scenario's town, repository, cue folder, `gt serve` and page; cleaned up whatever happens. */
-interface TownScenario {
-  town: string
-  repo: string
-  cuesRoot: string
-  cues: string
-  served: Served
-  page: Page
-  problems: ReturnType<typeof watchPage>
-  /** Starts gt serve again on the same town and opens its new URL. */
-  restart(): Promise<void>
-  /** A temp folder removed with the scenario. */
-  tempDir(prefix: string): string
-}
-
-async function withTown(name: string, body: (t: TownScenario) => Promise<void>): Promise<void> {
-  const town = tempDir('e2e-town')
-  const repo = makeRepo()
-  const cuesRoot = tempDir('e2e-cues')
-  const dirs = [town, repo, cuesRoot]
-  const t = { town, repo, cuesRoot, cues: join(cuesRoot, 'cues') } as TownScenario
-  let context: BrowserContext | undefined
-  try {
-    t.served = await startServe(town)
-    const opened = await newPage()
-    context = opened.context
-    t.page = opened.page
-    t.problems = opened.problems
-    t.restart = async () => {
-      t.served = await startServe(town)
-      await t.page.goto(t.served.url)
-      await expectConnected(t.page)
-    }
-    t.tempDir = (prefix) => {
-      const dir = tempDir(prefix)
-      dirs.push(dir)
-      return dir
-    }
-    await t.page.goto(t.served.url)
-    await expectConnected(t.page)
-    await body(t)
-    assert.deepEqual(t.problems.pageErrors, [], 'uncaught exceptions in the page')
-  } catch (err) {
-    if (t.page) await shot(t.page, `FAILED-${name}`).catch(() => {})
-    throw err
-  } finally {
-    await context?.close()
-    await t.served?.stop('SIGTERM').catch(() => t.served?.proc.kill('SIGKILL'))
-    const leftovers = killLeftovers(cuesRoot)
-    for (const dir of dirs) removeDir(dir)
-    if (leftovers.length) console.log(`# killed ${leftovers.length} agent process(es) left behind: ${leftovers.join(', ')}`)
-  }
-}
-
 test('a user adds a rig, slings a bead to an agent, takes over its terminal, and it all survives a restart', { timeout: 60_000 }, async () => {
-  await withTown('restart', async (t) => {
+  await withTown(browser, 'restart', async (t) => {
     const { town, repo, cuesRoot, cues, page, problems } = t
     const notRepo = t.tempDir('e2e-not-a-repo')
     // 1. withTown started the control room headless and opened the URL it printed.
@@ -215,7 +152,7 @@ test('a user adds a rig, slings a bead to an agent, takes over its terminal, and
 })
 
 test('after SIGKILL of gt serve mid-session, the polecat shows exited, its old output, and app-restart in History', { timeout: 45_000 }, async () => {
-  await withTown('sigkill', async (t) => {
+  await withTown(browser, 'sigkill', async (t) => {
     const { town, repo, cuesRoot, cues, page, problems } = t
     await submitRig(page, 'sample', repo)
     await expectText(tid(page, 'rig-row-sample'), repo, 'the rig row of sample')
@@ -255,7 +192,7 @@ test('after SIGKILL of gt serve mid-session, the polecat shows exited, its old o
 })
 
 test('an agent escalates: the Deacon inbox shows it, the user stops the agent and acknowledges it', { timeout: 30_000 }, async () => {
-  await withTown('inbox', async (t) => {
+  await withTown(browser, 'inbox', async (t) => {
     const { town, repo, cuesRoot, cues, page, problems } = t
     await submitRig(page, 'sample', repo)
     await expectText(tid(page, 'rig-row-sample'), repo, 'the rig row of sample')
@@ -291,7 +228,9 @@ test('an agent escalates: the Deacon inbox shows it, the user stops the agent an
 
     // Acknowledge: it leaves the inbox (and the nav count).
     await goTo(page, 'inbox')
-    await tid(page, `inbox-ack-${escalationId}`).click()
+    await tid(page, `inbox-row-${escalationId}`).click()
+    await expectAttr(tid(page, 'inbox-detail'), 'data-item-id', escalationId, 'the escalation shown whole')
+    await tid(page, 'inbox-action-ack').click()
     await until(async () => (await tid(page, `inbox-row-${escalationId}`).count()) === 0, 'the acknowledged escalation to leave the inbox')
     await until(async () => !/\d/.test((await tid(page, 'nav-inbox').locator('.nav-name').textContent()) ?? ''), 'the nav count to clear')
     await expectNoErrorToast(page, 'in the inbox flow')
@@ -299,7 +238,7 @@ test('an agent escalates: the Deacon inbox shows it, the user stops the agent an
 })
 
 test('an agent floods its terminal: all of it arrives, the page never freezes, redraws are held to about 20 a second, synchronized output holds while the screen scrolls', { timeout: 45_000 }, async () => {
-  await withTown('flood', async (t) => {
+  await withTown(browser, 'flood', async (t) => {
     const { repo, cues, page } = t
     await submitRig(page, 'sample', repo)
     await expectText(tid(page, 'rig-row-sample'), repo, 'the rig row of sample')

@@ -72,6 +72,11 @@ test('Electron desktop app', async (t) => {
     assert.equal(malformed.error.code, 'invalid_params')
   })
 
+  await t.test('allows desktop notifications (new P0s and permission requests show natively)', async () => {
+    const seen = await page.evaluate(async () => ({ permission: Notification.permission, asked: await Notification.requestPermission() }))
+    assert.deepEqual(seen, { permission: 'granted', asked: 'granted' })
+  })
+
   await t.test('denies window.open', async () => {
     // http (not https), so the handler neither opens a window nor hands the URL to the system browser.
     const blocked = await page.evaluate(() => window.open('http://example.invalid/') === null)

@@ -2,6 +2,7 @@
 // so its terminals keep their scrollback and attachment while the user looks elsewhere.
 import { useEffect, useState } from 'react'
 import { Header } from './components/Header'
+import { useWindowTitle } from './components/InboxBadge'
 import { Nav } from './components/Nav'
 import { Toasts } from './components/Toasts'
 import { useViewShortcuts } from './components/keys'
@@ -17,6 +18,7 @@ export function App() {
   const theme = useUi((s) => s.theme)
   const [polecatsMounted, setPolecatsMounted] = useState(false)
   useViewShortcuts()
+  useWindowTitle()
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme

@@ -10,8 +10,12 @@ export function contentSecurityPolicy(target: RendererTarget): string {
   return electronPolicy(target.devOrigin)
 }
 
-/** Permissions the UI actually uses. Copying terminal text to the clipboard is the only one. */
-const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-write'])
+/**
+ * Permissions the UI actually uses: copying terminal text to the clipboard, and desktop notifications (the
+ * page's Notification API, which Electron shows natively) for new P0s and permission requests. Every other
+ * permission is denied.
+ */
+export const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-write', 'notifications'])
 
 export function hardenSession(ses: Session, target: RendererTarget): void {
   ses.setPermissionRequestHandler((_wc, permission, callback) => callback(ALLOWED_PERMISSIONS.has(permission)))

@@ -1,7 +1,7 @@
 // The left nav: each view under its Gas Town name, with the plain meaning beneath.
 import { GLOSSARY } from '../../../shared/domain'
-import { useInbox } from '../stores/inbox'
 import { VIEWS, useUi, type View } from '../stores/ui'
+import { InboxBadge } from './InboxBadge'
 
 export const VIEW_META: Record<View, { name: string; meaning: string; glossary: string }> = {
   rigs: { name: 'Rigs', meaning: 'projects', glossary: GLOSSARY.Rig },
@@ -16,7 +16,6 @@ const mod = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform) ?
 export function Nav() {
   const view = useUi((s) => s.view)
   const setView = useUi((s) => s.setView)
-  const unacked = useInbox((s) => s.items.filter((e) => e.status === 'open').length)
   return (
     <nav className="nav" aria-label="Views">
       <div className="brand">
@@ -35,7 +34,7 @@ export function Nav() {
             >
               <span className="nav-name">
                 {VIEW_META[v].name}
-                {v === 'inbox' && unacked > 0 ? <span className="count">{unacked}</span> : null}
+                {v === 'inbox' ? <InboxBadge /> : null}
               </span>
               <span className="nav-meaning">{VIEW_META[v].meaning}</span>
               <span className="nav-key">

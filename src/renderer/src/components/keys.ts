@@ -3,7 +3,7 @@ import { useEffect, useRef } from 'react'
 import { VIEWS, useUi } from '../stores/ui'
 
 /** Keys typed into a field, a dialog or a terminal belong to that, not to list navigation. */
-function typingTarget(target: EventTarget | null): boolean {
+export function typingTarget(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false
   if (target.closest('input, textarea, select, [contenteditable="true"], .xterm')) return true
   return document.querySelector('[role="dialog"]') !== null

@@ -1,9 +1,12 @@
-// Keeps the stores in step with the core: everything is read on every (re)connect, and a
-// `changed` event re-reads just the topics it names.
+// Keeps the stores in step with the core: everything is read on every (re)connect; a `changed` event
+// re-reads just the topics it names; `inbox.item` and `polecat` events carry the changed row itself and are
+// applied as they are (no re-read), so fifty busy agents cost one small update each.
 import type { Topic } from '../../../shared/contract'
 import { getClient } from '../transport'
 import { useBeadDetail, useBeads } from './beads'
 import { useInbox } from './inbox'
+import { noteItem, noteList } from './notifications'
+import { usePermissionRules } from './permissions'
 import { usePolecats } from './polecats'
 import { useRigs } from './rigs'
 import { useSessions, useTranscript } from './sessions'
@@ -11,13 +14,18 @@ import { useTown } from './town'
 import { useUi } from './ui'
 
 const refreshers: Record<Topic, () => void> = {
-  rigs: () => void useRigs.getState().refresh(),
+  rigs: () => {
+    void useRigs.getState().refresh()
+    void usePermissionRules.getState().refresh()
+  },
   beads: () => {
     void useBeads.getState().refresh()
     void useBeadDetail.getState().refresh()
   },
+  // Polecats are pushed one by one; the topic still comes when rows go away (a rig removed) or are added.
   polecats: () => void usePolecats.getState().refresh(),
-  inbox: () => void useInbox.getState().refresh(),
+  // Every change to an item arrives as `inbox.item` (items are never deleted): nothing to re-read.
+  inbox: () => {},
   sessions: () => {
     void useSessions.getState().refresh()
     void useBeadDetail.getState().refresh()
@@ -32,9 +40,16 @@ const refreshers: Record<Topic, () => void> = {
   }
 }
 
+async function refreshInbox(): Promise<void> {
+  await useInbox.getState().refresh()
+  const { items, error } = useInbox.getState()
+  if (!error) noteList(items)
+}
+
 function refreshAll(): void {
   void useTown.getState().refresh()
   for (const fn of new Set(Object.values(refreshers))) fn()
+  void refreshInbox()
 }
 
 let started = false
@@ -48,6 +63,15 @@ export function startSync(): void {
     if (status === 'connected') refreshAll()
   })
   client.onEvent((event) => {
+    if (event.type === 'inbox.item') {
+      useInbox.getState().upsert(event.item)
+      noteItem(event.item)
+      return
+    }
+    if (event.type === 'polecat') {
+      usePolecats.getState().upsert(event.polecat)
+      return
+    }
     if (event.type !== 'changed') return
     // Several topics often share a refresher (beads + ledger): call each once.
     const fns = new Set<() => void>()

@@ -12,6 +12,14 @@ export interface Toast {
   id: number
   kind: 'error' | 'info'
   message: string
+  /** A toast that leads somewhere (a new inbox item): clicking it or its button runs this. */
+  action?: ToastAction
+}
+
+export interface ToastAction {
+  label: string
+  run(): void
+  testId?: string
 }
 
 interface UiState {
@@ -23,18 +31,25 @@ interface UiState {
   terminals: string[]
   toasts: Toast[]
   conn: ConnStatus
+  /** The inbox item last opened from outside the Inbox (a notification): it stays selected even if hidden. */
+  openedItem: string | null
+  /** The inbox item a takeover started from: handing back with the keyboard returns there. */
+  takeoverFrom: { polecatId: string; itemId: string } | null
   setTheme(theme: Theme): void
   setView(view: View): void
   select(view: View, id: string | undefined): void
   openTerminal(polecatId: string): void
   closeTerminal(polecatId: string): void
-  toast(kind: Toast['kind'], message: string): void
+  /** Shows the Inbox with this item selected (a notification was clicked). */
+  openInboxItem(id: string): void
+  setTakeoverFrom(from: { polecatId: string; itemId: string } | null): void
+  toast(kind: Toast['kind'], message: string, action?: ToastAction): void
   dismiss(id: number): void
   setConn(conn: ConnStatus): void
 }
 
 const THEME_KEY = 'gt.theme'
-const TOAST_MS = { error: 8000, info: 4000 }
+const TOAST_MS = { error: 8000, info: 4000, action: 15000 }
 let toastId = 0
 
 function initialTheme(): Theme {
@@ -52,6 +67,8 @@ export const useUi = create<UiState>()((set, get) => ({
   terminals: [],
   toasts: [],
   conn: 'connecting',
+  takeoverFrom: null,
+  openedItem: null,
   setTheme(theme) {
     try {
       localStorage.setItem(THEME_KEY, theme)
@@ -71,10 +88,12 @@ export const useUi = create<UiState>()((set, get) => ({
     })
   },
   closeTerminal: (polecatId) => set({ terminals: get().terminals.filter((t) => t !== polecatId) }),
-  toast(kind, message) {
+  openInboxItem: (id) => set({ view: 'inbox', openedItem: id, selection: { ...get().selection, inbox: id } }),
+  setTakeoverFrom: (takeoverFrom) => set({ takeoverFrom }),
+  toast(kind, message, action) {
     const id = ++toastId
-    set({ toasts: [...get().toasts.slice(-4), { id, kind, message }] })
-    setTimeout(() => get().dismiss(id), TOAST_MS[kind])
+    set({ toasts: [...get().toasts.slice(-4), { id, kind, message, ...(action ? { action } : {}) }] })
+    setTimeout(() => get().dismiss(id), action ? TOAST_MS.action : TOAST_MS[kind])
   },
   dismiss: (id) => set({ toasts: get().toasts.filter((t) => t.id !== id) }),
   setConn: (conn) => set({ conn })

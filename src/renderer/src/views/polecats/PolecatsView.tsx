@@ -1,7 +1,10 @@
 // Polecats: the worker agents, and a grid of their live terminals (several at once).
 import { useState } from 'react'
-import type { Polecat } from '../../../../shared/domain'
+import type { InboxItem, Polecat } from '../../../../shared/domain'
 import { StateBadge } from '../../components/Badges'
+import { activityLine, activityText } from '../../lib/activity'
+import { useNow } from '../../lib/use-now'
+import { useInbox } from '../../stores/inbox'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { useListKeys } from '../../components/keys'
 import { errorText, polecatKey, shortTime } from '../../lib/format'
@@ -20,6 +23,9 @@ export function PolecatsView({ active }: { active: boolean }) {
   const openTerminal = useUi((s) => s.openTerminal)
   const [stopping, setStopping] = useState<Polecat | null>(null)
   const polecats = [...items].sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || a.id.localeCompare(b.id))
+  // Durations tick while the view shows; hidden, it costs nothing.
+  const now = useNow(1000, active)
+  const waitingItems = useInbox((s) => s.items)
 
   useListKeys({
     active: active && stopping === null,
@@ -36,14 +42,15 @@ export function PolecatsView({ active }: { active: boolean }) {
         <table className="table">
           <thead>
             <tr>
-              <th style={{ width: 180 }}>polecat</th>
-              <th style={{ width: 84 }}>state</th>
-              <th style={{ width: 110 }}>bead</th>
-              <th>branch</th>
-              <th style={{ width: 110 }}>runtime</th>
-              <th style={{ width: 104 }}>input</th>
-              <th style={{ width: 110 }}>updated</th>
-              <th style={{ width: 150 }} />
+              <th style={{ width: 150 }}>polecat</th>
+              <th style={{ width: 86 }}>state</th>
+              <th>activity</th>
+              <th style={{ width: 96 }}>bead</th>
+              <th style={{ width: 170 }}>branch</th>
+              <th style={{ width: 76 }}>runtime</th>
+              <th style={{ width: 90 }}>input</th>
+              <th style={{ width: 76 }}>updated</th>
+              <th style={{ width: 140 }} />
             </tr>
           </thead>
           <tbody>
@@ -60,6 +67,7 @@ export function PolecatsView({ active }: { active: boolean }) {
                 <td>
                   <StateBadge state={p.state} />
                 </td>
+                <ActivityCell polecat={p} now={now} itemId={p.activity === 'waiting_permission' ? openPermissionOf(waitingItems, p.id) : null} />
                 <td className="mono">{p.beadId ?? '—'}</td>
                 <td className="mono muted ellipsis" title={p.branch ?? undefined}>
                   {p.branch ?? '—'}
@@ -102,6 +110,47 @@ export function PolecatsView({ active }: { active: boolean }) {
       </div>
       {stopping ? <StopDialog polecat={stopping} onDone={() => setStopping(null)} /> : null}
     </section>
+  )
+}
+
+/** The open permission request a waiting polecat's agent is blocked on (the newest, if several). */
+function openPermissionOf(items: InboxItem[], polecatId: string): string | null {
+  let found: InboxItem | null = null
+  for (const i of items) {
+    if (i.polecatId === polecatId && i.kind === 'permission' && i.status === 'open' && (!found || i.createdAt > found.createdAt)) found = i
+  }
+  return found?.id ?? null
+}
+
+function ActivityCell({ polecat, now, itemId }: { polecat: Polecat; now: number; itemId: string | null }) {
+  const t = activityText(polecat, now)
+  const line = activityLine(t)
+  return (
+    <td className="activity" data-testid={`polecat-activity-${polecatKey(polecat.id)}`} data-activity={t.activity} title={line}>
+      <span className={`act act-${t.activity}`}>{t.words}</span>
+      {t.duration ? <span className="muted"> · {t.duration}</span> : null}
+      {itemId ? ' ' : null}
+      {itemId ? (
+        <button
+          className="link small"
+          data-testid={`polecat-inbox-link-${polecatKey(polecat.id)}`}
+          title="Open the request in the Deacon inbox"
+          onClick={(e) => {
+            e.stopPropagation()
+            useUi.getState().openInboxItem(itemId)
+          }}
+        >
+          ▸ inbox
+        </button>
+      ) : null}
+      {t.processOnly ? (
+        <span className="muted small" title="This runtime reports nothing through hooks: only its process is watched (started, running, exited)">
+          {' '}
+          (process only)
+        </span>
+      ) : null}
+      {t.detail ? <span className="mono"> · {t.detail}</span> : null}
+    </td>
   )
 }
 

@@ -48,7 +48,35 @@ export function TerminalPane({ polecatId, visible, onStop }: { polecatId: string
     const p = await attempt(takenOver ? 'Hand back failed' : 'Take over failed', () => getClient().call(method, { polecat: polecatId }))
     setBusy(false)
     if (p) usePolecats.getState().upsert(p)
+    if (p && !p.takenOver && useUi.getState().takeoverFrom?.polecatId === polecatId) useUi.getState().setTakeoverFrom(null)
   }
+
+  // A taken-over terminal sends every key to the agent, Tab and Esc included, so leaving it by keyboard needs
+  // a chord no agent sees: Ctrl+Shift+H (terminals keep Ctrl+Shift+letter for themselves, like copy and paste).
+  // It hands back, and returns to the inbox item the takeover started from.
+  const takenOverRef = useRef(takenOver)
+  takenOverRef.current = takenOver
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey && e.shiftKey && !e.altKey && !e.metaKey && e.key.toLowerCase() === 'h')) return
+      if (!takenOverRef.current || !(e.target instanceof Node) || !paneRef.current?.contains(e.target)) return
+      e.preventDefault()
+      e.stopPropagation()
+      const from = useUi.getState().takeoverFrom
+      void (async () => {
+        const p = await attempt('Hand back failed', () => getClient().call('terminal.handback', { polecat: polecatId }))
+        if (!p) return
+        usePolecats.getState().upsert(p)
+        if (from?.polecatId === polecatId) {
+          useUi.getState().setTakeoverFrom(null)
+          useUi.getState().openInboxItem(from.itemId)
+        }
+      })()
+    }
+    // Capture phase: before xterm turns the chord into a control character for the agent.
+    window.addEventListener('keydown', onKey, true)
+    return () => window.removeEventListener('keydown', onKey, true)
+  }, [polecatId])
 
   const key = polecatKey(polecatId)
   return (
@@ -87,7 +115,7 @@ export function TerminalPane({ polecatId, visible, onStop }: { polecatId: string
       </div>
       {takenOver ? (
         <div className="term-banner" data-testid="terminal-banner" role="status">
-          TAKEN OVER — your keystrokes go to {polecatId}'s terminal; the agent waits. Hand back when done.
+          TAKEN OVER — your keystrokes go to {polecatId}'s terminal; the agent waits. Hand back when done (Ctrl+Shift+H).
         </div>
       ) : null}
       <div className="term-host" ref={hostRef} onMouseDown={() => takenOver && sessionRef.current?.term.focus()} />

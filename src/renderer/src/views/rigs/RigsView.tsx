@@ -10,6 +10,7 @@ import { useUi } from '../../stores/ui'
 import { getClient } from '../../transport'
 import { useBeadFilter } from '../work/filter'
 import { AddRigForm } from './AddRigForm'
+import { PermissionRules } from './PermissionRules'
 
 export function RigsView() {
   const { items, loaded, error } = useRigs()
@@ -17,6 +18,8 @@ export function RigsView() {
   const select = useUi((s) => s.select)
   const [removing, setRemoving] = useState<Rig | null>(null)
   const rigs = [...items].sort((a, b) => a.name.localeCompare(b.name))
+  // The selected rig's settings show below the list; with one rig, its own.
+  const shown = rigs.find((r) => r.name === selected) ?? (rigs.length === 1 ? rigs[0] : undefined)
 
   useListKeys({
     active: removing === null,
@@ -34,7 +37,7 @@ export function RigsView() {
     <section className="view-body">
       <AddRigForm />
       {error ? <div className="inline-error">Could not list rigs: {error}</div> : null}
-      <div className="table-wrap">
+      <div className="table-wrap rig-list">
         <table className="table">
           <thead>
             <tr>
@@ -77,6 +80,7 @@ export function RigsView() {
           <div className="empty">No rigs yet. Add a project above: a local repository path or a git URL.</div>
         ) : null}
       </div>
+      {shown ? <PermissionRules rig={shown.name} /> : rigs.length > 1 ? <div className="muted small">Select a rig to see and edit its permission rules.</div> : null}
       {removing ? <RemoveRigDialog rig={removing} onDone={() => setRemoving(null)} /> : null}
     </section>
   )
