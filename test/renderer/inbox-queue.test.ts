@@ -30,6 +30,12 @@ function item(id: string, p: Partial<InboxItem> = {}): InboxItem {
     closedBy: null,
     resolution: null,
     reason: null,
+    incident: null,
+    excerpt: null,
+    attempts: 0,
+    raisedLevels: 0,
+    count: 1,
+    affected: [],
     ...p
   }
 }

@@ -34,14 +34,15 @@ function item(id: string, p: Partial<InboxItem> = {}): InboxItem {
   return {
     id, kind: 'permission', severity: 'P1', status: 'open', title: id, body: '', rig: 'app', polecatId: 'app/nux', beadId: null, sessionId: null,
     tool: { name: 'Bash', input: { command: 'npm test' }, useId: null }, screen: null, diffStat: null, createdAt: '2026-12-01T12:00:00Z',
-    updatedAt: '2026-12-01T12:00:00Z', snoozedUntil: null, closedAt: null, closedBy: null, resolution: null, reason: null, ...p
+    updatedAt: '2026-12-01T12:00:00Z', snoozedUntil: null, closedAt: null, closedBy: null, resolution: null, reason: null,
+    incident: null, excerpt: null, attempts: 0, raisedLevels: 0, count: 1, affected: [], ...p
   }
 }
 function polecat(n: number, p: Partial<Polecat> = {}): Polecat {
   return {
     id: `app/p${n}`, rig: 'app', name: `p${n}`, state: 'working', beadId: null, branch: null, worktree: '/w', sessionId: null, runtime: 'claude',
     takenOver: false, pid: null, updatedAt: '2026-12-01T12:00:00Z', activity: 'working', activitySince: '2026-12-01T12:00:00Z',
-    activityDetail: null, activitySource: 'hooks', ...p
+    activityDetail: null, activitySource: 'hooks', lastActivityAt: null, lastProgressAt: null, health: { retries: 0, lastIncident: null, lastCheck: null }, ...p
   }
 }
 
