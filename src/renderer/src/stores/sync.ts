@@ -31,8 +31,8 @@ const refreshers: Record<Topic, () => void> = {
     void useBeadDetail.getState().refresh()
     void useTranscript.getState().reload()
   },
-  // Check runs show in the Rigs and Polecats views through the polecats' health and the rig view's own read.
-  checks: () => void usePolecats.getState().refresh(),
+  // A polecat's last check arrives with the polecat itself (its health); the Rigs view reads a rig's runs.
+  checks: () => {},
   // The ledger has no list of its own here; it shows up as events in the bead detail (and a live transcript).
   ledger: () => {
     void useBeadDetail.getState().refresh()
