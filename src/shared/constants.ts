@@ -4,7 +4,7 @@
 export const SAFE_NAME = /^[a-z0-9][a-z0-9_-]{0,38}$/
 
 /** Topics whose lists a client should re-read when the core says they changed. */
-export const TOPICS = ['rigs', 'beads', 'polecats', 'inbox', 'sessions', 'ledger', 'checks'] as const
+export const TOPICS = ['rigs', 'beads', 'polecats', 'inbox', 'sessions', 'ledger', 'checks', 'permissions'] as const
 export type Topic = (typeof TOPICS)[number]
 
 /**

@@ -226,6 +226,7 @@ export const humanMethods = {
     params: z.object({ includeClosed: z.boolean().default(false), limit: z.number().int().min(1).max(5000).default(500) }).strict(),
     result: [] as InboxItem[]
   },
+  'inbox.get': { params: z.object({ id: inboxId }).strict(), result: {} as InboxItem },
   'inbox.approve': {
     params: z
       .object({

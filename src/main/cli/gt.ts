@@ -526,9 +526,7 @@ async function main(argv: string[]): Promise<void> {
         return a.values.json ? json(m) : out(`Reply sent to ${L(m.to)}: it reaches the agent when it is at its prompt.`)
       }
       if (sub === 'show') {
-        const list = await call<InboxItem[]>(human(), 'inbox.list', { includeClosed: true, limit: 5000 })
-        const item = list.find((i) => i.id === id())
-        if (!item) throw new Error(`no inbox item ${id()}`)
+        const item = await call<InboxItem>(human(), 'inbox.get', { id: id() })
         return a.values.json ? json(item) : printInboxItem(item)
       }
       if (sub !== undefined && sub !== 'list') throw new UsageError('gt inbox [list]|show|approve|deny|ack|snooze|reply')

@@ -199,7 +199,8 @@ export class Core implements CoreApi {
       },
       dispatchPaused: () => this.dispatchSwitch.paused() !== null,
       pauseDispatch: (why) => this.dispatchSwitch.pause(why, 'witness'),
-      health: (id, change) => this.polecats.recordHealth(id, change)
+      health: (id, change) => this.polecats.recordHealth(id, change),
+      annotate: (itemId, polecatId) => this.deacon.annotate(itemId, polecatId)
     })
     this.witness = new Witness({
       settings: (rig) => this.rigSettings(rig),
@@ -354,9 +355,7 @@ export class Core implements CoreApi {
       case 'agent.escalate': {
         const e = p as Params<'agent.escalate'>
         const pc = this.polecats.get(session.polecatId)
-        const item = this.routing.escalate({ kind: 'escalated', severity: e.severity, rig: pc.rig, polecatId: pc.id, beadId: pc.beadId ?? session.beadId, sessionId: session.id, title: e.title, body: e.body, excerpt: null })
-        this.changed('ledger')
-        return item
+        return this.routing.escalate({ kind: 'escalated', severity: e.severity, rig: pc.rig, polecatId: pc.id, beadId: pc.beadId ?? session.beadId, sessionId: session.id, title: e.title, body: e.body, excerpt: null })
       }
       case 'agent.done':
         return this.agents.done(session, p)
@@ -454,7 +453,12 @@ export class Core implements CoreApi {
     'terminal.takeover': (p) => this.polecats.setTakenOver(p.polecat, true, HUMAN),
     'terminal.handback': (p) => this.polecats.setTakenOver(p.polecat, false, HUMAN),
     'inbox.list': (p) => this.inbox.list(p),
-    'inbox.approve': (p) => this.deacon.approve(p.id, p.always, HUMAN),
+    'inbox.get': (p) => this.inbox.get(p.id),
+    'inbox.approve': (p) => {
+      const item = this.deacon.approve(p.id, p.always, HUMAN)
+      if (p.always) this.changed('permissions')
+      return item
+    },
     'inbox.deny': (p) => this.deacon.deny(p.id, p.reason, HUMAN),
     'inbox.ack': (p) => this.inbox.ack(p.id, HUMAN),
     'inbox.snooze': (p) => this.inbox.snooze(p.id, new Date(p.until).toISOString(), HUMAN),
@@ -490,9 +494,15 @@ export class Core implements CoreApi {
     'permissions.list': (p) => this.rules.list(p.rig),
     'permissions.set': (p) => {
       this.rigs.get(p.rig)
-      return this.rules.set(p, HUMAN)
+      const rule = this.rules.set(p, HUMAN)
+      this.changed('permissions')
+      return rule
     },
-    'permissions.remove': (p) => this.rules.remove(p.id, HUMAN),
+    'permissions.remove': (p) => {
+      const rule = this.rules.remove(p.id, HUMAN)
+      this.changed('permissions')
+      return rule
+    },
     'sessions.list': (p) => this.polecats.withLiveOutput(this.sessions.list(p)),
     'sessions.show': (p) => this.sessions.transcript(p.id),
     'ledger.list': (p) => this.ledger.list(p)

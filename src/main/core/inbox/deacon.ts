@@ -46,6 +46,31 @@ export class Deacon {
 
   constructor(private d: DeaconDeps) {}
 
+  /**
+   * Fills in an item's context after it was raised: the branch's diff stat (a git call), and the screen
+   * again a moment later — a TUI asking for permission is often still redrawing when it asks.
+   */
+  annotate(itemId: string, polecatId: string, redrawScreen = false): void {
+    const open = () => this.d.db.open && this.d.inbox.find(itemId)
+    void this.d.diffStatOf(polecatId).then(
+      (stat) => stat !== null && open() && this.d.inbox.annotate(itemId, { diffStat: stat }),
+      () => {}
+    )
+    if (redrawScreen) {
+      setTimeout(() => {
+        void this.d.screenOf(polecatId).then(
+          (screen) => screen && open() && this.d.inbox.annotate(itemId, { screen }),
+          () => {}
+        )
+      }, 1500).unref()
+    } else {
+      void this.d.screenOf(polecatId).then(
+        (screen) => screen && open() && !this.d.inbox.find(itemId)?.screen && this.d.inbox.annotate(itemId, { screen }),
+        () => {}
+      )
+    }
+  }
+
   /** The whole life of one permission request; resolves with what the agent's hook should answer. */
   async requestPermission(ask: PermissionAsk, signal?: AbortSignal): Promise<PermissionOutcome> {
     const rule = this.d.rules.decide(ask.rig, ask.tool, ask.input)
@@ -81,10 +106,7 @@ export class Deacon {
       ask.polecatId,
       'permission.requested'
     )
-    void this.d.diffStatOf(ask.polecatId).then(
-      (stat) => stat !== null && this.d.db.open && this.d.inbox.annotate(item.id, { diffStat: stat }),
-      () => {}
-    )
+    this.annotate(item.id, ask.polecatId, true)
     const outcome = await this.gate.wait(item.id, signal, this.d.permissionTimeoutMs())
     if ('decided' in outcome) return { answer: outcome.decided, by: 'human', item: this.d.inbox.get(item.id) }
     // Quitting: the item stays open, and the next start says its agent was restarted.

@@ -1,6 +1,6 @@
 // Per-rig permission policy: which tools (or, for Bash, which command prefixes) are always allowed, always
 // asked, or always denied, without a human in the loop. The user sees and edits every rule (Rigs view,
-// `gt rig permissions`); "Always allow" on a request adds one.
+// `gt rig permissions RIG`); "Always allow" on a request adds one.
 import type { PermissionAction, PermissionRule } from '../../../shared/domain'
 import { CoreError } from '../../../shared/contract'
 import { inTransaction, type Db } from '../store/db'

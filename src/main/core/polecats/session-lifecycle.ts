@@ -131,7 +131,7 @@ export class SessionLifecycle {
           'core',
           'session.log-trouble'
         )
-        this.d.changed('inbox', 'ledger')
+        this.d.changed('ledger')
       },
       onRecovered: () => {
         if (this.d.db.open) this.d.ledger.append('core', 'session.log-recovered', bead.id, { polecat: id, session: sessionId })

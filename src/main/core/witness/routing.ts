@@ -27,6 +27,8 @@ export interface RoutingDeps {
   pauseDispatch: (why: string) => void
   /** The polecat's health as the views show it: retries used on its current failure, and which failure. */
   health: (polecatId: string, change: { retries: number; lastIncident: string | null }) => void
+  /** What the human needs beside the item: the agent's screen and its branch's diff stat (filled in after). */
+  annotate: (itemId: string, polecatId: string) => void
 }
 
 const UP: Record<Severity, Severity> = { P2: 'P1', P1: 'P0', P0: 'P0' }
@@ -138,7 +140,7 @@ export class IncidentRouting {
 
   /** Into the inbox — or, for the same failure already there, onto its item (count and who). */
   private toDeacon(i: Incident, attempts: number): InboxItem {
-    return this.d.inbox.raiseIncident({
+    const item = this.d.inbox.raiseIncident({
       kind: i.kind === 'escalated' ? 'escalation' : 'alarm',
       severity: i.severity,
       title: attempts ? `${i.title} (the Dogs tried ${attempts} time${attempts === 1 ? '' : 's'})` : i.title,
@@ -152,6 +154,8 @@ export class IncidentRouting {
       groupKey: i.groupKey ?? null,
       attempts
     })
+    if (i.polecatId && item.count === 1) this.d.annotate(item.id, i.polecatId)
+    return item
   }
 
   /**

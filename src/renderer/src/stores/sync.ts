@@ -14,10 +14,7 @@ import { useTown } from './town'
 import { useUi } from './ui'
 
 const refreshers: Record<Topic, () => void> = {
-  rigs: () => {
-    void useRigs.getState().refresh()
-    void usePermissionRules.getState().refresh()
-  },
+  rigs: () => void useRigs.getState().refresh(),
   beads: () => {
     void useBeads.getState().refresh()
     void useBeadDetail.getState().refresh()
@@ -33,6 +30,7 @@ const refreshers: Record<Topic, () => void> = {
   },
   // A polecat's last check arrives with the polecat itself (its health); the Rigs view reads a rig's runs.
   checks: () => {},
+  permissions: () => void usePermissionRules.getState().refresh(),
   // The ledger has no list of its own here; it shows up as events in the bead detail (and a live transcript).
   ledger: () => {
     void useBeadDetail.getState().refresh()
