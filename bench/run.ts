@@ -9,6 +9,9 @@
 //                  a Node client and no browser (the core's CPU per MiB)
 //   3. flood       20 agents flooding at once (19 not shown, 1 shown): the shown terminal's throughput, then
 //                  keystroke→echo latency on a taken-over polecat while the flood goes on
+//   4-5. agents    bench/agents.ts (its own process): permission requests and escalations to the inbox on the
+//                  page, Approve to the tool running, failures to the Dogs' action, the idle core's CPU
+//                  (BENCH_AGENTS_PHASE=0 skips it)
 //
 // Chromium is driven over the DevTools protocol by bench/lib/cdp.ts, not playwright: playwright's Network
 // domain would copy every WebSocket frame out of Chromium into this process, which is the core's.
@@ -1004,6 +1007,22 @@ async function main(): Promise<void> {
     logStages(quiet)
   }
 
+  // 4-5. the agents: the inbox and the witness (bench/agents.ts, in a process of its own so its CPU is its own)
+  let agentRows: string[][] = []
+  if (process.env.BENCH_AGENTS_PHASE !== '0') {
+    for (const p of flooders) await call(core, 'polecats.stop', { polecat: p.id }).catch(() => {})
+    log('\n[4-5] the inbox and the witness with 20 agents (bench/agents.ts)…')
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'agents.ts')], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d
+      for (const l of d.split('\n')) if (l && !l.startsWith('AGENT_ROWS ') && !l.startsWith('|')) log(l)
+    })
+    await new Promise((r) => child.once('exit', r))
+    const m = /^AGENT_ROWS (.*)$/m.exec(out)
+    agentRows = m ? (JSON.parse(m[1]) as string[][]) : [['4-5. the agents bench failed (see above)', '—', '—', '—', '—', 'MISS']]
+  }
+
   // ---------------------------------------------------------------- the table
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS')
   const e2eCore = msPerMiB(e2e.cpu, 'core (bench process)', CFG.mb)
@@ -1033,7 +1052,8 @@ async function main(): Promise<void> {
           `< ${TARGET.p95Ms} ms`,
           verdict(lat.p95 < TARGET.p95Ms && lat.timeouts === 0)
         ]
-      : ['3b. keystroke→echo p95 under the flood', 'skipped', '—', '—', `< ${TARGET.p95Ms} ms`, '—']
+      : ['3b. keystroke→echo p95 under the flood', 'skipped', '—', '—', `< ${TARGET.p95Ms} ms`, '—'],
+    ...agentRows
   ]
   log(`\nSummary (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${gitDescribe()}; machine ${f1(before.machineBusyPct)}% busy before the run)\n`)
   log(table(rows))

@@ -13,7 +13,8 @@
 // {tick: ms} (prints a line every ms, forever: busy, making no progress),
 // {hook: "Event", input?: {...}} (calls `gt hook Event` with the input, as Claude Code's hooks do),
 // {permission: {tool, input}} (asks through `gt hook PermissionRequest`; on allow it runs input.command,
-// on deny it prints the message; either way it drops the cue permission-<n> with "allow" or "deny: …").
+// on deny it prints the message; either way it drops the cue permission-<n> with "allow" or "deny: …", and
+// permission-<n>.asked / .ran with the times it asked and it began the allowed call, in ms since the epoch).
 import { existsSync, mkdirSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { spawnSync } from 'node:child_process'
@@ -122,12 +123,15 @@ async function step(s) {
   } else if (s.permission !== undefined) {
     const n = (vars.permissions = (Number(vars.permissions) || 0) + 1)
     const input = JSON.parse(fill(JSON.stringify(s.permission.input ?? {})))
+    // When it asked and when the allowed call began, in ms since the epoch (for the bench's latencies).
+    cue(`permission-${n}.asked`, String(Date.now()))
     const r = spawnSync('gt', ['hook', 'PermissionRequest'], {
       input: JSON.stringify({ session_id: process.env.GT_SESSION, hook_event_name: 'PermissionRequest', tool_name: s.permission.tool, tool_input: input }),
       encoding: 'utf8'
     })
     const decision = r.stdout.trim() ? JSON.parse(r.stdout).hookSpecificOutput?.decision : null
     if (decision?.behavior === 'allow') {
+      cue(`permission-${n}.ran`, String(Date.now()))
       const run = spawnSync('sh', ['-c', input.command ?? 'true'], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' })
       print(`fake-agent: allowed; ran it (${run.status})\n${run.stdout}${run.stderr}`)
       cue(`permission-${n}`, 'allow')
