@@ -139,7 +139,12 @@ export interface DoneResult {
 export const humanMethods = {
   'town.info': { params: empty, result: {} as TownInfo },
   'town.check': { params: empty, result: {} as TownCheck },
-  /** Dispatch resumes after a mass death paused it. */
+  /**
+   * Every running agent's work saved (a WIP commit of what is uncommitted, pushed) and the agent stopped;
+   * dispatch paused until resumed. The control room keeps running.
+   */
+  'town.drain': { params: empty, result: {} as { stopped: string[]; committed: string[]; unpushed: string[] } },
+  /** Dispatch resumes after a mass death (or a drain) paused it. */
   'town.resume': { params: empty, result: {} as { resumed: boolean } },
   'town.status': { params: empty, result: {} as { dispatchPaused: string | null } },
   'rigs.list': { params: empty, result: [] as Rig[] },
@@ -332,6 +337,8 @@ export type CoreEvent =
   | { type: 'inbox.item'; item: InboxItem }
   /** A polecat changed (state, activity, hook): the polecat as it now is. */
   | { type: 'polecat'; polecat: Polecat }
+  /** The control room is quitting: the agents' work is being saved (WIP commits, pushed), `done` of `total`. */
+  | { type: 'quitting'; done: number; total: number; polecatId: string | null }
   | { type: 'progress'; requestId: string; message: string; percent: number | null }
   /** `data`: the PTY's UTF-8 bytes, whole characters; a view acknowledges data.length (bytes). */
   | { type: 'terminal.output'; polecatId: string; sessionId: string; seq: number; data: Uint8Array }

@@ -246,6 +246,8 @@ export interface PrimeContext {
   attempts: Session[] // past sessions on the hooked bead
   /** What the human decided about this polecat's requests and escalations on the bead, newest last. */
   decisions: { at: string; what: string; decision: string; by: string | null; reason: string | null }[]
+  /** The branch's last commits not on the base, newest first: what is done already. */
+  recentCommits: { sha: string; at: string; subject: string }[]
   directives: string[]
 }
 

@@ -76,7 +76,7 @@ async function serveWorks(cmd: string, args: string[], env: Record<string, strin
   assert.equal(page.status, 200, `GET ${served.url}`)
   const end = await stopWithSigterm(served.proc)
   assert.deepEqual(end, { code: 0, signal: null }, served.output())
-  assert.match(served.output(), /SIGTERM: stopping agents and closing the ledger/)
+  assert.match(served.output(), /SIGTERM: saving the agents' work/)
 }
 
 test('under an older Node, gt runs with the project\'s own Node: arguments, output and exit codes pass through', { skip: NO_OLD_NODE }, async () => {

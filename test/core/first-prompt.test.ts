@@ -56,7 +56,7 @@ test('a NUL or a control character stored in an old title does not cut or drive 
   const r = await slingAndRecord('before\x00after\r\x1b[2J\x03end')
   assert.ok(r.prompt.includes(': "before\uFFFDafter\uFFFD\uFFFD[2J\uFFFDend".'), JSON.stringify(r.prompt))
   assert.equal(r.args[0], r.prompt, 'the whole prompt, to its last sentence, is in the argv')
-  assert.match(r.args[0], /finish with `gt done --summary "…"`\.$/)
+  assert.match(r.args[0], /[Ff]inish with `gt done --summary "…"`\.$/)
 })
 
 test('fillCommand fills each placeholder once, in one pass, and leaves $ patterns and unknown braces alone', () => {

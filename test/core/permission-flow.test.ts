@@ -68,7 +68,7 @@ test('approve lets the call run, deny returns the reason, always-allow skips the
     for (const k of ['permission.requested', 'inbox.approved', 'inbox.denied', 'permission.allowed-by-rule']) assert.ok(kinds.includes(k), `ledger has ${k}`)
 
     // The decisions reach the agent's next prime.
-    const prime = t.core.agents.prime(t.core.sessions.find(pc.sessionId!)!)
+    const prime = await t.core.agents.prime(t.core.sessions.find(pc.sessionId!)!)
     assert.ok(prime.decisions.some((d) => d.what === 'Bash touch denied.txt' && d.reason === 'Use the Makefile target instead'))
   } finally {
     removeDir(cues)

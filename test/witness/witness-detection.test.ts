@@ -70,7 +70,7 @@ test('an agent that exits without gt done is restarted, primed with why; one tha
     const [latest, first] = sessionsOf(pc.id)
     assert.equal(first.endReason, 'exited')
     const { readFileSync } = await import('node:fs')
-    assert.match(readFileSync(join(pc.worktree, `prompt-${latest.id}.txt`), 'utf8'), /^You are resuming: an earlier session on this bead ended \(.*exited without gt done/, 'the restarted agent is told why it resumes')
+    assert.match(readFileSync(join(pc.worktree, `prompt-${latest.id}.txt`), 'utf8'), /^You are resuming: .*'s agent exited without gt done \(attempt 1 of 1\)/, 'the restarted agent is told why it resumes')
     assert.equal(events(bead, 'dogs.restarted').length, 1)
 
     const silent = await sling(r, join(cues, 'b'), [{ hang: true }])

@@ -19,6 +19,7 @@ const HELP = `gt — Gas Town Control Room
 
 Humans (talk to the running control room of the town: --town DIR, $GT_TOWN, or ~/gt):
   gt serve [--port N]                         run the control room headless on 127.0.0.1 and print its URL
+  gt town drain                               save every agent's work (WIP commits, pushed), stop them, pause dispatch
   gt town resume                              resume dispatch after a mass death paused it (gt town status says why)
   gt town check                               full integrity check of the ledger (works without a running control room)
   gt rig add NAME SOURCE                      add a repository (local path or git URL) as a rig
@@ -303,6 +304,16 @@ async function main(argv: string[]): Promise<void> {
         if (!r.ok) process.exitCode = 1
         return
       }
+      if (sub === 'drain') {
+        const a = parse(rest, {})
+        const r = await call<{ stopped: string[]; committed: string[]; unpushed: string[] }>(human(), 'town.drain', {})
+        if (a.values.json) return json(r)
+        return out(
+          `Drained: ${r.stopped.length} agent${r.stopped.length === 1 ? '' : 's'} stopped, ${r.committed.length} with work in progress committed` +
+            (r.unpushed.length ? `; NOT pushed (see the inbox): ${r.unpushed.map(L).join(', ')}` : '; everything pushed') +
+            '.\nDispatch is paused: gt town resume when you want agents again.'
+        )
+      }
       if (sub === 'resume' || sub === 'status') {
         const a = parse(rest, {})
         if (sub === 'resume') {
@@ -312,7 +323,7 @@ async function main(argv: string[]): Promise<void> {
         const st = await call<{ dispatchPaused: string | null }>(human(), 'town.status', {})
         return a.values.json ? json(st) : out(st.dispatchPaused ? `Dispatch is PAUSED: ${L(st.dispatchPaused)}\nResume with: gt town resume` : 'Dispatch runs.')
       }
-      throw new UsageError('gt town check|status|resume')
+      throw new UsageError('gt town check|status|drain|resume')
     }
     case 'rig': {
       if (sub === 'add') {

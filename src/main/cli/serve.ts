@@ -12,9 +12,9 @@ export async function serve(opts: { town: string; port: number; outMain: string 
   const stop = async (signal: string) => {
     if (stopping) return
     stopping = true
-    process.stdout.write(`\n${signal}: stopping agents and closing the ledger…\n`)
+    process.stdout.write(`\n${signal}: saving the agents' work (WIP commits, pushed), then stopping them…\n`)
+    await core.close({ progress: (done, total, polecatId) => total && process.stdout.write(`  saved ${done} of ${total}${polecatId ? ` (${polecatId})` : ''}\n`) })
     await host.close()
-    await core.close()
     process.exit(0)
   }
   process.on('SIGINT', () => void stop('SIGINT'))

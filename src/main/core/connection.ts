@@ -27,5 +27,6 @@ export interface CoreApi {
   dispatch(method: string, params: unknown, ctx: CallContext): Promise<unknown>
   /** Register a client for broadcast events; returns the function that disconnects it (detaching its terminals). */
   connect(client: ClientConnection): () => void
-  close(): Promise<void>
+  /** Quits; `progress` hears how far the saving of the agents' work is. */
+  close(opts?: { progress?: (done: number, total: number, polecatId: string | null) => void }): Promise<void>
 }

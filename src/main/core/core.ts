@@ -34,6 +34,7 @@ import { IncidentRouting } from './witness/routing'
 import type { Incident, IncidentKind } from './witness/incidents'
 import { DispatchSwitch } from './town/dispatch-switch'
 import { WorktreeChecks } from './witness/worktree-checks'
+import { PolecatInstructions } from './polecats/instructions'
 import { removeStaleScratchWorktrees } from './witness/baseline'
 import { DEFAULT_RIG_SETTINGS, type RigSettings } from './rigs/rig-settings'
 import { loadSettings, type TownSettings } from './town/settings'
@@ -99,6 +100,7 @@ export class Core implements CoreApi {
   readonly routing: IncidentRouting
   readonly dispatchSwitch: DispatchSwitch
   readonly checks: WorktreeChecks
+  readonly instructions: PolecatInstructions
   private settings: TownSettings
   private reescalation: NodeJS.Timeout | null = null
   private clients = new Map<string, ClientConnection>()
@@ -139,6 +141,12 @@ export class Core implements CoreApi {
     } catch (err) {
       throw new TownStartError(`could not write the agents' gt launcher and git hooks in ${town}: ${describeFsError(err)}`)
     }
+    this.instructions = new PolecatInstructions(join(town, 'prompts'))
+    try {
+      this.instructions.ensureTownCopies()
+    } catch (err) {
+      throw new TownStartError(`could not copy the polecat instructions into ${join(town, 'prompts')}: ${describeFsError(err)}`)
+    }
     const changed = (...topics: Topic[]) => this.changed(...topics)
     this.polecats = new Polecats({
       db: this.db,
@@ -155,10 +163,13 @@ export class Core implements CoreApi {
       gitIdentity: () => this.settings.gitIdentity,
       gtPath: join(this.binDir, 'gt'),
       claudeConfig: () => this.settings.claudeConfig,
+      instructions: this.instructions,
       changed,
       polecatChanged: (polecat) => this.broadcast({ type: 'polecat', polecat }),
       handedBack: (id) => this.mail.atPrompt(id),
       dispatchPaused: () => this.dispatchSwitch.paused(),
+      branchTrouble: (pc, message) =>
+        this.routing.branchUnsafe({ severity: 'P2', rig: pc.rig, polecatId: pc.id, beadId: pc.beadId, sessionId: pc.sessionId, title: `${pc.id}'s branch is not safe on its remote yet`, body: message, groupKey: `branch:${pc.id}` }),
       // The witness is made below; these run only once sessions start.
       signals: {
         sessionStarted: (p) => this.witness.started(p),
@@ -168,7 +179,7 @@ export class Core implements CoreApi {
         blockedScreen: (id, screen) => this.witness.blockedScreen(id, screen)
       }
     })
-    this.agents = new AgentApi({ db: this.db, ledger: this.ledger, beads: this.beads, rigs: this.rigs, polecats: this.polecats, sessions: this.sessions, inbox: this.inbox, changed })
+    this.agents = new AgentApi({ db: this.db, ledger: this.ledger, beads: this.beads, rigs: this.rigs, polecats: this.polecats, sessions: this.sessions, inbox: this.inbox, directives: () => this.instructions.directives(), changed })
     this.mail = new MailDelivery({ db: this.db, ledger: this.ledger, readyForTyping: (id) => this.polecats.readyForTyping(id), type: (id, text) => this.polecats.typeInto(id, text) })
     this.deacon = new Deacon({
       db: this.db,
@@ -340,6 +351,8 @@ export class Core implements CoreApi {
         const e = p as Params<'agent.event'>
         this.ledger.append(session.polecatId, `agent.${e.kind}`, session.beadId, { session: session.id, sha: e.sha })
         this.witness.progress(session.polecatId)
+        // A commit is pushed soon after: the remote holds the work even if this machine's disk goes.
+        this.polecats.keeper.committed(session.polecatId)
         return { ok: true as const }
       }
       case 'agent.prime':
@@ -371,6 +384,16 @@ export class Core implements CoreApi {
   private handlers: Handlers = {
     'town.info': () => ({ town: this.town, version: VERSION, runtimes: this.settings.runtimes, defaultRuntime: this.settings.defaultRuntime }),
     'town.resume': () => ({ resumed: this.dispatchSwitch.resume(HUMAN) }),
+    'town.drain': async () => {
+      this.dispatchSwitch.pause('the town was drained: every agent stopped, its work committed and pushed', HUMAN)
+      const running = this.polecats.list().filter((pc) => this.polecats.isRunning(pc.id))
+      const results = await Promise.all(running.map(async (pc) => {
+        const saved = await this.polecats.keeper.saveWork(pc.id, 'the town was drained')
+        await this.polecats.stopAndWait(pc.id, HUMAN, 'the town was drained')
+        return saved
+      }))
+      return { stopped: running.map((p) => p.id), committed: results.filter((r) => r.committed).map((r) => r.polecatId), unpushed: results.filter((r) => !r.pushed && r.note !== 'nothing to push').map((r) => r.polecatId) }
+    },
     'town.status': () => ({ dispatchPaused: this.dispatchSwitch.paused() }),
     'town.check': () => {
       const started = performance.now()
@@ -400,7 +423,7 @@ export class Core implements CoreApi {
         ].filter(Boolean)
         throw new CoreError('conflict', `refusing to remove rig ${p.name}: ${why.join('; ')}. Use --force to remove it anyway.`)
       }
-      for (const pc of running) this.polecats.stop(pc.id, HUMAN)
+      for (const pc of running) await this.polecats.stop(pc.id, HUMAN)
       this.sessions.archiveRig(p.name, this.town)
       await this.rigs.remove(p.name, HUMAN)
       this.changed('rigs', 'polecats', 'ledger', 'sessions')
@@ -534,7 +557,8 @@ export class Core implements CoreApi {
     })
   }
 
-  async close(): Promise<void> {
+  /** Quits: the agents' work is saved (with progress, bounded in time), their sessions ended, the ledger closed. */
+  async close(opts: { progress?: (done: number, total: number, polecatId: string | null) => void } = {}): Promise<void> {
     if (this.closed) return
     this.closed = true
     if (this.reescalation) clearInterval(this.reescalation)
@@ -542,7 +566,10 @@ export class Core implements CoreApi {
     this.witness.dispose()
     await this.checks.close()
     this.deacon.gate.releaseAll()
-    await this.polecats.shutdown()
+    await this.polecats.shutdown((done, total, polecatId) => {
+      this.broadcast({ type: 'quitting', done, total, polecatId })
+      opts.progress?.(done, total, polecatId)
+    })
     if (this.endpoint) await new Promise<void>((r) => this.endpoint!.server.close(() => r()))
     this.endpoint?.server.closeAllConnections?.()
     removeEndpoint(this.town, process.pid)

@@ -9,7 +9,6 @@ import type { Rigs } from '../rigs/rigs'
 import type { Polecats } from '../polecats/polecats'
 import type { Sessions } from '../sessions/sessions'
 import type { Inbox } from '../inbox/inbox'
-import { DIRECTIVES } from '../polecats/prompt'
 import { commitsAhead, git, gitMessage, refExists } from '../git/git'
 
 
@@ -32,13 +31,33 @@ export interface AgentApiDeps {
   polecats: Polecats
   sessions: Sessions
   inbox: Inbox
+  /** The polecat directives, from the town's templates (resources/prompts/directives.md). */
+  directives: () => string[]
   changed: (...topics: ('beads' | 'polecats' | 'sessions' | 'ledger' | 'inbox')[]) => void
+}
+
+/** The last commits of the polecat's branch that are not on the base: what was done already. */
+async function recentCommits(worktree: string, defaultBranch: string): Promise<PrimeContext['recentCommits']> {
+  try {
+    const base = (await refExists(worktree, `origin/${defaultBranch}`)) ? `origin/${defaultBranch}` : defaultBranch
+    const out = await git(worktree).raw(['log', '-n', '15', '--format=%h%x09%cI%x09%s', '--end-of-options', `${base}..HEAD`])
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [sha, at, ...subject] = l.split('\t')
+        return { sha, at, subject: subject.join('\t') }
+      })
+  } catch {
+    return []
+  }
 }
 
 export class AgentApi {
   constructor(private d: AgentApiDeps) {}
 
-  prime(session: Session): PrimeContext {
+  /** Everything the agent needs to start or resume: `gt prime`, and the SessionStart context of runtimes with hooks. */
+  async prime(session: Session): Promise<PrimeContext> {
     const polecat = this.d.polecats.get(session.polecatId)
     const rig = this.d.rigs.get(polecat.rig)
     const beadId = polecat.beadId ?? session.beadId
@@ -57,7 +76,8 @@ export class AgentApi {
       notes: beadId ? this.d.ledger.list({ subject: beadId, limit: 200 }) : [],
       attempts: beadId ? this.d.sessions.list({ bead: beadId }).filter((s) => s.id !== session.id) : [],
       decisions: this.d.inbox.decisionsFor(beadId ?? null, polecat.id),
-      directives: DIRECTIVES
+      recentCommits: await recentCommits(polecat.worktree, rig.defaultBranch),
+      directives: this.d.directives()
     }
     this.d.ledger.append(polecat.id, 'agent.prime', beadId, { session: session.id })
     return context

@@ -46,7 +46,7 @@ export class AgentHooks {
         // Startup, resume, /clear, after compaction: the agent (re)reads its whole context.
         const source = str(input.source) ?? 'startup'
         this.d.ledger.append(polecatId, 'agent.session-start', session.beadId, { session: session.id, source, runtimeSession: str(input.session_id) })
-        return { stdout: sessionStartOutput(primeText(this.d.agents.prime(session))) }
+        return { stdout: sessionStartOutput(primeText(await this.d.agents.prime(session))) }
       }
       case 'UserPromptSubmit':
         activity('working')

@@ -13,6 +13,9 @@ export function primeText(p: PrimeContext): string {
     if (p.bead.description) parts.push(safeText(p.bead.description))
   } else parts.push('\n## Nothing is on your hook.')
   parts.push(`\n## Latest checkpoint\n${p.checkpoint ? `${p.checkpoint.at}: ${safeJson(p.checkpoint.data)}` : '(none: start from the beginning)'}`)
+  parts.push(`\n## Commits on your branch (newest first)\n${p.recentCommits.map((c) => `- ${c.sha} ${c.at} ${L(c.subject)}`).join('\n') || '(none yet)'}`)
+  const previous = p.attempts[0]
+  if (previous) parts.push(`\n## The previous session ended: ${L(previous.endReason ?? 'interrupted')} (${previous.id}, ${previous.endedAt ?? 'not recorded'})`)
   if (p.attempts.length) parts.push(`\n## Past attempts on this bead\n${p.attempts.map((a) => `- ${L(a.id)} by ${L(a.polecatId)}: ${L(a.endReason ?? 'running')} (${a.startedAt} → ${a.endedAt ?? '…'})`).join('\n')}`)
   const notes = p.notes.filter((n) => n.kind === 'agent.note' || n.kind === 'agent.escalate' || n.kind === 'session.ended' || n.kind === 'agent.done')
   if (notes.length) parts.push(`\n## Notes from the ledger\n${notes.map((n) => `- ${n.at} ${L(n.actor)} ${L(n.kind)}: ${safeJson(n.data)}`).join('\n')}`)

@@ -20,6 +20,8 @@ import { SessionLifecycle } from './session-lifecycle'
 import { Sling } from './sling'
 import { hashToken } from './tokens'
 import type { GitIdentity } from './agent-git'
+import type { PolecatInstructions } from './instructions'
+import { BranchKeeper } from './branch-keeper'
 
 export { hashToken }
 
@@ -39,6 +41,7 @@ export interface PolecatDeps {
   gitIdentity: () => GitIdentity
   gtPath: string
   claudeConfig: () => 'user' | 'town'
+  instructions: PolecatInstructions
   changed: (...topics: ('beads' | 'polecats' | 'sessions' | 'ledger' | 'inbox')[]) => void
   /** Each polecat that changed, as it now is (views upsert it). */
   polecatChanged: (p: Polecat) => void
@@ -48,6 +51,8 @@ export interface PolecatDeps {
   dispatchPaused: () => string | null
   /** What the witness hears of sessions: starts, output, ends, takeovers, blocking screens. */
   signals: AgentSignals
+  /** A push or a WIP save of a polecat's branch failed: the human hears of it. */
+  branchTrouble: (polecat: Polecat, message: string) => void
 }
 
 /** The signs of a polecat's sessions that the witness follows. */
@@ -64,12 +69,19 @@ export class Polecats {
   private terminals: AgentTerminals
   private lifecycle: SessionLifecycle
   private slinger: Sling
+  readonly keeper: BranchKeeper
 
   constructor(private d: PolecatDeps) {
     this.store = new PolecatStore(d.db, d.polecatChanged)
     this.terminals = new AgentTerminals({ db: d.db, ledger: d.ledger, store: this.store, sessions: d.sessions, changed: d.changed })
-    this.lifecycle = new SessionLifecycle({ db: d.db, ledger: d.ledger, inbox: d.inbox, sessions: d.sessions, store: this.store, terminals: this.terminals, changed: d.changed, signals: d.signals })
-    this.slinger = new Sling({ ...d, store: this.store, terminals: this.terminals, lifecycle: this.lifecycle })
+    this.keeper = new BranchKeeper({
+      ledger: d.ledger,
+      polecat: (id) => (this.store.row(id) ? this.store.get(id) : null),
+      identity: d.gitIdentity,
+      trouble: d.branchTrouble
+    })
+    this.lifecycle = new SessionLifecycle({ db: d.db, ledger: d.ledger, inbox: d.inbox, sessions: d.sessions, store: this.store, terminals: this.terminals, changed: d.changed, signals: d.signals, keeper: this.keeper })
+    this.slinger = new Sling({ ...d, store: this.store, terminals: this.terminals, lifecycle: this.lifecycle, keeper: this.keeper })
   }
 
   list(): Polecat[] {
@@ -105,12 +117,13 @@ export class Polecats {
     return this.slinger.restart(id, why, actor)
   }
 
-  /** Stops the agent and resolves once its session has ended (a Restart of a live agent). */
-  stopAndWait(id: string, actor: string): Promise<void> {
-    return this.lifecycle.stopAndWait(id, actor)
+  /** Stops the agent (its work saved first) and resolves once its session has ended. */
+  stopAndWait(id: string, actor: string, why?: string): Promise<void> {
+    return this.lifecycle.stopAndWait(id, actor, why)
   }
 
-  stop(id: string, actor: string): Polecat {
+  /** Saves the worktree's uncommitted work (WIP commit, pushed), then ends the agent. */
+  stop(id: string, actor: string): Promise<Polecat> {
     return this.lifecycle.stop(id, actor)
   }
 
@@ -122,8 +135,8 @@ export class Polecats {
     return this.lifecycle.reconcile()
   }
 
-  shutdown(): Promise<void> {
-    return this.lifecycle.shutdown()
+  shutdown(progress?: (done: number, total: number, polecatId: string | null) => void): Promise<void> {
+    return this.lifecycle.shutdown(progress).finally(() => this.keeper.dispose())
   }
 
   attach(id: string, client: ClientConnection): TerminalSnapshot {

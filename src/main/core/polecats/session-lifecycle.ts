@@ -14,12 +14,15 @@ import { endRecordedAgents } from '../processes/agent-processes'
 import type { AgentTerminals } from './agent-terminals'
 import type { PolecatStore } from './polecat-store'
 import type { AgentSignals } from './polecats'
+import type { BranchKeeper } from './branch-keeper'
 
 /** What all terminals nobody watches may print together, in bytes per second (see BackgroundBudget). */
 export const BACKGROUND_BYTES_PER_SECOND = 8_000_000
 
 /** How long an agent gets to end after SIGTERM before SIGKILL. */
 const STOP_GRACE_MS = 3000
+/** How long a quit waits for the agents' work to be committed and pushed, all of them together. */
+export const SAVE_ON_QUIT_MS = 20_000
 
 export interface SessionStart {
   polecatId: string
@@ -60,6 +63,7 @@ export class SessionLifecycle {
       terminals: AgentTerminals
       changed: (...topics: Topic[]) => void
       signals: AgentSignals
+      keeper: BranchKeeper
     }
   ) {}
 
@@ -185,6 +189,10 @@ export class SessionLifecycle {
       this.d.sessions.end(sessionId, exitCode, reason)
       const row = this.d.store.row(polecatId)
       this.d.signals.sessionEnded({ polecatId, sessionId, exitCode, reason, hookedBead: row && row.session_id === sessionId ? row.bead_id : null })
+      // An agent gone by itself (exited, crashed) may have left work uncommitted: saved before anything else runs there.
+      if (row && row.session_id === sessionId && row.bead_id && !['done', 'stopped', 'app-quit', 'app-restart'].includes(reason)) {
+        void this.d.keeper.saveWork(polecatId, `its agent ${reason}`)
+      }
       if (row && row.session_id === sessionId) {
         // The hook outlives the process: a bead still hooked stays with this polecat for the next session.
         this.d.store.set(polecatId, { state: row.bead_id ? 'exited' : 'idle', pid: null, taken_over: 0 })
@@ -202,12 +210,14 @@ export class SessionLifecycle {
     this.d.store.setActivity(polecatId, 'done', this.d.store.row(polecatId)?.activity_source ?? 'process')
   }
 
-  stop(id: string, actor: string) {
+  /** Saves the worktree's uncommitted work (a WIP commit, pushed), then ends the agent. */
+  async stop(id: string, actor: string, why = 'it was stopped') {
     const pc = this.d.store.get(id)
     const stream = this.d.terminals.get(id)
     if (!stream?.running) throw new CoreError('conflict', `${id} has no running session`)
     this.endReasons.set(stream.sessionId, 'stopped')
     this.d.ledger.append(actor, 'polecat.stopped', id, { session: stream.sessionId })
+    await this.d.keeper.saveWork(id, why)
     // Resumes a paused PTY first, so the exit is seen; then the whole group, TERM and after a grace KILL.
     stream.kill('SIGTERM')
     void this.endProcesses([stream.sessionId], STOP_GRACE_MS)
@@ -215,12 +225,12 @@ export class SessionLifecycle {
   }
 
   /** Stops the agent and resolves once its session has ended. */
-  stopAndWait(id: string, actor: string): Promise<void> {
+  async stopAndWait(id: string, actor: string, why?: string): Promise<void> {
     const stream = this.d.terminals.get(id)
-    if (!stream?.running) return Promise.resolve()
+    if (!stream?.running) return
     const ended = new Promise<void>((res) => stream.onExit(() => setImmediate(res)))
-    this.stop(id, actor)
-    return ended
+    await this.stop(id, actor, why)
+    await ended
   }
 
   /**
@@ -248,8 +258,18 @@ export class SessionLifecycle {
   }
 
   /** Ends every live session (app quit); a session whose process outlives the grace period is ended all the same. */
-  async shutdown(): Promise<void> {
+  /**
+   * Quit (or a drain): every live agent's uncommitted work is saved (WIP commits, pushed), at most
+   * SAVE_ON_QUIT_MS for all of them together, with progress; then every session is ended.
+   */
+  async shutdown(progress?: (done: number, total: number, polecatId: string | null) => void): Promise<void> {
     const live = this.d.terminals.running()
+    let done = 0
+    progress?.(0, live.length, null)
+    await Promise.race([
+      Promise.all(live.map((s) => this.d.keeper.saveWork(s.polecatId, 'the control room quit').then(() => progress?.(++done, live.length, s.polecatId)))),
+      new Promise((res) => setTimeout(res, SAVE_ON_QUIT_MS).unref())
+    ])
     const exited = Promise.all(live.map((s) => new Promise<void>((res) => s.onExit(() => res()))))
     for (const s of live) {
       this.endReasons.set(s.sessionId, 'app-quit')

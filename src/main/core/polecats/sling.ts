@@ -15,7 +15,8 @@ import type { Sessions } from '../sessions/sessions'
 import { gitMessage, isDirty } from '../git/git'
 import { processesInside } from '../processes/agent-processes'
 import { nextName } from './names'
-import { firstPrompt } from './prompt'
+import type { PolecatInstructions } from './instructions'
+import type { BranchKeeper } from './branch-keeper'
 import { planLaunch, type LaunchPlan } from '../runtimes/launch-plan'
 import { baseRef, ensureWorktree } from './worktrees'
 import { agentGitEnv, type GitIdentity } from './agent-git'
@@ -44,6 +45,9 @@ export interface SlingDeps {
   gitIdentity: () => GitIdentity
   /** Why dispatch is paused town-wide (a mass death), or null. */
   dispatchPaused: () => string | null
+  /** The polecat instructions (first prompt, from the town's templates). */
+  instructions: PolecatInstructions
+  keeper: BranchKeeper
   /** <town>/bin/gt: what the runtime's hooks run. */
   gtPath: string
   claudeConfig: () => 'user' | 'town'
@@ -129,10 +133,15 @@ export class Sling {
     const claim = this.d.store.claimHook({ id, rig: rig.name, name, beadId: bead.id, branch, worktree, runtime: runtime.name })
     if (!claim.ok) throw new CoreError('conflict', claim.holder && this.d.terminals.isRunning(claim.holder.id) ? `${claim.why}, which is running` : claim.why)
 
-    const prompt = firstPrompt({ polecat: id, bead, rig: rig.name, branch, resuming: opts.resuming })
+    // A bead worked on before is resumed, and the agent is told why the last session ended.
+    const last = this.d.sessions.list({ bead: bead.id, limit: 1 })[0]
+    const resuming = opts.resuming ?? (last ? `the earlier session ${last.id} on this bead ended (${last.endReason ?? 'it was interrupted'}).` : '')
+    const prompt = this.d.instructions.firstPrompt(runtime.name, { polecat: id, rig: rig.name, bead: bead.id, title: bead.title, branch, resuming })
     let gitEnv: Record<string, string>
     let plan: LaunchPlan
     try {
+      // A WIP save of the last session (it ended by itself just now) finishes before this one touches git here.
+      await this.d.keeper.settled(id)
       try {
         await ensureWorktree(rig.path, await baseRef(rig.path, rig.defaultBranch), worktree, branch)
       } catch (err) {

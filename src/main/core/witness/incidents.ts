@@ -12,7 +12,8 @@ export const INCIDENT_KINDS = [
   'no_progress',
   'check_failed',
   'escalated',
-  'mass_death'
+  'mass_death',
+  'branch_unsafe'
 ] as const
 export type IncidentKind = (typeof INCIDENT_KINDS)[number]
 
@@ -49,7 +50,8 @@ export const DOG_ACTION: Record<IncidentKind, 'nudge' | 'restart' | 'none'> = {
   no_progress: 'nudge',
   check_failed: 'nudge',
   escalated: 'none',
-  mass_death: 'none'
+  mass_death: 'none',
+  branch_unsafe: 'none'
 }
 
 export const DEFAULT_SEVERITY: Record<Exclude<IncidentKind, 'check_failed' | 'escalated'>, Severity> = {
@@ -60,7 +62,8 @@ export const DEFAULT_SEVERITY: Record<Exclude<IncidentKind, 'check_failed' | 'es
   at_prompt_without_done: 'P2',
   stuck: 'P1',
   no_progress: 'P2',
-  mass_death: 'P0'
+  mass_death: 'P0',
+  branch_unsafe: 'P2'
 }
 
 /** The words the nudge gives the agent: what happened and what to do. */

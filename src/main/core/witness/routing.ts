@@ -121,7 +121,8 @@ export class IncidentRouting {
     this.d.ledger.append('dogs', action === 'nudge' ? 'dogs.nudged' : 'dogs.restarted', i.beadId ?? polecatId, { polecat: polecatId, incident: i.kind, attempt })
     try {
       if (action === 'nudge') this.d.nudge(polecatId, nudgeText(i))
-      else await this.d.restart(polecatId, `${i.title} (${detail})${i.excerpt ? `:\n${i.excerpt.slice(-2000)}` : ''}`)
+      // A failing check's output goes with the restart; for other failures the agent's prime tells the story.
+      else await this.d.restart(polecatId, `${i.title} (${detail})${i.kind === 'check_failed' && i.excerpt ? ` — the failing output ends: ${i.excerpt.slice(-1500)}` : ''}`)
     } catch (err) {
       this.d.ledger.append('dogs', 'dogs.failed', i.beadId ?? polecatId, { polecat: polecatId, incident: i.kind, error: (err as Error).message })
       this.toDeacon({ ...i, body: `${i.body}\nThe Dogs could not ${action} it: ${(err as Error).message}` }, attempt)
@@ -130,6 +131,11 @@ export class IncidentRouting {
 
   private record(polecatId: string, beadId: string | null, kind: IncidentKind, action: string, detail: string | null): void {
     this.d.db.prepare('INSERT INTO dog_attempts (id, polecat_id, bead_id, incident, action, at, detail) VALUES (?, ?, ?, ?, ?, ?, ?)').run(newId('dog'), polecatId, beadId, kind, action, now(), detail)
+  }
+
+  /** A branch not safe on its remote (a push or a WIP save failed): into the inbox, one item per polecat. */
+  branchUnsafe(i: Omit<Incident, 'kind' | 'excerpt'>): InboxItem {
+    return this.toDeacon({ ...i, kind: 'branch_unsafe', excerpt: null }, 0)
   }
 
   /** An agent's own `gt escalate`: the same flow, with the severity it gave (straight to the Deacon). */
