@@ -13,6 +13,7 @@ import {
   type PermissionRule,
   type CheckRun,
   type RigConfig,
+  type RecoveryReport,
   type LedgerEvent,
   type Mail,
   type Polecat,
@@ -147,6 +148,8 @@ export const humanMethods = {
   /** Dispatch resumes after a mass death (or a drain) paused it. */
   'town.resume': { params: empty, result: {} as { resumed: boolean } },
   'town.status': { params: empty, result: {} as { dispatchPaused: string | null } },
+  /** The last start-up recovery (null when nothing needed recovering). */
+  'town.recovery': { params: empty, result: {} as RecoveryReport | null },
   'rigs.list': { params: empty, result: [] as Rig[] },
   'rigs.add': { params: z.object({ name: safeName, source: line('a rig source (path or git URL)', 4096, { min: 1 }) }).strict(), result: {} as Rig },
   'rigs.config': { params: z.object({ rig: safeName }).strict(), result: {} as RigConfig },
@@ -337,6 +340,8 @@ export type CoreEvent =
   | { type: 'inbox.item'; item: InboxItem }
   /** A polecat changed (state, activity, hook): the polecat as it now is. */
   | { type: 'polecat'; polecat: Polecat }
+  /** Start-up recovery as it goes: each rig and polecat with its state. */
+  | { type: 'recovery'; report: RecoveryReport }
   /** The control room is quitting: the agents' work is being saved (WIP commits, pushed), `done` of `total`. */
   | { type: 'quitting'; done: number; total: number; polecatId: string | null }
   | { type: 'progress'; requestId: string; message: string; percent: number | null }

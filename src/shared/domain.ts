@@ -45,6 +45,14 @@ export interface Rig {
   addedAt: string
 }
 
+/** Start-up recovery, step by step: "Recovering: 3 rigs, 7 polecats". */
+export interface RecoveryReport {
+  startedAt: string
+  finishedAt: string | null
+  rigs: { name: string; state: 'waiting' | 'working' | 'done' | 'failed' | 'skipped'; detail: string | null }[]
+  polecats: { name: string; state: 'waiting' | 'working' | 'done' | 'failed' | 'skipped'; detail: string | null }[]
+}
+
 /** A rig's settings as `gt rig config RIG` and the Rigs view show them: value, whether the user set it, default, meaning. */
 export interface RigConfig {
   rig: string

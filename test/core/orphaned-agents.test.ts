@@ -4,6 +4,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createCore } from '../../src/main/core/core'
 import { processEnv, processInfo } from '../../src/main/core/processes/process-identity'
@@ -19,11 +20,13 @@ const alive = (pid: number) => {
   return !!info && !info.zombie
 }
 
-test('after SIGKILL of the host, a restart ends every agent left running (one ignoring SIGHUP) before anything is slung again', async () => {
+test('after SIGKILL of the host, a restart ends every agent left running (one ignoring SIGHUP) before anything is slung again, then resumes each once', async () => {
   requireBuild()
   const town = tempDir('town')
   const repo = makeRepo()
   const cues = tempDir('cues')
+  // Interrupted polecats resume by themselves a second after the restart.
+  writeFileSync(join(town, 'settings.json'), JSON.stringify({ recoveryGraceSeconds: 1 }))
   let serve = await startServe(town)
   try {
     const rpc = endpointRpc(town)
@@ -57,12 +60,12 @@ test('after SIGKILL of the host, a restart ends every agent left running (one ig
     assert.equal(orphanEvents[0].subject, polecats[1].id)
     for (const pid of survivors) assert.ok(orphanEvents[0].data.pids.includes(pid), `the ledger names ${pid}`)
 
-    // Slinging each bead again gives each worktree exactly one agent.
-    for (const [i, bead] of beads.entries()) {
-      await rpc2('sling', { bead, rig: 'app', agentCmd: fakeAgentCmd(join(cues, `again-${i}`), [{ signal: 'up' }, { hang: true }]) })
-      await waitForFile(join(cues, `again-${i}`, 'up'))
-    }
-    const now: Polecat[] = await rpc2('polecats.list')
+    // Recovery resumes each interrupted polecat, and each worktree has exactly one agent.
+    const now: Polecat[] = await eventually(async () => {
+      const list: Polecat[] = await rpc2('polecats.list')
+      return polecats.every((pc) => list.find((p) => p.id === pc.id && p.state === 'working' && p.sessionId !== pc.sessionId)) ? list : null
+    }, 'every interrupted polecat to resume on its own')
+    for (const [i] of beads.entries()) await waitForFile(join(cues, String(i), `ready-${i}`))
     for (const pc of polecats) {
       const inside = processesInside(pc.worktree)
       const sessions = new Set(inside.map((h) => processEnv(h.pid)?.get('GT_SESSION')))

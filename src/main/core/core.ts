@@ -35,6 +35,7 @@ import type { Incident, IncidentKind } from './witness/incidents'
 import { DispatchSwitch } from './town/dispatch-switch'
 import { WorktreeChecks } from './witness/worktree-checks'
 import { PolecatInstructions } from './polecats/instructions'
+import { TownRecovery } from './town/recovery'
 import { removeStaleScratchWorktrees } from './witness/baseline'
 import { DEFAULT_RIG_SETTINGS, type RigSettings } from './rigs/rig-settings'
 import { loadSettings, type TownSettings } from './town/settings'
@@ -101,6 +102,7 @@ export class Core implements CoreApi {
   readonly dispatchSwitch: DispatchSwitch
   readonly checks: WorktreeChecks
   readonly instructions: PolecatInstructions
+  readonly recovery: TownRecovery
   private settings: TownSettings
   private reescalation: NodeJS.Timeout | null = null
   private clients = new Map<string, ClientConnection>()
@@ -230,6 +232,21 @@ export class Core implements CoreApi {
       lastCheck: (id, check) => this.polecats.recordHealth(id, { lastCheck: check }),
       changed: () => this.changed('checks')
     })
+    this.recovery = new TownRecovery({
+      ledger: this.ledger,
+      sessions: this.sessions,
+      rigs: () => this.rigs.list(),
+      polecats: () => this.polecats.list(),
+      restoreClone: (rig) => this.rigs.restoreClone(rig),
+      beadFinished: (beadId) => this.beadFinished(beadId),
+      resume: (pc, why) => this.polecats.restart(pc.id, why, 'core'),
+      isRunning: (id) => this.polecats.isRunning(id),
+      dispatchPaused: () => this.dispatchSwitch.paused(),
+      alarm: (a) => this.routing.branchUnsafe({ severity: a.severity, rig: a.rig, polecatId: a.polecatId, beadId: a.beadId, sessionId: null, title: a.title, body: a.body, groupKey: a.key }),
+      progress: (report) => this.broadcast({ type: 'recovery', report }),
+      graceMs: () => this.settings.recoveryGraceSeconds * 1000,
+      maxRespawnsPerHour: () => this.settings.maxRespawnsPerHour
+    })
     this.hooks = new AgentHooks({ ledger: this.ledger, sessions: this.sessions, polecats: this.polecats, deacon: this.deacon, mail: this.mail, agents: this.agents, witness: this.witness })
   }
 
@@ -271,6 +288,8 @@ export class Core implements CoreApi {
       throw new TownStartError(`could not write ${join(this.town, 'endpoint.json')}: ${describeFsError(err)}`)
     }
     this.ledger.append('core', 'town.started', null, { pid: process.pid, version: VERSION })
+    // Interrupted work resumes in the background (clones, worktrees, then after a grace period the agents).
+    void this.recovery.run().catch((err: unknown) => !this.closed && console.error(`recovery failed: ${(err as Error).stack ?? err}`))
   }
 
   /** Session logs of towns from before they were created owner-only: made so at every start. */
@@ -383,7 +402,12 @@ export class Core implements CoreApi {
 
   private handlers: Handlers = {
     'town.info': () => ({ town: this.town, version: VERSION, runtimes: this.settings.runtimes, defaultRuntime: this.settings.defaultRuntime }),
-    'town.resume': () => ({ resumed: this.dispatchSwitch.resume(HUMAN) }),
+    'town.resume': () => {
+      const resumed = this.dispatchSwitch.resume(HUMAN)
+      if (resumed) void this.recovery.resumeHeld()
+      return { resumed }
+    },
+    'town.recovery': () => this.recovery.current(),
     'town.drain': async () => {
       this.dispatchSwitch.pause('the town was drained: every agent stopped, its work committed and pushed', HUMAN)
       const running = this.polecats.list().filter((pc) => this.polecats.isRunning(pc.id))
@@ -562,6 +586,7 @@ export class Core implements CoreApi {
     if (this.closed) return
     this.closed = true
     if (this.reescalation) clearInterval(this.reescalation)
+    await this.recovery.stop()
     this.routing.dispose()
     this.witness.dispose()
     await this.checks.close()

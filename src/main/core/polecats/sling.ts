@@ -143,6 +143,8 @@ export class Sling {
       // A WIP save of the last session (it ended by itself just now) finishes before this one touches git here.
       await this.d.keeper.settled(id)
       try {
+        // A clone lost with its disk is cloned again from the rig's source first.
+        if (!existsSync(rig.path)) await this.d.rigs.restoreClone(rig.name)
         await ensureWorktree(rig.path, await baseRef(rig.path, rig.defaultBranch), worktree, branch)
       } catch (err) {
         throw new CoreError('failed', `could not prepare the worktree for ${id}: ${gitMessage(err)}`)

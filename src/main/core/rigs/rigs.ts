@@ -30,8 +30,15 @@ const STAGING_PREFIX = '.adding-'
 export function removeStagingFolders(town: string): string[] {
   const root = join(town, 'rigs')
   if (!existsSync(root)) return []
-  const left = readdirSync(root).filter((n) => n.startsWith(STAGING_PREFIX))
-  for (const n of left) rmSync(join(root, n), { recursive: true, force: true })
+  // A new rig is staged in rigs/, a clone got back after a loss in rigs/NAME/.
+  const dirs = [root, ...readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith(STAGING_PREFIX)).map((e) => join(root, e.name))]
+  const left: string[] = []
+  for (const dir of dirs) {
+    for (const n of readdirSync(dir).filter((x) => x.startsWith(STAGING_PREFIX))) {
+      rmSync(join(dir, n), { recursive: true, force: true })
+      left.push(join(dir, n))
+    }
+  }
   return left
 }
 
@@ -168,6 +175,31 @@ export class Rigs {
     const row = this.db.prepare('SELECT * FROM rigs WHERE name = ?').get(name) as RigRow | undefined
     if (!row) throw new CoreError('not_found', `no rig named ${name}`)
     return row
+  }
+
+  /**
+   * Gets the rig's clone back after its folder was lost: cloned again from the source into a staging folder
+   * beside it, renamed into place when whole; if it is there, fetched. Throws with git's reason.
+   */
+  async restoreClone(name: string): Promise<'cloned' | 'fetched'> {
+    const rig = this.get(name)
+    if (existsSync(join(rig.path, 'HEAD')) || existsSync(join(rig.path, '.git'))) {
+      await git(rig.path, undefined, { stallMs: this.cloneStallMs() }).fetch('origin')
+      return 'fetched'
+    }
+    const dir = rigDir(this.town, name)
+    await mkdir(join(dir, 'polecats'), { recursive: true })
+    const staging = join(dir, `${STAGING_PREFIX}repo-${randomBytes(4).toString('hex')}`)
+    try {
+      await git(dir, undefined, { stallMs: this.cloneStallMs() }).raw(['clone', '--no-hardlinks', rig.source, staging])
+      await rm(rig.path, { recursive: true, force: true })
+      await rename(staging, rig.path)
+    } catch (err) {
+      await rm(staging, { recursive: true, force: true })
+      throw new CoreError('failed', isStallTimeout(err) ? `cloning ${rig.source} made no progress for ${Math.round(this.cloneStallMs() / 1000)} s` : `could not clone ${rig.source}: ${gitMessage(err)}`)
+    }
+    this.ledger.append('core', 'rig.recloned', name, { source: rig.source })
+    return 'cloned'
   }
 
   /** Polecat branches of the rig with commits that are not on its default branch. */

@@ -39,7 +39,9 @@ const settingsSchema = z
       .default(DEFAULT_GIT_IDENTITY),
     rigCloneStallSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_CLONE_STALL_SECONDS),
     permissionTimeoutMinutes: z.number().int().min(1).max(100_000).nullable().default(null),
-    claudeConfig: z.enum(['user', 'town']).default('user')
+    claudeConfig: z.enum(['user', 'town']).default('user'),
+    recoveryGraceSeconds: z.number().min(0).max(3600).default(10),
+    maxRespawnsPerHour: z.number().int().min(1).max(100).default(3)
   })
   .strict()
 
@@ -55,6 +57,10 @@ export interface TownSettings {
   permissionTimeoutMinutes: number | null
   /** Which Claude config agents use: the user's own (edited, nothing else changed) or <town>/claude-config. */
   claudeConfig: 'user' | 'town'
+  /** After a restart, interrupted polecats resume this long after start-up (cold starts need a moment). */
+  recoveryGraceSeconds: number
+  /** Starts of one bead within an hour before recovery stops resuming it and asks the human. */
+  maxRespawnsPerHour: number
 }
 
 export function loadSettings(town: string): TownSettings {
@@ -86,6 +92,8 @@ export function loadSettings(town: string): TownSettings {
     gitIdentity: d.gitIdentity,
     rigCloneStallSeconds: d.rigCloneStallSeconds,
     permissionTimeoutMinutes: d.permissionTimeoutMinutes,
-    claudeConfig: d.claudeConfig
+    claudeConfig: d.claudeConfig,
+    recoveryGraceSeconds: d.recoveryGraceSeconds,
+    maxRespawnsPerHour: d.maxRespawnsPerHour
   }
 }
