@@ -12,6 +12,8 @@
 //   4-5. agents    bench/agents.ts (its own process): permission requests and escalations to the inbox on the
 //                  page, Approve to the tool running, failures to the Dogs' action, the idle core's CPU
 //                  (BENCH_AGENTS_PHASE=0 skips it)
+//   6. recovery    bench/recovery.ts (its own process): 5 rigs and 30 polecats whose rigs/ folder was deleted,
+//                  against the raw git commands it has to run (BENCH_RECOVERY_PHASE=0 skips it)
 //
 // Chromium is driven over the DevTools protocol by bench/lib/cdp.ts, not playwright: playwright's Network
 // domain would copy every WebSocket frame out of Chromium into this process, which is the core's.
@@ -1021,6 +1023,19 @@ async function main(): Promise<void> {
     await new Promise((r) => child.once('exit', r))
     const m = /^AGENT_ROWS (.*)$/m.exec(out)
     agentRows = m ? (JSON.parse(m[1]) as string[][]) : [['4-5. the agents bench failed (see above)', '—', '—', '—', '—', 'MISS']]
+  }
+  // 6. recovery of a town whose rigs/ is gone (bench/recovery.ts, its own process)
+  if (process.env.BENCH_RECOVERY_PHASE !== '0') {
+    log('\n[6] recovery of 5 rigs and 30 polecats after rigs/ was deleted (bench/recovery.ts)…')
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'recovery.ts')], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d
+      for (const l of d.split('\n')) if (l && !l.startsWith('RECOVERY_ROWS ') && !l.startsWith('|')) log(l)
+    })
+    await new Promise((r) => child.once('exit', r))
+    const m = /^RECOVERY_ROWS (.*)$/m.exec(out)
+    agentRows.push(...(m ? (JSON.parse(m[1]) as string[][]) : [['6. the recovery bench failed (see above)', '—', '—', '—', '—', 'MISS']]))
   }
 
   // ---------------------------------------------------------------- the table

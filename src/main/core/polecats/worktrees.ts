@@ -46,9 +46,46 @@ export async function ensureWorktree(rigPath: string, base: string, worktree: st
 }
 
 /** The base a polecat branch starts from: the rig's remote default branch when it can be fetched. */
-export async function baseRef(rigPath: string, defaultBranch: string): Promise<string> {
-  await git(rigPath)
-    .fetch('origin')
-    .catch(() => {}) // offline or source gone: start from what the town's clone has
+export async function baseRef(rigPath: string, defaultBranch: string, opts: { fetch?: boolean } = {}): Promise<string> {
+  if (opts.fetch !== false) {
+    await git(rigPath)
+      .fetch('origin')
+      .catch(() => {}) // offline or source gone: start from what the town's clone has
+  }
   return (await refExists(rigPath, `origin/${defaultBranch}`)) ? `origin/${defaultBranch}` : defaultBranch
+}
+
+/**
+ * Gets many worktrees of one rig back at once (start-up recovery): one prune, one listing of the branches the
+ * clone and its origin have, then one `git worktree add` per polecat — the same commands a person would run,
+ * and nothing more. Each gets its branch from the clone, else from origin, else from the base. Results in order;
+ * one that fails does not stop the others.
+ */
+export async function recreateWorktrees(rigPath: string, base: string, items: { worktree: string; branch: string }[]): Promise<(WorktreeSource | Error)[]> {
+  const repo = git(rigPath)
+  await repo.raw(['worktree', 'prune'])
+  const refs = new Set((await repo.raw(['for-each-ref', '--format=%(refname)', 'refs/heads/', 'refs/remotes/origin/'])).split('\n').filter(Boolean))
+  const out: (WorktreeSource | Error)[] = []
+  for (const { worktree, branch } of items) {
+    try {
+      if (existsSync(join(worktree, '.git'))) {
+        out.push(await ensureWorktree(rigPath, base, worktree, branch))
+        continue
+      }
+      if (refs.has(`refs/heads/${branch}`)) {
+        await repo.raw(['worktree', 'add', worktree, branch])
+        out.push('local-branch')
+      } else if (refs.has(`refs/remotes/origin/${branch}`)) {
+        await repo.raw(['worktree', 'add', '-b', branch, worktree, `origin/${branch}`])
+        out.push('remote-branch')
+      } else {
+        await repo.raw(['worktree', 'add', '-b', branch, worktree, base])
+        out.push('base')
+      }
+    } catch (err) {
+      out.push(err as Error)
+    }
+  }
+  await excludeFromGit(rigPath, '.gt/')
+  return out
 }

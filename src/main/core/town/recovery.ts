@@ -9,7 +9,7 @@
 import type { Polecat, RecoveryReport, Rig } from '../../../shared/domain'
 import type { Ledger } from '../ledger/ledger'
 import type { Sessions } from '../sessions/sessions'
-import { ensureWorktree, baseRef, type WorktreeSource } from '../polecats/worktrees'
+import { baseRef, recreateWorktrees, type WorktreeSource } from '../polecats/worktrees'
 import { gitMessage } from '../git/git'
 
 export type { RecoveryReport }
@@ -90,45 +90,10 @@ export class TownRecovery {
       return report
     }
     this.d.progress(report)
-    const badRigs = new Set<string>()
-    for (const step of report.rigs) {
-      if (this.closed) return report
-      this.set(step, 'working', null)
-      try {
-        step.detail = (await this.d.restoreClone(step.name)) === 'cloned' ? 'cloned again from its source' : 'fetched'
-        this.set(step, 'done', step.detail)
-      } catch (err) {
-        badRigs.add(step.name)
-        const why = (err as Error).message
-        this.set(step, 'failed', why)
-        this.d.alarm({ severity: 'P1', rig: step.name, polecatId: null, beadId: null, title: `The rig ${step.name} could not be recovered`, body: `${why}. Its polecats stay on their hooks and are not resumed; fix the source (or its address) and restart the control room, or re-sling them by hand.`, key: `recovery:${step.name}` })
-      }
-    }
+    // Rigs side by side (a clone is mostly waiting on I/O); each rig's worktrees in one batch of git commands.
     const rigs = new Map(this.d.rigs().map((r) => [r.name, r]))
     const ready: Polecat[] = []
-    for (const pc of pcs) {
-      if (this.closed) return report
-      const step = report.polecats.find((s) => s.name === pc.id)!
-      if (badRigs.has(pc.rig)) {
-        this.set(step, 'skipped', `its rig ${pc.rig} could not be recovered`)
-        continue
-      }
-      if (await this.d.beadFinished(pc.beadId!)) {
-        this.set(step, 'skipped', `bead ${pc.beadId} is finished (closed, or merged into the base): never dispatched again`)
-        continue
-      }
-      this.set(step, 'working', 'getting its worktree back')
-      try {
-        const rig = rigs.get(pc.rig)!
-        const source: WorktreeSource = await ensureWorktree(rig.path, await baseRef(rig.path, rig.defaultBranch), pc.worktree, pc.branch!)
-        const words = { present: 'its worktree was there', 'local-branch': 'worktree recreated from its local branch', 'remote-branch': 'worktree recreated from the branch on origin', base: 'its branch was found nowhere: started again from the base' }[source]
-        if (source === 'base') this.d.ledger.append('core', 'recovery.branch-lost', pc.beadId, { polecat: pc.id, branch: pc.branch, why: 'neither the clone nor origin had the branch: the worktree starts again from the base; the checkpoint and notes are all that is left of its work' })
-        this.set(step, 'waiting', `${words}; resumes after ${Math.round(this.d.graceMs() / 1000)} s`)
-        ready.push(pc)
-      } catch (err) {
-        this.set(step, 'failed', `could not get its worktree back: ${gitMessage(err)}`)
-      }
-    }
+    await Promise.all(report.rigs.map((step) => this.recoverRig(step, rigs.get(step.name)!, pcs.filter((p) => p.rig === step.name), ready)))
     await new Promise<void>((res) => {
       this.endGrace = res
       this.graceTimer = setTimeout(res, this.d.graceMs())
@@ -142,6 +107,43 @@ export class TownRecovery {
     this.d.progress(report)
     this.d.ledger.append('core', 'town.recovered', null, report)
     return report
+  }
+
+  private async recoverRig(step: RecoveryStep, rig: Rig, pcs: Polecat[], ready: Polecat[]): Promise<void> {
+    const report = this.report!
+    const stepOf = (pc: Polecat) => report.polecats.find((s) => s.name === pc.id)!
+    if (this.closed) return
+    this.set(step, 'working', null)
+    try {
+      this.set(step, 'done', (await this.d.restoreClone(step.name)) === 'cloned' ? 'cloned again from its source' : 'fetched')
+    } catch (err) {
+      const why = (err as Error).message
+      this.set(step, 'failed', why)
+      this.d.alarm({ severity: 'P1', rig: step.name, polecatId: null, beadId: null, title: `The rig ${step.name} could not be recovered`, body: `${why}. Its polecats stay on their hooks and are not resumed; fix the source (or its address) and restart the control room, or re-sling them by hand.`, key: `recovery:${step.name}` })
+      for (const pc of pcs) this.set(stepOf(pc), 'skipped', `its rig ${pc.rig} could not be recovered`)
+      return
+    }
+    const todo: Polecat[] = []
+    for (const pc of pcs) {
+      if (this.closed) return
+      if (await this.d.beadFinished(pc.beadId!)) this.set(stepOf(pc), 'skipped', `bead ${pc.beadId} is finished (closed, or merged into the base): never dispatched again`)
+      else {
+        this.set(stepOf(pc), 'working', 'getting its worktree back')
+        todo.push(pc)
+      }
+    }
+    if (todo.length === 0) return
+    // The clone was just fetched (or made): the base is what origin has, no second fetch.
+    const base = await baseRef(rig.path, rig.defaultBranch, { fetch: false })
+    const results = await recreateWorktrees(rig.path, base, todo.map((pc) => ({ worktree: pc.worktree, branch: pc.branch! })))
+    const words: Record<WorktreeSource, string> = { present: 'its worktree was there', 'local-branch': 'worktree recreated from its local branch', 'remote-branch': 'worktree recreated from the branch on origin', base: 'its branch was found nowhere: started again from the base' }
+    todo.forEach((pc, i) => {
+      const r = results[i]
+      if (r instanceof Error) return this.set(stepOf(pc), 'failed', `could not get its worktree back: ${gitMessage(r)}`)
+      if (r === 'base') this.d.ledger.append('core', 'recovery.branch-lost', pc.beadId, { polecat: pc.id, branch: pc.branch, why: 'neither the clone nor origin had the branch: the worktree starts again from the base; the checkpoint and notes are all that is left of its work' })
+      this.set(stepOf(pc), 'waiting', `${words[r]}; resumes after ${Math.round(this.d.graceMs() / 1000)} s`)
+      ready.push(pc)
+    })
   }
 
   private async dispatch(pc: Polecat, step: RecoveryStep): Promise<void> {
