@@ -87,7 +87,7 @@ export function normalizeRemote(remote: string): string {
 function refuseUsedFolder(town: string): void {
   if (!existsSync(town)) return
   if (!statSync(town).isDirectory()) throw new RestoreError(`${town} is a file, not a folder: restore into a new folder (--town DIR)`)
-  const entries = readdirSync(town)
+  const entries = readdirSync(town).sort()
   if (!entries.length) return
   if (entries.includes('town.db') || entries.includes('rigs'))
     throw new RestoreError(`${town} already holds a town (${entries.filter((e) => ['town.db', 'rigs', 'settings.json'].includes(e)).join(', ')}). A restore builds a new town and never writes into one: restore into a new folder (--town DIR), or move this one aside first (mv ${town} ${town}.old).`)
@@ -113,7 +113,7 @@ export async function restoreTown(o: RestoreOptions): Promise<RestoreReport> {
   const lock = acquireTownLock(town)
   let dbInPlace = false
   try {
-    const others = readdirSync(town).filter((e) => e !== 'town.lock')
+    const others = readdirSync(town).filter((e) => !e.startsWith('town.lock')) // the lock and its journal
     if (others.length) throw new RestoreError(`${town} changed while the restore started (it now holds ${others.join(', ')}): is a control room starting there? Restore into a new folder.`)
 
     const repo = join(town, LEDGER_REPO)
