@@ -236,3 +236,20 @@ test("a dependency on another rig's bead brings that bead along: each rig's bran
     t.done()
   }
 })
+
+test('close() at quit reads the ledger at once: the database may close while git still pushes', async () => {
+  const t = await town()
+  try {
+    const b = t.beads.create({ ...base, title: 'last change before quit', rig: 'app' }, 'human')
+    t.exporter.touched()
+    const pending = t.exporter.close()
+    t.db.close()
+    const r = await pending
+    assert.deepEqual(r.failed, [])
+    assert.ok(jsonl(ledgerFile(t.app, 'issues.jsonl')).some((i) => i.id === b.id))
+    t.exporter.touched() // after close: nothing, and no throw on the closed database
+    assert.deepEqual((await t.exporter.flush()).written, [])
+  } finally {
+    t.done()
+  }
+})

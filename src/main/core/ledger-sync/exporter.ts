@@ -12,7 +12,7 @@ import type { Db } from '../store/db'
 import { now } from '../ledger/ledger'
 import { ensureLedgerRepo, blobSha } from './git-plumbing'
 import { publishSnapshot, type BranchCache, type BranchTarget, type PublishResult } from './ledger-branch'
-import { makeManifest, readSnapshot, snapshotFiles, type LedgerSnapshot } from './snapshot'
+import { makeManifest, readTownLedger, scopeSnapshot, snapshotFingerprint, type LedgerSnapshot } from './snapshot'
 import type { LedgerSettings } from './ledger-settings'
 
 export const LEDGER_REPO = 'ledger.git'
@@ -184,7 +184,8 @@ export class LedgerExporter {
     try {
       if (!this.o.db.open) return null
       const targets = ledgerTargets(this.o.db, this.o.settings())
-      const snapshots = new Map(targets.map((t) => [t.key, readSnapshot(this.o.db, t.scope)]))
+      const town = targets.length ? readTownLedger(this.o.db) : null
+      const snapshots = new Map(targets.map((t) => [t.key, scopeSnapshot(town!, t.scope)]))
       return { targets, snapshots, townId: townId(this.o.db), beadPrefix: this.o.beadPrefix() }
     } catch (err) {
       // A read that fails (the database closing under us) is tried again with the next change.
@@ -202,7 +203,7 @@ export class LedgerExporter {
       if (!force && s.failing && s.nextRetryAt > Date.now()) continue
       const ours = work.snapshots.get(target.key)!
       const manifest = makeManifest({ townId: work.townId, scope: target.scope, beadPrefix: work.beadPrefix, writtenBy: WRITTEN_BY })
-      const own = blobSha([...snapshotFiles(ours, manifest).values()].join('\0'))
+      const own = blobSha(snapshotFingerprint(ours, manifest))
       if (!s.failing && s.lastOwn === own) continue
       try {
         await ensureLedgerRepo(this.repo)

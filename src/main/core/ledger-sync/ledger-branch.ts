@@ -39,6 +39,7 @@ export async function readBranchSnapshot(repo: string, target: { remote: string;
 }
 
 const ATTEMPTS = 3
+const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r))
 
 export async function publishSnapshot(p: {
   repo: string
@@ -64,7 +65,10 @@ export async function publishSnapshot(p: {
       }
     }
     const builtOnMoved = !!tip && tip !== ourLast && !(ourLast && (await isAncestor(repo, tip, ourLast)))
+    // Merging and writing out a big ledger takes a while: the core's other work goes first, between the steps.
+    await nextTurn()
     const merged = theirs ? mergeSnapshots(p.ours, theirs, 'ours') : p.ours
+    await nextTurn()
     const ourIds = new Set(p.ours.beads.map((b) => b.id))
     const carriedBeads = merged.beads.filter((b) => !ourIds.has(b.id)).length
     const files = snapshotFiles(merged, p.manifest)

@@ -135,79 +135,77 @@ interface EventRow {
 
 const POLECAT_SUBJECT = /^([a-z0-9][a-z0-9_-]{0,38})\/[a-z0-9][a-z0-9_-]{0,38}$/
 
+/** The whole town's ledger, read in one transaction: what every target's snapshot is cut from. */
+export function readTownLedger(db: Db): LedgerSnapshot {
+  return db.transaction(() => readTownNow(db))()
+}
+
+/** One target's snapshot, read now (readTownLedger + scopeSnapshot). */
+export const readSnapshot = (db: Db, scope: LedgerScope): LedgerSnapshot => scopeSnapshot(readTownLedger(db), scope)
+
+function readTownNow(db: Db): LedgerSnapshot {
+  const beads = readBeadRecords(db)
+  const events: EventRecord[] = []
+  const createdBy: Record<string, string> = {}
+  for (const r of db.prepare('SELECT * FROM events ORDER BY id').iterate() as IterableIterator<EventRow>) {
+    if (r.kind === 'bead.created' && r.subject && !(r.subject in createdBy)) createdBy[r.subject] = r.actor
+    events.push({ at: r.at, actor: r.actor, kind: r.kind, subject: r.subject, data: safeParse(r.data), sourceId: r.id })
+  }
+  const rigs = (db.prepare('SELECT * FROM rigs ORDER BY name').all() as { name: string; source: string; default_branch: string; added_at: string; settings: string }[]).map((r): RigRecord => {
+    const v = safeParse(r.settings || '{}')
+    const settings = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
+    return { name: r.name, source: redactSource(r.source), default_branch: r.default_branch, added_at: r.added_at, settings }
+  })
+  const polecats = db.prepare('SELECT id, rig, name, state, bead_id, branch, runtime, session_id, updated_at FROM polecats ORDER BY id').all() as PolecatRecord[]
+  const checkpoints = (db.prepare('SELECT id, polecat_id, bead_id, session_id, at, data FROM checkpoints ORDER BY id').all() as (Omit<CheckpointRecord, 'data'> & { data: string })[]).map((c) => ({
+    ...c,
+    data: safeParse(c.data)
+  }))
+  const sessions = db
+    .prepare('SELECT id, polecat_id, rig, bead_id, runtime, command, started_at, ended_at, exit_code, end_reason, output_bytes, runtime_session_id FROM sessions ORDER BY started_at, id')
+    .all() as SessionRecord[]
+  const rules = db.prepare('SELECT id, rig, tool, command_prefix, action, created_at, created_by FROM permission_rules ORDER BY id').all() as RuleRecord[]
+  return { beads, createdBy, events, rigs, polecats, checkpoints, sessions, rules }
+}
+
 /**
  * A rig's branch has the rig's beads, the beads of no rig, and every bead those depend on (so the branch is
  * whole on its own: Beads and a restore find every dependency's target), with their events; the rig's own
  * records; and the town's events that belong to no other rig (town.started, …).
  */
-export function readSnapshot(db: Db, scope: LedgerScope): LedgerSnapshot {
-  return db.transaction(() => readSnapshotNow(db, scope))()
-}
-
-function readSnapshotNow(db: Db, scope: LedgerScope): LedgerSnapshot {
-  const all = readBeadRecords(db)
-  const byId = new Map(all.map((b) => [b.id, b]))
-  let beads = all
-  if (scope !== 'town') {
-    const chosen = new Set<string>()
-    const queue = all.filter((b) => b.rig === scope.rig || b.rig === null).map((b) => b.id)
-    while (queue.length) {
-      const id = queue.pop()!
-      if (chosen.has(id)) continue
-      chosen.add(id)
-      for (const d of byId.get(id)?.deps ?? []) if (!chosen.has(d.target)) queue.push(d.target)
-    }
-    beads = all.filter((b) => chosen.has(b.id))
+export function scopeSnapshot(town: LedgerSnapshot, scope: LedgerScope): LedgerSnapshot {
+  if (scope === 'town') return town
+  const byId = new Map(town.beads.map((b) => [b.id, b]))
+  const chosen = new Set<string>()
+  const queue = town.beads.filter((b) => b.rig === scope.rig || b.rig === null).map((b) => b.id)
+  while (queue.length) {
+    const id = queue.pop()!
+    if (chosen.has(id)) continue
+    chosen.add(id)
+    for (const d of byId.get(id)?.deps ?? []) if (!chosen.has(d.target)) queue.push(d.target)
   }
-  const inScope = new Set(beads.map((b) => b.id))
-  const rigNames = new Set((db.prepare('SELECT name FROM rigs').all() as { name: string }[]).map((r) => r.name))
+  const rigNames = new Set(town.rigs.map((r) => r.name))
+  const ofRig = (polecatId: string): boolean => POLECAT_SUBJECT.exec(polecatId)?.[1] === scope.rig
   const belongs = (subject: string | null): boolean => {
-    if (scope === 'town' || subject === null) return true
-    if (inScope.has(subject)) return true
+    if (subject === null || chosen.has(subject)) return true
     if (byId.has(subject)) return false // another rig's bead
     if (subject === scope.rig) return true
     if (rigNames.has(subject)) return false
-    const m = POLECAT_SUBJECT.exec(subject)
-    if (m) return m[1] === scope.rig
+    if (POLECAT_SUBJECT.test(subject)) return ofRig(subject)
     return true // the town's own (mail to the mayor, …)
   }
-  const events: EventRecord[] = []
   const createdBy: Record<string, string> = {}
-  for (const r of db.prepare('SELECT * FROM events ORDER BY id').iterate() as IterableIterator<EventRow>) {
-    if (r.kind === 'bead.created' && r.subject && inScope.has(r.subject) && !(r.subject in createdBy)) createdBy[r.subject] = r.actor
-    if (!belongs(r.subject)) continue
-    let data: unknown = null
-    try {
-      data = JSON.parse(r.data)
-    } catch {
-      data = r.data
-    }
-    events.push({ at: r.at, actor: r.actor, kind: r.kind, subject: r.subject, data, sourceId: r.id })
+  for (const id of chosen) if (town.createdBy[id]) createdBy[id] = town.createdBy[id]
+  return {
+    beads: town.beads.filter((b) => chosen.has(b.id)),
+    createdBy,
+    events: town.events.filter((e) => belongs(e.subject)),
+    rigs: town.rigs.filter((r) => r.name === scope.rig),
+    polecats: town.polecats.filter((p) => p.rig === scope.rig),
+    checkpoints: town.checkpoints.filter((c) => ofRig(c.polecat_id)),
+    sessions: town.sessions.filter((x) => x.rig === scope.rig),
+    rules: town.rules.filter((r) => r.rig === scope.rig)
   }
-  const rigFilter = scope === 'town' ? '' : 'WHERE rig = ?'
-  const rigArgs = scope === 'town' ? [] : [scope.rig]
-  const rigs = (db.prepare(`SELECT * FROM rigs ${scope === 'town' ? '' : 'WHERE name = ?'} ORDER BY name`).all(...rigArgs) as { name: string; source: string; default_branch: string; added_at: string; settings: string }[]).map(
-    (r): RigRecord => {
-      let settings: Record<string, unknown> = {}
-      try {
-        const v = JSON.parse(r.settings || '{}')
-        if (v && typeof v === 'object' && !Array.isArray(v)) settings = v
-      } catch {
-        settings = {}
-      }
-      return { name: r.name, source: redactSource(r.source), default_branch: r.default_branch, added_at: r.added_at, settings }
-    }
-  )
-  const polecats = (db.prepare(`SELECT id, rig, name, state, bead_id, branch, runtime, session_id, updated_at FROM polecats ${rigFilter} ORDER BY id`).all(...rigArgs) as PolecatRecord[]).map((p) => ({ ...p }))
-  const polecatIds = new Set(polecats.map((p) => p.id))
-  const checkpoints = (db.prepare('SELECT id, polecat_id, bead_id, session_id, at, data FROM checkpoints ORDER BY id').all() as (Omit<CheckpointRecord, 'data'> & { data: string })[])
-    .filter((c) => scope === 'town' || polecatIds.has(c.polecat_id) || POLECAT_SUBJECT.exec(c.polecat_id)?.[1] === scope.rig)
-    .map((c) => ({ ...c, data: safeParse(c.data) }))
-  const sessions = db
-    .prepare(`SELECT id, polecat_id, rig, bead_id, runtime, command, started_at, ended_at, exit_code, end_reason, output_bytes, runtime_session_id FROM sessions ${rigFilter} ORDER BY started_at, id`)
-    .all(...rigArgs) as SessionRecord[]
-  const rules = db.prepare(`SELECT id, rig, tool, command_prefix, action, created_at, created_by FROM permission_rules ${rigFilter} ORDER BY id`).all(...rigArgs) as RuleRecord[]
-  return { beads, createdBy, events, rigs, polecats, checkpoints, sessions, rules }
 }
 
 function safeParse(s: string): unknown {
@@ -216,6 +214,25 @@ function safeParse(s: string): unknown {
   } catch {
     return s
   }
+}
+
+/**
+ * What a snapshot holds, cheaply: events and checkpoints are only ever appended (their count and last id say
+ * which they are), everything else is compared whole. Equal fingerprints, equal branch files.
+ */
+export function snapshotFingerprint(s: LedgerSnapshot, manifest: Manifest): string {
+  const last = (ids: (number | null)[]) => ids.reduce<number>((m, id) => Math.max(m, id ?? 0), 0)
+  return stableStringify({
+    manifest,
+    beads: s.beads,
+    createdBy: s.createdBy,
+    rigs: s.rigs,
+    polecats: s.polecats,
+    sessions: s.sessions,
+    rules: s.rules,
+    events: [s.events.length, last(s.events.map((e) => e.sourceId))],
+    checkpoints: [s.checkpoints.length, last(s.checkpoints.map((c) => c.id))]
+  })
 }
 
 // ---- merging ----
