@@ -253,3 +253,20 @@ test('close() at quit reads the ledger at once: the database may close while git
     t.done()
   }
 })
+
+test("a polecat's signs of activity alone make no commit; they go along with the next change", async () => {
+  const t = await town()
+  try {
+    t.db.prepare("INSERT INTO polecats (id, rig, name, state, branch, worktree, updated_at) VALUES ('app/nux', 'app', 'nux', 'working', 'polecat/nux/x', '/w', '2026-01-01T00:00:00.000Z')").run()
+    await t.exporter.flush()
+    const tip = ledgerTip(t.app)
+    t.db.prepare("UPDATE polecats SET updated_at = '2026-01-01T00:05:00.000Z', last_activity_at = '2026-01-01T00:05:00.000Z' WHERE id = 'app/nux'").run()
+    assert.deepEqual((await t.exporter.flush()).written, [])
+    assert.equal(ledgerTip(t.app), tip)
+    t.beads.create({ ...base, title: 'a real change', rig: 'app' }, 'human')
+    await t.exporter.flush()
+    assert.deepEqual(jsonl(ledgerFile(t.app, 'gt-polecats.jsonl')).map((p) => [p.id, p.updated_at]), [['app/nux', '2026-01-01T00:05:00.000Z']])
+  } finally {
+    t.done()
+  }
+})

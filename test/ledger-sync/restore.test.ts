@@ -13,7 +13,7 @@ import { DEFAULT_LEDGER_SETTINGS } from '../../src/main/core/ledger-sync/ledger-
 import { restoreTown, RestoreError } from '../../src/main/core/ledger-sync/restore'
 import type { Bead, Polecat, Session } from '../../src/shared/domain'
 import { GT_SCRIPT, fakeAgentCmd, gitIdentityEnv, removeDir, requireBuild, tempDir, waitForFile } from '../support/fixtures'
-import { bareRemote, base, commitToLedger, freshLedger, git, ledgerTip } from './helpers'
+import { bareRemote, base, commitToLedger, freshLedger, git, jsonl, ledgerFile, ledgerTip } from './helpers'
 
 const human = { caller: { kind: 'human' as const } }
 const settings = () => ({ ...DEFAULT_LEDGER_SETTINGS, debounceSeconds: 0 })
@@ -32,6 +32,7 @@ test("restore from the rigs' remotes into an empty folder gives a town the contr
   let beadsBefore: Bead[]
   let pc: Polecat
   let appBead: Bead
+  let restoredTownId = ''
   try {
     await core.dispatch('rigs.add', { name: 'app', source: app }, human)
     await core.dispatch('rigs.add', { name: 'lib', source: lib }, human)
@@ -63,6 +64,7 @@ test("restore from the rigs' remotes into an empty folder gives a town the contr
     assert.deepEqual(flushed.failed, [])
     assert.deepEqual(flushed.written.map((w) => w.target), ['rig-app', 'rig-lib'])
     beadsBefore = core.beads.list({ includeClosed: true })
+    restoredTownId = JSON.parse(ledgerFile(app, 'gt-town.json')).town_id
   } finally {
     exporter.stop()
     await core.close()
@@ -113,6 +115,15 @@ test("restore from the rigs' remotes into an empty folder gives a town the contr
       assert.equal(session.endReason, 'app-restart', 'the session the lost town was running is ended by start-up reconciliation')
       const restored = core.ledger.list({ kinds: ['town.restored'] })
       assert.equal(restored.length, 1)
+      // The restored town writes its ledger on top of the lost town's last commit, with no event twice.
+      const oldTip = ledgerTip(app)
+      const next = new LedgerExporter({ db: core.db, town: fresh, settings, beadPrefix: () => 'gt' })
+      const written = await next.flush()
+      next.stop()
+      assert.equal(written.written.find((w) => w.target === 'rig-app')!.parent, oldTip)
+      const events = jsonl(ledgerFile(app, 'events.jsonl')).map((e) => JSON.stringify([e.created_at, e.actor, e.event_type, e.issue_id, e.new_value]))
+      assert.equal(new Set(events).size, events.length, 'no event twice')
+      assert.equal(JSON.parse(ledgerFile(app, 'gt-town.json')).town_id, restoredTownId, 'the same town')
       // Sling the bead again: the same polecat, worktree and branch, and prime has the checkpoint and the attempt.
       const again = (await core.dispatch('sling', { bead: appBead.id, rig: 'app', agentCmd: fakeAgentCmd(cues, [{ run: 'gt prime --json > ../prime.json' }, { signal: 'primed' }, { hang: true }]) }, human)) as Polecat
       assert.equal(again.id, pc.id)

@@ -217,8 +217,9 @@ function safeParse(s: string): unknown {
 }
 
 /**
- * What a snapshot holds, cheaply: events and checkpoints are only ever appended (their count and last id say
- * which they are), everything else is compared whole. Equal fingerprints, equal branch files.
+ * Whether a snapshot changed, cheaply: events and checkpoints are only ever appended (their count and last id
+ * say which they are), everything else is compared whole — but a polecat's updated_at, which moves with every
+ * sign of activity, makes no commit of its own (it goes along with the next change).
  */
 export function snapshotFingerprint(s: LedgerSnapshot, manifest: Manifest): string {
   const last = (ids: (number | null)[]) => ids.reduce<number>((m, id) => Math.max(m, id ?? 0), 0)
@@ -227,7 +228,7 @@ export function snapshotFingerprint(s: LedgerSnapshot, manifest: Manifest): stri
     beads: s.beads,
     createdBy: s.createdBy,
     rigs: s.rigs,
-    polecats: s.polecats,
+    polecats: s.polecats.map((p) => ({ ...p, updated_at: null })),
     sessions: s.sessions,
     rules: s.rules,
     events: [s.events.length, last(s.events.map((e) => e.sourceId))],
