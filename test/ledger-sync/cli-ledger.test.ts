@@ -124,6 +124,7 @@ test('gt town restore needs --from, and says what it did not restore', async () 
   const parent = tempDir('restore-cli')
   try {
     await assert.rejects(townRestoreCommand([], context(join(parent, 't')).ctx), /gt town restore --from REMOTE/)
+    await assert.rejects(townRestoreCommand(['--from', 'x', '--source', 'app'], context(join(parent, 't')).ctx), (e: unknown) => e instanceof Usage && /--source takes RIG=URL/.test((e as Error).message))
     await assert.rejects(townRestoreCommand(['--from', join(parent, 'missing.git')], context(join(parent, 't')).ctx), /nothing was restored: no remote gave a ledger branch\.\n {2}.*missing\.git: could not reach/)
     assert.equal(existsSync(join(parent, 't')), false)
   } finally {

@@ -4,7 +4,7 @@
 // and a folder that holds a town is never written into.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createCore } from '../../src/main/core/core'
 import { Rigs } from '../../src/main/core/rigs/rigs'
@@ -215,5 +215,47 @@ test('a folder that holds a town, or anything else, is refused with what to do; 
   } finally {
     removeDir(parent)
     removeDir(join(remote, '..'))
+  }
+})
+
+test('from one town-wide remote: a rig whose recorded source is gone stays a row the control room opens, and --source RIG=URL clones it from where it is now', async () => {
+  requireBuild()
+  const t = freshLedger()
+  const origin = bareRemote()
+  const townRemote = bareRemote()
+  const parent = tempDir('restore-target')
+  try {
+    await new Rigs(t.db, t.ledger, t.dir).add('app', origin, 'human')
+    const bead = t.beads.create({ ...base, title: 'app work', rig: 'app' }, 'human')
+    const e = new LedgerExporter({ db: t.db, town: t.dir, settings: () => ({ ...settings(), remote: townRemote }), beadPrefix: () => 'gt' })
+    assert.deepEqual((await e.flush()).written.map((w) => w.target), ['town'])
+    const moved = `${origin}.moved`
+    renameSync(origin, moved)
+
+    const a = join(parent, 'a')
+    const r1 = await restoreTown({ town: a, remotes: [townRemote] })
+    assert.equal(r1.remotes[0].scope, 'town')
+    assert.equal(r1.rigs[0].cloned, false)
+    assert.match(r1.rigs[0].error!, /could not clone .*origin\.git: .*The control room clones it at its next start/)
+    assert.equal(existsSync(join(a, 'rigs', 'app')), false, 'no half-cloned rig folder')
+    const core = await createCore({ town: a, gtScript: GT_SCRIPT })
+    try {
+      assert.deepEqual(core.rigs.list().map((r) => [r.name, r.source]), [['app', origin]])
+      assert.equal(core.beads.get(bead.id).title, 'app work')
+    } finally {
+      await core.close()
+    }
+
+    const b = join(parent, 'b')
+    await assert.rejects(restoreTown({ town: b, remotes: [townRemote], sources: { web: moved } }), /--source names the rig web, which no ledger branch has \(its rigs: app\)/)
+    assert.equal(existsSync(b), false)
+    const r2 = await restoreTown({ town: b, remotes: [townRemote], sources: { app: moved } })
+    assert.deepEqual(r2.rigs.map((r) => [r.rig, r.cloned, r.source]), [['app', true, moved]])
+    assert.ok(existsSync(join(b, 'rigs', 'app', 'repo', 'README.md')))
+  } finally {
+    t.close()
+    removeDir(parent)
+    removeDir(join(townRemote, '..'))
+    removeDir(join(origin, '..'))
   }
 })

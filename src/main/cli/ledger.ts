@@ -107,12 +107,18 @@ export async function beadExportCommand(args: string[], ctx: LedgerCliContext): 
   return files
 }
 
-/** `gt town restore --from REMOTE… [--branch B]`: a new town in --town DIR from ledger branches alone. */
+/** `gt town restore --from REMOTE… [--branch B] [--source RIG=URL…]`: a new town in --town DIR from ledger branches alone. */
 export async function townRestoreCommand(args: string[], ctx: LedgerCliContext): Promise<RestoreReport> {
-  const a = parse(args, { from: { type: 'string', multiple: true }, branch: { type: 'string' } }, ctx)
+  const a = parse(args, { from: { type: 'string', multiple: true }, branch: { type: 'string' }, source: { type: 'string', multiple: true } }, ctx)
   const remotes = [...((a.values.from as string[] | undefined) ?? []), ...a.positionals]
   if (!remotes.length) throw ctx.usage('gt town restore --from REMOTE [--from REMOTE…] [--town DIR]: name the remotes that hold the ledger branch (each rig\'s origin, or the town\'s ledger remote)')
-  const report = await restoreTown({ town: ctx.town, remotes, branch: a.values.branch as string | undefined, progress: (m) => ctx.stderr(line(safeLine(m))) })
+  const sources: Record<string, string> = {}
+  for (const spec of (a.values.source as string[] | undefined) ?? []) {
+    const i = spec.indexOf('=')
+    if (i <= 0 || i === spec.length - 1) throw ctx.usage(`--source takes RIG=URL (where to clone that rig from now), not ${JSON.stringify(spec)}`)
+    sources[spec.slice(0, i)] = spec.slice(i + 1)
+  }
+  const report = await restoreTown({ town: ctx.town, remotes, branch: a.values.branch as string | undefined, sources, progress: (m) => ctx.stderr(line(safeLine(m))) })
   ctx.stdout(a.values.json ? line(safeJson(report, 2)) : line(safeText(formatRestoreReport(report))))
   return report
 }

@@ -34,6 +34,8 @@ export interface RestoreOptions {
   town: string
   remotes: string[]
   branch?: string
+  /** Where to clone a rig from instead of its recorded source (a path on the lost machine, an old URL). */
+  sources?: Record<string, string>
   progress?: (message: string) => void
 }
 
@@ -153,7 +155,12 @@ export async function restoreTown(o: RestoreOptions): Promise<RestoreReport> {
     for (const r of read.slice(1)) merged = mergeSnapshots(merged, r.snapshot, 'both')
     // A rig restored from its own branch is cloned from where that branch was found: its origin, reachable.
     const cloneFrom = new Map<string, string>()
+    // --source wins over both: the user knows where the code is now.
     for (const r of read) if (r.manifest.scope === 'rig' && r.manifest.rig && !cloneFrom.has(r.manifest.rig)) cloneFrom.set(r.manifest.rig, r.remote)
+    for (const [rig, source] of Object.entries(o.sources ?? {})) {
+      if (!merged.rigs.some((r) => r.name === rig)) throw new RestoreError(`--source names the rig ${rig}, which no ledger branch has (its rigs: ${merged.rigs.map((r) => r.name).join(', ') || 'none'})`, outcomes)
+      cloneFrom.set(rig, normalizeRemote(source))
+    }
     merged = { ...merged, rigs: merged.rigs.map((rig) => (cloneFrom.has(rig.name) ? { ...rig, source: cloneFrom.get(rig.name)! } : rig)) }
 
     const first = read[0].manifest
