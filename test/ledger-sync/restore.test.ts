@@ -259,3 +259,19 @@ test('from one town-wide remote: a rig whose recorded source is gone stays a row
     removeDir(join(origin, '..'))
   }
 })
+
+test('a branch that names a git remote helper as a rig source (ext:: runs a command) is a bad record, and nothing runs', async () => {
+  const remote = bareRemote()
+  const parent = tempDir('restore-target')
+  const marker = join(parent, 'ran')
+  try {
+    await ledgerOn(remote, 'a bead')
+    commitToLedger(remote, (w) => writeFileSync(join(w, 'gt-rigs.jsonl'), JSON.stringify({ name: 'app', source: `ext::sh -c touch% ${marker}`, default_branch: 'main', added_at: '2026-01-01T00:00:00Z', settings: {} }) + '\n'))
+    await assert.rejects(restoreTown({ town: join(parent, 't'), remotes: [remote] }), /gt-rigs\.jsonl:1 source: names a git remote helper/)
+    assert.equal(existsSync(marker), false)
+    assert.equal(existsSync(join(parent, 't')), false)
+  } finally {
+    removeDir(parent)
+    removeDir(join(remote, '..'))
+  }
+})

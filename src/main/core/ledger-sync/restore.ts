@@ -282,6 +282,8 @@ async function cloneRig(town: string, rig: LedgerSnapshot['rigs'][number], s: Le
   const staging = join(rigsRoot, `.adding-${rig.name}-${randomBytes(4).toString('hex')}`)
   try {
     if (rig.source.startsWith('-')) throw new Error(`"${rig.source}" starts with "-"`)
+    // transport::address runs a remote helper of the source's choosing (ext:: runs a command): never from a branch.
+    if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(rig.source)) throw new Error(`"${rig.source}" names a git remote helper, which a restore does not run`)
     progress(`Cloning ${rig.name} from ${rig.source}`)
     mkdirSync(staging, { recursive: true })
     await git(staging, undefined, { stallMs: 120_000 }).raw(['clone', '--no-hardlinks', '--end-of-options', rig.source, join(staging, 'repo')])

@@ -126,7 +126,9 @@ const manifestSchema = z
 
 const rigSchema = z.object({
   name: rigName,
-  source: line(4096, 1).refine((v) => !v.startsWith('-'), 'starts with "-", which git would read as an option'),
+  source: line(4096, 1)
+    .refine((v) => !v.startsWith('-'), 'starts with "-", which git would read as an option')
+    .refine((v) => !/^[A-Za-z][A-Za-z0-9+.-]*::/.test(v), 'names a git remote helper (transport::address), which the town never runs from a ledger branch'),
   default_branch: branchName,
   added_at: time,
   settings: z.record(z.string(), z.unknown()).superRefine((settings, ctx) => {
