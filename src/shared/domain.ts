@@ -8,7 +8,9 @@ export type BeadStatus = (typeof BEAD_STATUSES)[number]
 export const DEP_TYPES = ['blocks', 'parent-child', 'related', 'discovered-from', 'tracks'] as const
 export type DepType = (typeof DEP_TYPES)[number]
 
-export const BEAD_TYPES = ['task', 'bug', 'feature', 'epic', 'chore', 'merge-request', 'escalation'] as const
+// convoy (a batch of work tracked together), molecule (a task template) and agent (an agent's identity record)
+// are Gas Town's own Beads types: they come with imported towns and are not work to sling (ready() leaves them out).
+export const BEAD_TYPES = ['task', 'bug', 'feature', 'epic', 'chore', 'merge-request', 'escalation', 'convoy', 'molecule', 'agent'] as const
 export type BeadType = (typeof BEAD_TYPES)[number]
 
 export const SEVERITIES = ['P0', 'P1', 'P2'] as const

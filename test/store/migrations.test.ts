@@ -80,3 +80,19 @@ test('002 records agent processes and leaves one hook per bead, saying in the le
     removeDir(dir)
   }
 })
+
+test('005 keeps the Beads fields of a bead beside it, and leaves the beads of a town from before as they were', () => {
+  const dir = tempDir('db')
+  try {
+    const db = openDatabase(join(dir, 'town.db'), MIGRATIONS.slice(0, 4))
+    db.prepare("INSERT INTO beads (id, title, status, created_at, updated_at) VALUES ('gt-old', 'from before', 'open', 't', 't')").run()
+    assert.equal(migrate(db, MIGRATIONS.slice(0, 5)), 5)
+    assert.deepEqual(db.prepare("SELECT id, title, beads_extra FROM beads").all(), [{ id: 'gt-old', title: 'from before', beads_extra: null }])
+    db.prepare("UPDATE beads SET beads_extra = '{\"fields\":{\"pinned\":1}}' WHERE id = 'gt-old'").run()
+    assert.equal(migrate(db, MIGRATIONS.slice(0, 5)), 5, 'running it again changes nothing')
+    assert.equal((db.prepare("SELECT beads_extra FROM beads").get() as { beads_extra: string }).beads_extra, '{"fields":{"pinned":1}}')
+    db.close()
+  } finally {
+    removeDir(dir)
+  }
+})

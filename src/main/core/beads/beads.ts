@@ -113,7 +113,7 @@ export class Beads {
     const rows = this.db
       .prepare(
         `SELECT b.* FROM beads b
-         WHERE b.status = 'open' AND b.type NOT IN ('merge-request', 'escalation')
+         WHERE b.status = 'open' AND b.type NOT IN ('merge-request', 'escalation', 'convoy', 'molecule', 'agent')
            AND (? IS NULL OR b.rig = ? OR b.rig IS NULL)
            AND NOT EXISTS (
              SELECT 1 FROM bead_deps d JOIN beads t ON t.id = d.target

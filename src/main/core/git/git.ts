@@ -7,6 +7,7 @@ import { simpleGit, type SimpleGit, type SimpleGitProgressEvent } from 'simple-g
 // through only the ones it sets itself: git must never wait for a password prompt nobody can see.
 const ALLOWED_ENV = ['GIT_TERMINAL_PROMPT', 'GIT_SSH_COMMAND', 'GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL']
 
+/** The environment every git the core runs gets (ledger-sync/ and the refinery run plumbing with it through child_process). */
 export function gitEnv(): Record<string, string> {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && (!/^(GIT_|EDITOR$|VISUAL$|PAGER$|PREFIX$|SSH_ASKPASS$)/i.test(k) || ALLOWED_ENV.includes(k))) env[k] = v
