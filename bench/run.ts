@@ -1038,6 +1038,20 @@ async function main(): Promise<void> {
     agentRows.push(...(m ? (JSON.parse(m[1]) as string[][]) : [['6. the recovery bench failed (see above)', '—', '—', '—', '—', 'MISS']]))
   }
 
+  // 7. the refinery against merging one at a time (bench/refinery.ts, its own process)
+  if (process.env.BENCH_REFINERY_PHASE !== '0') {
+    log('\n[7] the merge queue: 16 requests, 2 culprits, 2 s checks (bench/refinery.ts)…')
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'refinery.ts')], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d
+      for (const l of d.split('\n')) if (l && !l.startsWith('REFINERY_ROWS ') && !l.startsWith('|')) log(l)
+    })
+    await new Promise((r) => child.once('exit', r))
+    const m = /^REFINERY_ROWS (.*)$/m.exec(out)
+    agentRows.push(...(m ? (JSON.parse(m[1]) as string[][]) : [['7. the refinery bench failed (see above)', '—', '—', '—', '—', 'MISS']]))
+  }
+
   // ---------------------------------------------------------------- the table
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS')
   const e2eCore = msPerMiB(e2e.cpu, 'core (bench process)', CFG.mb)

@@ -8,6 +8,9 @@ import {
   DEP_TYPES,
   SEVERITIES,
   PERMISSION_ACTIONS,
+  MERGE_STATES,
+  type MergeQueueEntry,
+  type MergeRun,
   type Bead,
   type InboxItem,
   type PermissionRule,
@@ -256,6 +259,31 @@ export const humanMethods = {
   'checks.run': { params: z.object({ polecat: polecatId }).strict(), result: {} as CheckRun },
   'checks.list': { params: z.object({ rig: safeName.optional(), polecat: polecatId.optional(), limit: z.number().int().min(1).max(500).default(50) }).strict(), result: [] as CheckRun[] },
   'checks.show': { params: z.object({ id: z.string().min(1).max(64) }).strict(), result: {} as CheckRun },
+  // The refinery's merge queue (src/main/core/refinery).
+  'mq.list': {
+    params: z.object({ rig: safeName.optional(), states: z.array(z.enum(MERGE_STATES)).max(MERGE_STATES.length).optional(), limit: z.number().int().min(1).max(1000).default(200) }).strict(),
+    result: [] as MergeQueueEntry[]
+  },
+  'mq.show': { params: z.object({ id: beadId }).strict(), result: {} as { entry: MergeQueueEntry; runs: MergeRun[]; events: LedgerEvent[] } },
+  'mq.runs': { params: z.object({ rig: safeName.optional(), limit: z.number().int().min(1).max(500).default(50) }).strict(), result: [] as MergeRun[] },
+  /** A candidate's check output so far (the live part arrives as mq.output events). */
+  'mq.output': { params: z.object({ run: z.string().min(1).max(64) }).strict(), result: {} as { text: string } },
+  /** Queues branches the user made (each must be on the rig's origin), in this order, as one batch's worth. */
+  'mq.add': {
+    params: z
+      .object({
+        rig: safeName,
+        branches: z.array(line('a branch name', 200, { trim: true, min: 1 })).min(1, 'name at least one branch').max(64, 'at most 64 branches at once'),
+        title: line('a title', 300, { trim: true, min: 1 }).optional(),
+        priority: priority.default(2)
+      })
+      .strict(),
+    result: [] as MergeQueueEntry[]
+  },
+  /** Processes the rig's queue now; with `wait`, answers when it is idle again. */
+  'mq.run': { params: z.object({ rig: safeName, wait: z.boolean().default(false) }).strict(), result: [] as MergeQueueEntry[] },
+  'mq.retry': { params: z.object({ id: beadId }).strict(), result: {} as MergeQueueEntry },
+  'mq.reject': { params: z.object({ id: beadId, reason: text('a reason', 4000, { trim: true }).optional() }).strict(), result: {} as MergeQueueEntry },
   /** For an item the witness raised: the Dogs act now (nudge or restart), whatever their backoff. */
   'inbox.retry': { params: z.object({ id: inboxId }).strict(), result: {} as InboxItem },
   /** For an item about a polecat: a new session on its worktree and branch (the running one is stopped first). */
@@ -345,6 +373,12 @@ export type CoreEvent =
   /** The control room is quitting: the agents' work is being saved (WIP commits, pushed), `done` of `total`. */
   | { type: 'quitting'; done: number; total: number; polecatId: string | null }
   | { type: 'progress'; requestId: string; message: string; percent: number | null }
+  /** A merge request changed (queued, tested, merged, sent back): the entry as it now is. */
+  | { type: 'mq.entry'; entry: MergeQueueEntry }
+  /** A candidate was built, tested, or finished: the run as it now is. */
+  | { type: 'mq.run'; run: MergeRun }
+  /** A candidate's check output as it comes (terminal text, CRLF line ends). */
+  | { type: 'mq.output'; runId: string; data: string }
   /** `data`: the PTY's UTF-8 bytes, whole characters; a view acknowledges data.length (bytes). */
   | { type: 'terminal.output'; polecatId: string; sessionId: string; seq: number; data: Uint8Array }
   | { type: 'terminal.exit'; polecatId: string; sessionId: string; exitCode: number | null; reason: string }

@@ -138,7 +138,7 @@ export type SessionLogLine =
   | { t: string; kind: 'event'; event: string; data?: unknown }
 
 /** What an inbox item is: an agent's permission request, an agent's escalation, or an alarm of the app's own. */
-export const INBOX_KINDS = ['permission', 'escalation', 'alarm'] as const
+export const INBOX_KINDS = ['permission', 'escalation', 'alarm', 'merge'] as const
 export type InboxKind = (typeof INBOX_KINDS)[number]
 
 /**
@@ -185,6 +185,8 @@ export interface InboxItem {
   /** The same failure seen this many times, across these polecats (one item, not twenty). */
   count: number
   affected: string[]
+  /** A gated merge batch (kind 'merge'): the candidate that passed the checks and the requests it lands. Approve lands it. */
+  merge: { landing: string; requests: string[]; target: string; candidate: string } | null
 }
 
 /** What happens to a tool's permission request in a rig without asking: allowed, denied, or asked (the default). */
@@ -273,4 +275,59 @@ export const GLOSSARY: Record<string, string> = {
   Deacon: 'what needs a human: permission requests, escalations and alarms, in one inbox',
   Seance: 'asking the history: past sessions and why they ended',
   Refinery: 'the merge queue'
+}
+
+/** Where a merge request is in its rig's queue. */
+export const MERGE_STATES = ['pending', 'testing', 'awaiting_approval', 'merged', 'failed', 'changes_requested', 'rejected'] as const
+export type MergeState = (typeof MERGE_STATES)[number]
+
+/** Why a merge request came back instead of landing. */
+export interface MergeFailure {
+  kind: 'checks' | 'conflict' | 'missing' | 'review' | 'rejected' | 'error'
+  message: string
+  /** A conflict: the files both sides changed. */
+  files?: string[]
+  /** A red candidate: the failing output (its tail). */
+  output?: string
+  /** The candidate run that showed it. */
+  runId?: string
+  by?: string
+}
+
+/** A merge request in the refinery's queue (its id is the merge-request bead's). */
+export interface MergeQueueEntry {
+  id: string
+  rig: string
+  branch: string
+  title: string
+  /** The bead the work was for (null for a branch the user queued with gt mq add). */
+  beadId: string | null
+  polecatId: string | null
+  priority: number
+  state: MergeState
+  /** The branch head when it was queued, when it was last tested in a candidate, and the target commit it landed in. */
+  queuedSha: string | null
+  testedSha: string | null
+  mergedSha: string | null
+  failure: MergeFailure | null
+  enqueuedAt: string
+  startedAt: string | null
+  finishedAt: string | null
+  updatedAt: string
+}
+
+/** One candidate the refinery built and tested: some requests applied on the target. */
+export interface MergeRun {
+  id: string
+  rig: string
+  targetBranch: string
+  targetSha: string
+  requests: string[]
+  candidateSha: string | null
+  status: 'building' | 'testing' | 'green' | 'red' | 'cancelled' | 'error'
+  detail: string | null
+  /** Each check command with what it printed (head and tail, the middle dropped past 16 KiB). */
+  checks: { check: string; command: string; status: string; exitCode: number | null; durationMs: number; output: string }[]
+  startedAt: string
+  finishedAt: string | null
 }

@@ -117,7 +117,7 @@ test('slings at the same moment get different polecats; the same bead twice is r
     ctx.core.dispatch('sling', { bead: b.id, rig: 'sample', agentCmd: fakeAgentCmd(cues, hang) }, human),
     ctx.core.dispatch('sling', { bead: a.id, rig: 'sample', agentCmd: fakeAgentCmd(cues, hang) }, human)
   ])
-  assert.equal(pa.status, 'fulfilled')
+  assert.equal(pa.status, 'fulfilled', String((pa as PromiseRejectedResult).reason))
   assert.equal(pb.status, 'fulfilled')
   const ids = [pa, pb].map((r) => (r as PromiseFulfilledResult<unknown>).value as { id: string; worktree: string })
   assert.notEqual(ids[0].id, ids[1].id)

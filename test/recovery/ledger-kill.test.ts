@@ -36,6 +36,11 @@ test('100 SIGKILLs at random moments: every acknowledged event survives and the 
       const child = spawn(process.execPath, ['--import', 'tsx', writer, file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
       let buf = ''
       let ready = false
+      // The kill comes after a random number of commits (then a random moment more), not after a fixed time:
+      // on a loaded machine the writer may need all of a fixed window just to start writing.
+      const killAfter = acknowledged.length + 1 + Math.floor(Math.random() * 15)
+      let reached: () => void = () => {}
+      const enough = new Promise<void>((r) => (reached = r))
       const readyOrExit = new Promise<void>((res) => {
         child.stdout.setEncoding('utf8').on('data', (d: string) => {
           buf += d
@@ -45,14 +50,21 @@ test('100 SIGKILLs at random moments: every acknowledged event survives and the 
             if (l === 'ready') {
               ready = true
               res()
-            } else if (l) acknowledged.push(Number(l))
+            } else if (l) {
+              acknowledged.push(Number(l))
+              if (acknowledged.length >= killAfter) reached()
+            }
           }
         })
-        child.once('exit', () => res())
+        child.once('exit', () => {
+          res()
+          reached()
+        })
       })
       await readyOrExit
       assert.ok(ready, `round ${round}: the writer started`)
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 60))
+      await enough
+      await new Promise((r) => setTimeout(r, Math.random() * 5))
       child.kill('SIGKILL')
       await new Promise((r) => child.once('exit', r))
     }
@@ -61,7 +73,7 @@ test('100 SIGKILLs at random moments: every acknowledged event survives and the 
       assert.deepEqual(integrityCheck(db), [])
       const ids = new Set((db.prepare("SELECT id FROM events WHERE kind = 'test.event'").all() as { id: number }[]).map((r) => r.id))
       const lost = acknowledged.filter((id) => !ids.has(id))
-      assert.ok(acknowledged.length > 500, `${acknowledged.length} events acknowledged`)
+      assert.ok(acknowledged.length >= 100, `${acknowledged.length} events acknowledged (at least one per round)`)
       assert.deepEqual(lost, [], `${lost.length} acknowledged events lost`)
     } finally {
       db.close()

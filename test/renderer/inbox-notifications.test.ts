@@ -13,7 +13,7 @@ function item(id: string, p: Partial<InboxItem> = {}): InboxItem {
     id, kind: 'escalation', severity: 'P1', status: 'open', title: `title ${id}`, body: '', rig: 'app', polecatId: 'app/nux', beadId: null, sessionId: null,
     tool: null, screen: null, diffStat: null, createdAt: '2026-12-01T12:00:00Z', updatedAt: '2026-12-01T12:00:00Z', snoozedUntil: null,
     closedAt: null, closedBy: null, resolution: null, reason: null,
-    incident: null, excerpt: null, attempts: 0, raisedLevels: 0, count: 1, affected: [], ...p
+    incident: null, excerpt: null, attempts: 0, raisedLevels: 0, count: 1, affected: [], merge: null, ...p
   }
 }
 const perm = (id: string) => item(id, { kind: 'permission', tool: { name: 'Bash', input: { command: 'npm test' }, useId: null } })

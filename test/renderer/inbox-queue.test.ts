@@ -36,6 +36,7 @@ function item(id: string, p: Partial<InboxItem> = {}): InboxItem {
     raisedLevels: 0,
     count: 1,
     affected: [],
+    merge: null,
     ...p
   }
 }

@@ -35,7 +35,7 @@ function item(id: string, p: Partial<InboxItem> = {}): InboxItem {
     id, kind: 'permission', severity: 'P1', status: 'open', title: id, body: '', rig: 'app', polecatId: 'app/nux', beadId: null, sessionId: null,
     tool: { name: 'Bash', input: { command: 'npm test' }, useId: null }, screen: null, diffStat: null, createdAt: '2026-12-01T12:00:00Z',
     updatedAt: '2026-12-01T12:00:00Z', snoozedUntil: null, closedAt: null, closedBy: null, resolution: null, reason: null,
-    incident: null, excerpt: null, attempts: 0, raisedLevels: 0, count: 1, affected: [], ...p
+    incident: null, excerpt: null, attempts: 0, raisedLevels: 0, count: 1, affected: [], merge: null, ...p
   }
 }
 function polecat(n: number, p: Partial<Polecat> = {}): Polecat {

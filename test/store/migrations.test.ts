@@ -96,3 +96,30 @@ test('005 keeps the Beads fields of a bead beside it, and leaves the beads of a 
     removeDir(dir)
   }
 })
+
+test('006 adds the merge queue and rebuilds the inbox with a merge kind, every item and its witness fields kept', () => {
+  const dir = tempDir('db')
+  try {
+    const db = openDatabase(join(dir, 'town.db'), MIGRATIONS.slice(0, 5))
+    db.prepare(
+      `INSERT INTO inbox_items (id, kind, severity, status, title, body, rig, created_at, updated_at, incident, group_key, excerpt, attempts, raised_levels, count, affected)
+       VALUES ('esc-1', 'alarm', 'P1', 'open', 'checks fail', 'b', 'app', 't1', 't1', 'check_failed', 'g', 'out', 2, 1, 3, '["app/nux"]')`
+    ).run()
+    const indexesBefore = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inbox_items'").all() as { name: string }[]).map((r) => r.name).sort()
+    assert.throws(() => db.prepare("INSERT INTO inbox_items (id, kind, severity, status, title, created_at, updated_at) VALUES ('m', 'merge', 'P2', 'open', 't', 't', 't')").run(), /CHECK/)
+    assert.equal(migrate(db, MIGRATIONS.slice(0, 6)), 6)
+    assert.deepEqual(db.prepare('SELECT id, kind, incident, group_key, excerpt, attempts, raised_levels, count, affected, merge_batch FROM inbox_items').all(), [
+      { id: 'esc-1', kind: 'alarm', incident: 'check_failed', group_key: 'g', excerpt: 'out', attempts: 2, raised_levels: 1, count: 3, affected: '["app/nux"]', merge_batch: null }
+    ])
+    db.prepare("INSERT INTO inbox_items (id, kind, severity, status, title, created_at, updated_at, merge_batch) VALUES ('m', 'merge', 'P2', 'open', 't', 't', 't', '{}')").run()
+    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inbox_items'").all() as { name: string }[]).map((r) => r.name).sort()
+    assert.deepEqual(indexes, indexesBefore, 'the rebuilt table has every index the old one had')
+    assert.ok(indexes.includes('inbox_items_open') && indexes.includes('inbox_items_by_group'))
+    db.prepare("INSERT INTO merge_queue (id, rig, branch, priority, state, enqueued_at, updated_at) VALUES ('gt-mr', 'app', 'b', 2, 'pending', 't', 't')").run()
+    assert.throws(() => db.prepare("UPDATE merge_queue SET state = 'lost'").run(), /CHECK/)
+    assert.equal(migrate(db, MIGRATIONS.slice(0, 6)), 6, 'running it again changes nothing')
+    db.close()
+  } finally {
+    removeDir(dir)
+  }
+})

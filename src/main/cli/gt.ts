@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import type { Bead, CheckRun, InboxItem, LedgerEvent, Mail, PermissionRule, Polecat, PrimeContext, Rig, RigConfig, Session, SessionLogLine } from '../../shared/domain'
+import type { Bead, CheckRun, InboxItem, MergeQueueEntry, MergeRun, LedgerEvent, Mail, PermissionRule, Polecat, PrimeContext, Rig, RigConfig, Session, SessionLogLine } from '../../shared/domain'
 import type { BeadDetail, DoneResult, SessionTranscript, TownCheck } from '../../shared/contract'
 import { resolveTown } from '../host/town-path'
 import { readEndpoint } from '../core/endpoint/endpoint-file'
@@ -39,6 +39,11 @@ Humans (talk to the running control room of the town: --town DIR, $GT_TOWN, or ~
   gt polecat list | gt polecat stop RIG/NAME
   gt check RIG/NAME [--wait]                  run the rig's checks in the polecat's worktree now
   gt check list [--rig R] [--polecat RIG/NAME] | gt check show RUN
+  gt mq list [--rig R] [--all]               the merge queue: waiting, testing, awaiting approval (--all: merged and sent back too)
+  gt mq show ID                               one merge request: its state, failure, candidate runs, history
+  gt mq add BRANCH… --rig R [--title T] [-p 0-4]  queue branches you made (each must be on the rig's origin)
+  gt mq run RIG [--wait]                      process the rig's queue now (--wait: until it is idle)
+  gt mq retry ID | gt mq reject ID [--reason R]
   gt session list [--bead ID] [--polecat RIG/NAME]
   gt session show ID [--raw]                  the transcript as text; --raw: the terminal's bytes exactly, to replay
   gt inbox [list] [--all]                     what needs you: permission requests, escalations, alarms (--all: closed too)
@@ -199,6 +204,13 @@ function printCheckRun(r: CheckRun, asJson: boolean): void {
 }
 
 const eventLine = (e: LedgerEvent): string => `  ${e.at}  ${L(e.actor).padEnd(14)} ${L(e.kind)}${e.data && typeof e.data === 'object' ? '  ' + safeJson(e.data) : ''}`
+/** How long a request has been in the queue, or took: from queued to merged (or sent back). */
+const took = (e: MergeQueueEntry): string => {
+  const ms = (e.finishedAt ? Date.parse(e.finishedAt) : Date.now()) - Date.parse(e.enqueuedAt)
+  return ms < 60_000 ? `${Math.round(ms / 1000)} s` : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3_600_000).toFixed(1)} h`
+}
+const mqTable = (list: MergeQueueEntry[]): string =>
+  table([['ID', 'RIG', 'BRANCH', 'PRI', 'STATE', 'TIME', 'WHY'], ...list.map((e) => [L(e.id), L(e.rig), L(e.branch), `P${e.priority}`, e.state.replace('_', ' '), took(e), L(e.failure?.message.slice(0, 80) ?? '')])])
 const sessionTable = (s: Session[]): string =>
   s.length
     ? table([['SESSION', 'POLECAT', 'BEAD', 'STARTED', 'ENDED', 'REASON'], ...s.map((x) => [L(x.id), L(x.polecatId), L(x.beadId ?? '-'), x.startedAt, x.endedAt ?? 'running', L(x.endReason ?? '-')])])
@@ -491,6 +503,39 @@ async function main(argv: string[]): Promise<void> {
       printCheckRun(run, !!a.values.json)
       if (run.status !== 'passed') process.exitCode = 1
       return
+    }
+    case 'mq': {
+      const a = parse(rest, { rig: { type: 'string' }, all: { type: 'boolean' }, title: { type: 'string' }, p: { type: 'string', short: 'p' }, wait: { type: 'boolean' }, reason: { type: 'string' } })
+      const one = (verb: string) => (e: MergeQueueEntry) => (a.values.json ? json(e) : out(`${verb} ${e.id} (${L(e.branch)}): ${e.state.replace('_', ' ')}`))
+      if (sub === 'add') {
+        need(a.positionals[0], 'BRANCH')
+        const added = await call<MergeQueueEntry[]>(human(), 'mq.add', { rig: need(a.values.rig as string | undefined, '--rig RIG'), branches: a.positionals, title: a.values.title, priority: parsePriority(a.values.p as string | undefined) })
+        return a.values.json ? json(added) : added.forEach(one('Queued'))
+      }
+      if (sub === 'run') {
+        const list = await call<MergeQueueEntry[]>(human(), 'mq.run', { rig: need(a.positionals[0], 'RIG'), wait: !!a.values.wait })
+        return a.values.json ? json(list) : out(list.length ? mqTable(list) : '(the queue is empty)')
+      }
+      if (sub === 'retry') return one('Queued again')(await call<MergeQueueEntry>(human(), 'mq.retry', { id: need(a.positionals[0], 'ID') }))
+      if (sub === 'reject') return one('Rejected')(await call<MergeQueueEntry>(human(), 'mq.reject', { id: need(a.positionals[0], 'ID'), reason: a.values.reason }))
+      if (sub === 'show') {
+        const d = await call<{ entry: MergeQueueEntry; runs: MergeRun[]; events: LedgerEvent[] }>(human(), 'mq.show', { id: need(a.positionals[0], 'ID') })
+        if (a.values.json) return json(d)
+        const e = d.entry
+        out(`${L(e.id)}  ${L(e.rig)}  ${L(e.branch)}  P${e.priority}  ${e.state.replace('_', ' ')}\n${L(e.title)}`)
+        out(`queued ${e.enqueuedAt}${e.queuedSha ? ` at ${e.queuedSha.slice(0, 10)}` : ''}${e.startedAt ? `, first tested ${e.startedAt}` : ''}${e.finishedAt ? `, finished ${e.finishedAt}` : ''}${e.mergedSha ? `, merged as ${e.mergedSha.slice(0, 10)}` : ''}`)
+        if (e.failure) {
+          out(`\n${e.failure.kind}: ${L(e.failure.message)}`)
+          if (e.failure.files?.length) out(`  files: ${e.failure.files.map(L).join(', ')}`)
+          if (e.failure.output) out(e.failure.output.slice(-3000))
+        }
+        if (d.runs.length) out(`\nCandidates:\n${table([['RUN', 'STATUS', 'REQUESTS', 'TARGET', 'STARTED'], ...d.runs.map((r) => [r.id, r.status, String(r.requests.length), `${L(r.targetBranch)}@${r.targetSha.slice(0, 10)}`, r.startedAt])])}`)
+        if (d.events.length) out(`\nHistory:\n${d.events.map(eventLine).join('\n')}`)
+        return
+      }
+      if (sub !== undefined && sub !== 'list') throw new UsageError('gt mq list|show|add|run|retry|reject')
+      const list = await call<MergeQueueEntry[]>(human(), 'mq.list', { rig: a.values.rig, states: a.values.all ? undefined : ['pending', 'testing', 'awaiting_approval', 'failed', 'changes_requested'] })
+      return a.values.json ? json(list) : out(list.length ? mqTable(list) : '(no merge requests waiting)')
     }
     case 'polecat': {
       const a = parse(rest, {})

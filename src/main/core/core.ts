@@ -27,7 +27,7 @@ import { PermissionRules } from './inbox/permission-rules'
 import { Deacon } from './inbox/deacon'
 import { AgentHooks } from './agents/agent-hooks'
 import { MailDelivery } from './agents/mail-delivery'
-import { diffStatOf } from './git/diff-stat'
+import { diffStatBetween, diffStatOf } from './git/diff-stat'
 import { commitsAhead, refExists } from './git/git'
 import { Witness } from './witness/witness'
 import { IncidentRouting } from './witness/routing'
@@ -36,6 +36,10 @@ import { DispatchSwitch } from './town/dispatch-switch'
 import { WorktreeChecks } from './witness/worktree-checks'
 import { PolecatInstructions } from './polecats/instructions'
 import { TownRecovery } from './town/recovery'
+import { MergeQueue } from './refinery/merge-queue'
+import { MergeOutcomes } from './refinery/merge-outcomes'
+import { Refinery, targetOf } from './refinery/refinery'
+import { addMergeRequests } from './refinery/user-branch'
 import { removeStaleScratchWorktrees } from './witness/baseline'
 import { DEFAULT_RIG_SETTINGS, type RigSettings } from './rigs/rig-settings'
 import { loadSettings, type TownSettings } from './town/settings'
@@ -103,6 +107,8 @@ export class Core implements CoreApi {
   readonly checks: WorktreeChecks
   readonly instructions: PolecatInstructions
   readonly recovery: TownRecovery
+  readonly mergeQueue: MergeQueue
+  readonly refinery: Refinery
   private settings: TownSettings
   private reescalation: NodeJS.Timeout | null = null
   private clients = new Map<string, ClientConnection>()
@@ -181,7 +187,28 @@ export class Core implements CoreApi {
         blockedScreen: (id, screen) => this.witness.blockedScreen(id, screen)
       }
     })
-    this.agents = new AgentApi({ db: this.db, ledger: this.ledger, beads: this.beads, rigs: this.rigs, polecats: this.polecats, sessions: this.sessions, inbox: this.inbox, directives: () => this.instructions.directives(), changed })
+    this.mergeQueue = new MergeQueue(
+      this.db,
+      this.ledger,
+      (entry) => this.broadcast({ type: 'mq.entry', entry }),
+      (run) => this.broadcast({ type: 'mq.run', run })
+    )
+    this.agents = new AgentApi({
+      db: this.db,
+      ledger: this.ledger,
+      beads: this.beads,
+      rigs: this.rigs,
+      polecats: this.polecats,
+      sessions: this.sessions,
+      inbox: this.inbox,
+      directives: () => this.instructions.directives(),
+      mergeTarget: (rig) => targetOf(this.rigs.get(rig), this.rigSettings(rig)),
+      queueMerge: (e) => {
+        this.mergeQueue.enqueue(e, e.polecatId ?? HUMAN)
+        setImmediate(() => this.refinery.kick(e.rig))
+      },
+      changed
+    })
     this.mail = new MailDelivery({ db: this.db, ledger: this.ledger, readyForTyping: (id) => this.polecats.readyForTyping(id), type: (id, text) => this.polecats.typeInto(id, text) })
     this.deacon = new Deacon({
       db: this.db,
@@ -205,7 +232,7 @@ export class Core implements CoreApi {
       isRunning: (id) => this.polecats.isRunning(id),
       isTakenOver: (id) => this.polecats.find(id)?.takenOver ?? false,
       beadFinished: (beadId) => this.beadFinished(beadId),
-      nudge: (id, text) => this.mail.send('witness', id, 'From the witness', text),
+      nudge: (id, text, subject) => this.mail.send('witness', id, subject, text),
       restart: async (id, why) => {
         await this.polecats.stopAndWait(id, 'dogs')
         await this.polecats.restart(id, why, 'dogs')
@@ -246,6 +273,32 @@ export class Core implements CoreApi {
       progress: (report) => this.broadcast({ type: 'recovery', report }),
       graceMs: () => this.settings.recoveryGraceSeconds * 1000,
       maxRespawnsPerHour: () => this.settings.maxRespawnsPerHour
+    })
+    const outcomes = new MergeOutcomes({
+      queue: this.mergeQueue,
+      ledger: this.ledger,
+      bead: (id) => this.beads.find(id),
+      closeBead: (id, reason) => this.beads.close(id, reason, 'refinery'),
+      polecat: (id) => this.polecats.find(id),
+      rehook: (pc, bead) => this.polecats.rehook(pc, bead),
+      mail: (to, subject, body) => this.mail.send('witness', to, subject, body),
+      report: (i) => this.routing.report(i),
+      cleared: (beadId, pc) => {
+        this.routing.cleared(beadId, pc, 'merge_failed')
+        this.routing.cleared(beadId, pc, 'merge_conflict')
+      },
+      changed: () => this.changed('beads', 'polecats', 'ledger')
+    })
+    this.refinery = new Refinery({
+      queue: this.mergeQueue,
+      outcomes,
+      inbox: this.inbox,
+      rig: (name) => this.rigs.get(name),
+      settings: (rig) => this.rigSettings(rig),
+      identity: () => this.settings.gitIdentity,
+      alarm: (a) => this.routing.branchUnsafe({ severity: 'P1', rig: a.rig, polecatId: null, beadId: null, sessionId: null, title: a.title, body: a.body, groupKey: a.key }),
+      output: (runId, data) => this.broadcast({ type: 'mq.output', runId, data }),
+      diffStat: diffStatBetween
     })
     this.hooks = new AgentHooks({ ledger: this.ledger, sessions: this.sessions, polecats: this.polecats, deacon: this.deacon, mail: this.mail, agents: this.agents, witness: this.witness })
   }
@@ -288,6 +341,8 @@ export class Core implements CoreApi {
       throw new TownStartError(`could not write ${join(this.town, 'endpoint.json')}: ${describeFsError(err)}`)
     }
     this.ledger.append('core', 'town.started', null, { pid: process.pid, version: VERSION })
+    // The merge queues pick up where they were: a landing half done is settled, the rest tested again.
+    this.refinery.recover()
     // Interrupted work resumes in the background (clones, worktrees, then after a grace period the agents).
     void this.recovery.run().catch((err: unknown) => !this.closed && console.error(`recovery failed: ${(err as Error).stack ?? err}`))
   }
@@ -502,12 +557,27 @@ export class Core implements CoreApi {
     'inbox.list': (p) => this.inbox.list(p),
     'inbox.get': (p) => this.inbox.get(p.id),
     'inbox.approve': (p) => {
+      const merge = this.inbox.get(p.id)
+      if (merge.kind === 'merge') {
+        if (p.always) throw new CoreError('invalid_params', `${p.id} is a merge batch: "always" is for permission requests`)
+        this.refinery.approve(merge, HUMAN)
+        return this.inbox.get(p.id)
+      }
       const item = this.deacon.approve(p.id, p.always, HUMAN)
       if (p.always) this.changed('permissions')
       return item
     },
-    'inbox.deny': (p) => this.deacon.deny(p.id, p.reason, HUMAN),
-    'inbox.ack': (p) => this.inbox.ack(p.id, HUMAN),
+    'inbox.deny': (p) => {
+      const item = this.inbox.get(p.id)
+      if (item.kind !== 'merge') return this.deacon.deny(p.id, p.reason, HUMAN)
+      this.refinery.deny(item, p.reason, HUMAN)
+      return this.inbox.get(p.id)
+    },
+    'inbox.ack': (p) => {
+      const item = this.inbox.get(p.id)
+      if (item.kind === 'merge' && item.status === 'open') throw new CoreError('conflict', `${p.id} is a merge batch waiting for a decision: approve it (it lands) or deny it (its requests go back with your reason)`)
+      return this.inbox.ack(p.id, HUMAN)
+    },
     'inbox.snooze': (p) => this.inbox.snooze(p.id, new Date(p.until).toISOString(), HUMAN),
     'inbox.reply': (p) => this.deacon.reply(p.id, p.text, HUMAN),
     'checks.run': (p) => this.checks.request(p.polecat, 'manual')!,
@@ -550,6 +620,28 @@ export class Core implements CoreApi {
       this.changed('permissions')
       return rule
     },
+    'mq.list': (p) => this.mergeQueue.list(p),
+    'mq.show': (p) => ({ entry: this.mergeQueue.get(p.id), runs: this.mergeQueue.runs({ limit: 500 }).filter((r) => r.requests.includes(p.id)), events: this.ledger.list({ subject: p.id }) }),
+    'mq.runs': (p) => this.mergeQueue.runs(p),
+    'mq.output': (p) => ({ text: this.refinery.output(p.run) }),
+    'mq.add': async (p) => {
+      const entries = await addMergeRequests({ rig: this.rigs.get(p.rig), branches: p.branches, title: p.title, priority: p.priority, beads: this.beads, queue: this.mergeQueue, db: this.db }, HUMAN)
+      this.changed('beads', 'ledger')
+      this.refinery.kick(p.rig)
+      return entries
+    },
+    'mq.run': async (p) => {
+      this.rigs.get(p.rig)
+      this.refinery.kick(p.rig)
+      if (p.wait) await this.refinery.idle(p.rig)
+      return this.mergeQueue.list({ rig: p.rig })
+    },
+    'mq.retry': (p) => this.refinery.retry(p.id, HUMAN),
+    'mq.reject': (p) => {
+      const e = this.refinery.reject(p.id, p.reason, HUMAN)
+      this.changed('beads', 'ledger')
+      return e
+    },
     'sessions.list': (p) => this.polecats.withLiveOutput(this.sessions.list(p)),
     'sessions.show': (p) => this.sessions.transcript(p.id),
     'ledger.list': (p) => this.ledger.list(p)
@@ -590,6 +682,7 @@ export class Core implements CoreApi {
     this.routing.dispose()
     this.witness.dispose()
     await this.checks.close()
+    await this.refinery.close()
     this.deacon.gate.releaseAll()
     await this.polecats.shutdown((done, total, polecatId) => {
       this.broadcast({ type: 'quitting', done, total, polecatId })

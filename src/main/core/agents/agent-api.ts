@@ -10,6 +10,7 @@ import type { Polecats } from '../polecats/polecats'
 import type { Sessions } from '../sessions/sessions'
 import type { Inbox } from '../inbox/inbox'
 import { commitsAhead, git, gitMessage, refExists } from '../git/git'
+import type { EnqueueInput } from '../refinery/merge-queue'
 
 
 interface MailRow {
@@ -33,6 +34,10 @@ export interface AgentApiDeps {
   inbox: Inbox
   /** The polecat directives, from the town's templates (resources/prompts/directives.md). */
   directives: () => string[]
+  /** The branch a rig's merge requests land on (its target_branch setting, else its default branch). */
+  mergeTarget: (rig: string) => string
+  /** Puts a merge request in its rig's queue (inside gt done's transaction); the refinery takes it from there. */
+  queueMerge: (e: EnqueueInput) => void
   changed: (...topics: ('beads' | 'polecats' | 'sessions' | 'ledger' | 'inbox')[]) => void
 }
 
@@ -141,7 +146,8 @@ export class AgentApi {
     if (changed.length) {
       throw new CoreError('conflict', `uncommitted changes in ${changed.map((f) => f.path).slice(0, 5).join(', ')}${changed.length > 5 ? ' …' : ''}: commit them (or discard them) before gt done`)
     }
-    const base = (await refExists(polecat.worktree, `origin/${rig.defaultBranch}`)) ? `origin/${rig.defaultBranch}` : rig.defaultBranch
+    const target = this.d.mergeTarget(rig.name)
+    const base = (await refExists(polecat.worktree, `origin/${target}`)) ? `origin/${target}` : target
     const commits = await commitsAhead(polecat.worktree, base, 'HEAD')
     if (commits === 0) throw new CoreError('conflict', `branch ${polecat.branch} has no commits beyond ${base}: commit your work before gt done`)
     try {
@@ -150,23 +156,29 @@ export class AgentApi {
       this.d.ledger.append(polecat.id, 'agent.done.push-failed', polecat.beadId, { error: gitMessage(err) })
       throw new CoreError('failed', `could not push ${polecat.branch} to ${rig.source}: ${gitMessage(err)}`)
     }
+    const head = (await wt.revparse(['HEAD'])).trim()
     const beadId = polecat.beadId
     const result = inTransaction(this.d.db, () => {
-      const mr = this.d.beads.create(
-        {
-          title: `Merge ${polecat.branch}`,
-          description: p.summary,
-          priority: this.d.beads.get(beadId).priority,
-          type: 'merge-request',
-          rig: rig.name,
-          labels: [`branch:${polecat.branch}`],
-          deps: [{ type: 'tracks', target: beadId }]
-        },
-        polecat.id
-      )
+      // A request sent back (FIX_NEEDED, a review) is the same request done again: it keeps its id and its age.
+      const open = this.d.beads.mergeRequestsFor(beadId)[0]
+      const mr = open
+        ? this.d.beads.update({ id: open.id, description: p.summary || open.description }, polecat.id)
+        : this.d.beads.create(
+            {
+              title: `Merge ${polecat.branch}`,
+              description: p.summary,
+              priority: this.d.beads.get(beadId).priority,
+              type: 'merge-request',
+              rig: rig.name,
+              labels: [`branch:${polecat.branch}`],
+              deps: [{ type: 'tracks', target: beadId }]
+            },
+            polecat.id
+          )
+      this.d.queueMerge({ id: mr.id, rig: rig.name, branch: polecat.branch!, beadId, polecatId: polecat.id, priority: mr.priority, sha: head })
       this.d.beads.setWork(beadId, 'in_progress', polecat.id)
       this.d.polecats.markDone(polecat.id, session.id)
-      this.d.ledger.append(polecat.id, 'agent.done', beadId, { session: session.id, branch: polecat.branch, commits, summary: p.summary, mergeRequest: mr.id })
+      this.d.ledger.append(polecat.id, 'agent.done', beadId, { session: session.id, branch: polecat.branch, commits, summary: p.summary, mergeRequest: mr.id, head })
       return { branch: polecat.branch!, commits, mergeRequest: mr }
     })
     this.d.changed('beads', 'polecats', 'ledger')

@@ -9,3 +9,9 @@ export async function diffStatOf(worktree: string, defaultBranch: string): Promi
   const stat = (await git(worktree).raw(['diff', '--stat=120', '--end-of-options', mergeBase]).catch(() => '')).trimEnd()
   return stat || '(no changes yet)'
 }
+
+/** What a merge candidate changes on its target: `git diff --stat` between two commits. */
+export async function diffStatBetween(repo: string, from: string, to: string): Promise<string | null> {
+  const stat = (await git(repo).raw(['diff', '--stat=120', '--end-of-options', from, to]).catch(() => '')).trimEnd()
+  return stat || null
+}

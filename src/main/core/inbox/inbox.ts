@@ -38,6 +38,7 @@ interface ItemRow {
   raised_levels: number
   count: number
   affected: string | null
+  merge_batch: string | null
 }
 
 const toItem = (r: ItemRow): InboxItem => ({
@@ -66,7 +67,8 @@ const toItem = (r: ItemRow): InboxItem => ({
   attempts: r.attempts,
   raisedLevels: r.raised_levels,
   count: r.count,
-  affected: r.affected ? JSON.parse(r.affected) : r.polecat_id ? [r.polecat_id] : []
+  affected: r.affected ? JSON.parse(r.affected) : r.polecat_id ? [r.polecat_id] : [],
+  merge: r.merge_batch ? JSON.parse(r.merge_batch) : null
 })
 
 export interface NewItem {
@@ -81,6 +83,7 @@ export interface NewItem {
   tool?: { name: string; input: unknown; useId: string | null } | null
   screen?: string | null
   diffStat?: string | null
+  merge?: InboxItem['merge']
 }
 
 /** The order a human reads the inbox in: P0 pinned on top, then most severe, then newest. */
@@ -146,16 +149,16 @@ export class Inbox {
   /** Puts a new item in the inbox, with its ledger event (`event`, by `actor`) in the same transaction. */
   raise(e: NewItem, actor: string, event: string): InboxItem {
     const at = now()
-    const id = newId(e.kind === 'permission' ? 'perm' : e.kind === 'alarm' ? 'alarm' : 'esc')
+    const id = newId(e.kind === 'permission' ? 'perm' : e.kind === 'alarm' ? 'alarm' : e.kind === 'merge' ? 'merge' : 'esc')
     inTransaction(this.db, () => {
       this.db
         .prepare(
-          `INSERT INTO inbox_items (id, kind, severity, status, title, body, rig, polecat_id, bead_id, session_id, tool_name, tool_input, tool_use_id, screen, diff_stat, created_at, updated_at)
-           VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+          `INSERT INTO inbox_items (id, kind, severity, status, title, body, rig, polecat_id, bead_id, session_id, tool_name, tool_input, tool_use_id, screen, diff_stat, merge_batch, created_at, updated_at)
+           VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
         )
         .run(
           id, e.kind, e.severity, e.title, e.body ?? '', e.rig ?? null, e.polecatId ?? null, e.beadId ?? null, e.sessionId ?? null,
-          e.tool?.name ?? null, e.tool ? JSON.stringify(e.tool.input ?? null) : null, e.tool?.useId ?? null, e.screen ?? null, e.diffStat ?? null, at, at
+          e.tool?.name ?? null, e.tool ? JSON.stringify(e.tool.input ?? null) : null, e.tool?.useId ?? null, e.screen ?? null, e.diffStat ?? null, e.merge ? JSON.stringify(e.merge) : null, at, at
         )
       this.ledger.append(actor, event, e.beadId ?? e.polecatId ?? null, { id, kind: e.kind, severity: e.severity, title: e.title, ...(e.tool ? { tool: e.tool.name } : {}) })
     })

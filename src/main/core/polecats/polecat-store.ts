@@ -118,6 +118,22 @@ export class PolecatStore {
   }
 
   /**
+   * Puts a bead back on the hook of the polecat that finished it (gt done empties the hook) when its merge
+   * request comes back: same worktree, same branch, the agent running or not. Refused (false) when the
+   * polecat holds something else meanwhile or another polecat holds the bead.
+   */
+  rehook(id: string, beadId: string): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE polecats SET bead_id = ?, updated_at = ? WHERE id = ? AND bead_id IS NULL
+             AND NOT EXISTS (SELECT 1 FROM polecats WHERE bead_id = ?)`
+        )
+        .run(beadId, now(), id, beadId).changes === 1
+    )
+  }
+
+  /**
    * Hooks the bead to the polecat — one conditional update of the bead, town-wide — and records the polecat as
    * starting on it. Refused when the bead is closed or another polecat holds its hook; the unique index on
    * polecats.bead_id backs this up should anything else ever try.

@@ -127,6 +127,16 @@ export class Polecats {
     return this.lifecycle.stop(id, actor)
   }
 
+  /** The bead goes back on the hook of the polecat that finished it (its merge request came back). */
+  rehook(polecatId: string, beadId: string): boolean {
+    const ok = this.store.rehook(polecatId, beadId)
+    if (ok) {
+      this.d.ledger.append('refinery', 'polecat.rehooked', beadId, { polecat: polecatId })
+      this.d.polecatChanged(this.store.get(polecatId))
+    }
+    return ok
+  }
+
   markDone(polecatId: string, sessionId: string): void {
     this.lifecycle.markDone(polecatId, sessionId)
   }

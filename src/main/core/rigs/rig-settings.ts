@@ -22,6 +22,13 @@ const int = (help: string, min: number, max: number, def: number): KeySpec => ({
   default: def
 })
 
+const oneOf = <T extends string>(help: string, values: readonly [T, ...T[]], def: T): KeySpec => ({
+  help: `${help} (${values.join(' | ')})`,
+  schema: z.enum(values, `one of ${values.join(', ')}`),
+  parse: (t) => t.trim(),
+  default: def
+})
+
 /** An escalation rule: checked by the witness's one rules module, with its own words for what is wrong. */
 const threshold = (help: string, def: string): KeySpec => ({
   help,
@@ -50,6 +57,16 @@ export const RIG_SETTING_KEYS = {
   'escalation.p0_threshold': threshold('the seed\'s rule for P0: what breaks the build (docs/checks.md lists the conditions)', 'compilation_failure'),
   'escalation.p1_threshold': threshold('the rule for P1: failing tests, a coverage drop below the base branch', 'test_coverage_drop > 5%'),
   'escalation.p2_threshold': threshold('the rule for P2 (warnings)', 'warnings'),
+  merge_mode: oneOf('gated: each batch that passed the checks waits in the inbox for approval with its diff; mountain: merged on green without asking', ['gated', 'mountain'], 'gated'),
+  bundle_size: int('merge requests the refinery tests together in one candidate', 1, 64, 4),
+  merge_strategy: oneOf('how a request lands on the target: its commits rebased, a merge commit, or squashed into one', ['rebase', 'merge', 'squash'], 'rebase'),
+  merge_parallel: int('candidates the refinery tests at once (bisection probes, the next batches speculatively)', 1, 16, 2),
+  target_branch: {
+    help: 'the branch merge requests land on (empty: the rig\'s default branch on its origin)',
+    schema: z.string().max(200).regex(/^$|^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._\/-]+(?<![./])$/, 'a branch name like main or release/2.0'),
+    parse: (t) => t.trim(),
+    default: ''
+  },
   'escalation.deacon_notify': {
     help: 'whether P0s reach the inbox (and desktop notifications) at once',
     schema: z.boolean('true or false'),
@@ -76,6 +93,11 @@ export interface RigSettings {
   'escalation.p1_threshold': string
   'escalation.p2_threshold': string
   'escalation.deacon_notify': boolean
+  merge_mode: 'gated' | 'mountain'
+  bundle_size: number
+  merge_strategy: 'rebase' | 'merge' | 'squash'
+  merge_parallel: number
+  target_branch: string
 }
 
 /** The settings of a rig nobody configured (and of items that belong to no rig). */

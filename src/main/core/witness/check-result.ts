@@ -43,6 +43,15 @@ export interface CommandResult {
 
 export type RunOverall = 'ok' | 'failed' | 'cancelled'
 
+/**
+ * What a command printed, as kept: its head, then its tail (a short output is all head, its tail empty),
+ * with a mark where the middle was dropped — at most `max` characters, the end kept (it says why it failed).
+ */
+export function outputOf(c: Pick<CommandResult, 'outputHead' | 'outputTail' | 'outputTruncated'>, max = 64 * 1024): string {
+  const whole = c.outputTail ? `${c.outputHead}${c.outputTruncated ? '\n[… output dropped …]\n' : ''}${c.outputTail}` : c.outputHead
+  return whole.length > max ? whole.slice(-max) : whole
+}
+
 export interface CheckRunResult {
   worktree: string
   /** The commit checked out when the run started (null: not a git work tree), and whether it had changes. */

@@ -59,6 +59,8 @@ export type CheckEvent =
   | (EventBase & { type: 'cancelled' })
   | (EventBase & { type: 'started'; checks: CheckName[] })
   | (EventBase & { type: 'command-started'; check: CheckName; command: string })
+  /** A command's output as it comes (decoded; stdout and stderr each in order): for views that show it live. */
+  | (EventBase & { type: 'output'; check: CheckName; text: string })
   | (EventBase & { type: 'command-finished'; result: CommandResult })
   | (EventBase & { type: 'finished'; result: CheckRunResult })
 
@@ -305,6 +307,7 @@ export class CheckRunner {
         onOutput: (text) => {
           warnings.push(text)
           scanner?.push(text)
+          this.emit(run, { type: 'output', check, text })
         }
       })
       warnings.end()

@@ -13,7 +13,9 @@ export const INCIDENT_KINDS = [
   'check_failed',
   'escalated',
   'mass_death',
-  'branch_unsafe'
+  'branch_unsafe',
+  'merge_failed',
+  'merge_conflict'
 ] as const
 export type IncidentKind = (typeof INCIDENT_KINDS)[number]
 
@@ -51,7 +53,9 @@ export const DOG_ACTION: Record<IncidentKind, 'nudge' | 'restart' | 'none'> = {
   check_failed: 'nudge',
   escalated: 'none',
   mass_death: 'none',
-  branch_unsafe: 'none'
+  branch_unsafe: 'none',
+  merge_failed: 'nudge',
+  merge_conflict: 'nudge'
 }
 
 export const DEFAULT_SEVERITY: Record<Exclude<IncidentKind, 'check_failed' | 'escalated'>, Severity> = {
@@ -63,13 +67,22 @@ export const DEFAULT_SEVERITY: Record<Exclude<IncidentKind, 'check_failed' | 'es
   stuck: 'P1',
   no_progress: 'P2',
   mass_death: 'P0',
-  branch_unsafe: 'P2'
+  branch_unsafe: 'P2',
+  merge_failed: 'P1',
+  merge_conflict: 'P1'
 }
+
+/** The subject of the nudge's mail: merge failures are the FIX_NEEDED the agent's instructions speak of. */
+export const nudgeSubject = (i: Incident): string => (i.kind === 'merge_failed' || i.kind === 'merge_conflict' ? 'FIX_NEEDED' : 'From the witness')
 
 /** The words the nudge gives the agent: what happened and what to do. */
 export function nudgeText(i: Incident): string {
   const excerpt = i.excerpt ? `\n\n${i.excerpt.slice(-4000)}` : ''
   switch (i.kind) {
+    case 'merge_failed':
+      return `FIX_NEEDED: the refinery tested your branch on top of the target and the rig's checks failed (${i.body}). Fix it on your branch, commit, and run gt done again.${excerpt}`
+    case 'merge_conflict':
+      return `FIX_NEEDED: your branch conflicts with the target (${i.body}). Rebase it onto the target (git fetch origin, then git rebase origin/<target>), resolve the conflicts in these files, commit, and run gt done again.${excerpt}`
     case 'check_failed':
       return `The witness ran the rig's checks on your worktree: ${i.title}. Fix it, commit, and checkpoint.${excerpt}`
     case 'at_prompt_without_done':

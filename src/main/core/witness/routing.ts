@@ -10,7 +10,7 @@ import { now, type Ledger } from '../ledger/ledger'
 import { newId } from '../ids'
 import type { Inbox } from '../inbox/inbox'
 import type { RigSettings } from '../rigs/rig-settings'
-import { DOG_ACTION, nudgeText, type Incident, type IncidentKind } from './incidents'
+import { DOG_ACTION, nudgeSubject, nudgeText, type Incident, type IncidentKind } from './incidents'
 
 export interface RoutingDeps {
   db: Db
@@ -21,7 +21,7 @@ export interface RoutingDeps {
   isTakenOver: (polecatId: string) => boolean
   /** Closed, merged, or its branch already in the base: never restarted. */
   beadFinished: (beadId: string) => Promise<boolean>
-  nudge: (polecatId: string, text: string) => void
+  nudge: (polecatId: string, text: string, subject: string) => void
   restart: (polecatId: string, why: string) => Promise<void>
   dispatchPaused: () => boolean
   pauseDispatch: (why: string) => void
@@ -120,9 +120,9 @@ export class IncidentRouting {
     this.d.health(polecatId, { retries: this.attempts(i.beadId, polecatId, i.kind), lastIncident: i.kind })
     this.d.ledger.append('dogs', action === 'nudge' ? 'dogs.nudged' : 'dogs.restarted', i.beadId ?? polecatId, { polecat: polecatId, incident: i.kind, attempt })
     try {
-      if (action === 'nudge') this.d.nudge(polecatId, nudgeText(i))
+      if (action === 'nudge') this.d.nudge(polecatId, nudgeText(i), nudgeSubject(i))
       // A failing check's output goes with the restart; for other failures the agent's prime tells the story.
-      else await this.d.restart(polecatId, `${i.title} (${detail})${i.kind === 'check_failed' && i.excerpt ? ` — the failing output ends: ${i.excerpt.slice(-1500)}` : ''}`)
+      else await this.d.restart(polecatId, `${i.title} (${detail})${(i.kind === 'check_failed' || i.kind === 'merge_failed' || i.kind === 'merge_conflict') && i.excerpt ? ` — the failing output ends: ${i.excerpt.slice(-1500)}` : ''}`)
     } catch (err) {
       this.d.ledger.append('dogs', 'dogs.failed', i.beadId ?? polecatId, { polecat: polecatId, incident: i.kind, error: (err as Error).message })
       this.toDeacon({ ...i, body: `${i.body}\nThe Dogs could not ${action} it: ${(err as Error).message}` }, attempt)

@@ -11,7 +11,7 @@ import { CoreError } from '../../../shared/contract'
 import { refExists } from '../git/git'
 import { CheckRunner } from './check-runner'
 import { BaselineChecks, baseFailureKey, type Baseline } from './baseline'
-import { CHECK_NAMES, didNotPass, type CheckCommands, type CheckName, type CheckRunResult } from './check-result'
+import { CHECK_NAMES, didNotPass, outputOf, type CheckCommands, type CheckName, type CheckRunResult } from './check-result'
 import { classify, parseEscalationTable, resolveEscalation, type Classification } from './escalation-rules'
 import type { Incident } from './incidents'
 
@@ -45,7 +45,7 @@ const toRecord = (r: RunRow): CheckRun => {
     status: r.status,
     severity: r.severity,
     reasons: JSON.parse(r.reasons),
-    checks: (results?.checks ?? []).map((c) => ({ check: c.check, command: c.command, status: c.status, exitCode: c.exitCode, durationMs: c.durationMs, outputTail: c.outputTail })),
+    checks: (results?.checks ?? []).map((c) => ({ check: c.check, command: c.command, status: c.status, exitCode: c.exitCode, durationMs: c.durationMs, outputTail: outputOf(c) })),
     coverage: results?.coverage?.percent ?? null,
     startedAt: r.started_at,
     finishedAt: r.finished_at
@@ -146,7 +146,7 @@ export class WorktreeChecks {
       return
     }
     const failing = result.checks.find(didNotPass)
-    const excerpt = failing ? `$ ${failing.command}\n${failing.outputTail}`.slice(-6000) : reasons.join('\n')
+    const excerpt = failing ? `$ ${failing.command}\n${outputOf(failing)}`.slice(-6000) : reasons.join('\n')
     const onBase = c.failingOnBase[0]
     this.d.report({
       kind: 'check_failed',

@@ -11,7 +11,7 @@ import { AlwaysPanel, DenyPanel, ReplyPanel, SnoozePanel, type PanelMode } from 
 import { ACTION_KEYS, acknowledge, approve, handBack, openBead, takeOver, unavailable, type ActionName } from './inbox-actions'
 import { useUi } from '../../stores/ui'
 
-const KIND_WORDS = { permission: 'permission request', escalation: 'escalation', alarm: 'alarm' } as const
+const KIND_WORDS = { permission: 'permission request', escalation: 'escalation', alarm: 'alarm', merge: 'merge batch' } as const
 
 export function KindBadge({ kind }: { kind: InboxItem['kind'] }) {
   return <span className={`badge kind-${kind}`}>{KIND_WORDS[kind]}</span>
