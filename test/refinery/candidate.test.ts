@@ -312,3 +312,18 @@ test('a batch of 8 builds well under 2 s (measured, not asserted tightly: the ma
     assert.ok(ms < 10_000, `${strategy}: 8 requests took ${Math.round(ms)} ms`)
   }
 })
+
+test('probes built side by side, each in its own scratch folder, give the same candidates as one at a time', async () => {
+  const { rig, target } = fx
+  const ids = batch(8, 1)
+  const input = (k: number, scratch: string) => ({ repo: rig.repo, scratch, targetBranch: 'main', targetSha: target, requests: ids.slice(0, k).map(req), strategy: 'rebase' as const, identity: REFINERY })
+  const folders = [2, 4, 8].map((k) => join(rig.root, 'rigs', 'r', `refinery-${k}`))
+  const together = await Promise.all([2, 4, 8].map((k, n) => buildCandidate(input(k, folders[n]))))
+  for (const [n, k] of [2, 4, 8].entries()) {
+    const alone = await buildCandidate(input(k, rig.scratch))
+    assert.equal(together[n].tree, alone.tree, `prefix ${k}`)
+    assert.deepEqual(together[n].applied, alone.applied)
+    assert.equal(revParse(folders[n], 'HEAD'), together[n].sha, 'each folder holds its own candidate')
+  }
+  for (const f of folders) await removeScratch(rig.repo, f)
+})
