@@ -134,8 +134,12 @@ test('the working copy’s target moved (the user committed): moved, and a commi
   try {
     const c = await candidate(rig, 'a', { 'a.txt': 'a\n' })
     const mine = commitFiles(rig.origin, { 'mine.txt': 'the user commits\n' }, 'the user commits on main')
+    writeFileSync(join(rig.origin, 'mine.txt'), 'and goes on editing\n')
+    // Moved wins over dirty: the candidate is stale whatever the user does next; it is rebuilt, not waited on.
     assert.deepEqual(await updateTarget(input(rig, c)), { status: 'moved', actualSha: mine })
     assert.equal(revParse(rig.origin, 'refs/heads/main'), mine)
+    assert.ok(!hasRef(rig.origin, INCOMING_REF))
+    git(rig.origin, 'checkout', '-q', '--', 'mine.txt')
 
     // The user commits exactly while the candidate arrives (a hook on the hidden ref makes that commit).
     git(rig.repo, 'fetch', '-q', 'origin')

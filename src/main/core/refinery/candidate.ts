@@ -9,6 +9,8 @@
 //   squash: one commit per request (its title, the branch's subjects, a Merge-Request trailer); the same
 //           one-or-a-merge rule.
 // A request that conflicts is aborted cleanly, its files named, and the batch goes on without it.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { prepareScratch, removeScratch } from './scratch-worktree'
 import { gitFailure, gitOk, runGit } from './git-exec'
 
@@ -132,14 +134,34 @@ type Applied = { kind: 'applied'; tip: string } | { kind: 'empty' } | { kind: 'c
 
 interface Build {
   dir: string
+  /** The worktree's own git folder. */
+  gitDir: string
   /** Author and committer. */
   env: Record<string, string>
   /** Committer only: replayed commits keep their authors. */
   committerEnv: Record<string, string>
 }
 
-async function head(dir: string): Promise<string> {
-  return (await gitOk(dir, ['rev-parse', 'HEAD'])).trim()
+/** The scratch worktree's HEAD: detached, so its HEAD file is the sha (one git process fewer per request). */
+async function head(b: Build): Promise<string> {
+  const text = (await readFile(join(b.gitDir, 'HEAD'), 'utf8')).trim()
+  return SHA.test(text) ? text : (await gitOk(b.dir, ['rev-parse', 'HEAD'])).trim()
+}
+
+/**
+ * The squashed branch's commit subjects, from the SQUASH_MSG `merge --squash` writes (git log's medium format:
+ * a `commit` line, headers, a blank line, the message indented by four spaces); merges left out.
+ */
+async function squashedSubjects(b: Build): Promise<string[]> {
+  const text = await readFile(join(b.gitDir, 'SQUASH_MSG'), 'utf8').catch(() => '')
+  const subjects: string[] = []
+  for (const block of text.split(/^commit [0-9a-f]+.*$/m).slice(1)) {
+    const [headers, ...message] = block.split(/\n\n/)
+    if (/^Merge:/m.test(headers)) continue
+    const first = message.join('\n\n').split('\n').find((l) => l.startsWith('    ') && l.trim())
+    if (first) subjects.push(first.trim())
+  }
+  return subjects.reverse() // git lists the newest first
 }
 
 async function unmergedFiles(dir: string): Promise<string[]> {
@@ -162,7 +184,7 @@ async function applyMerge(b: Build, req: CandidateRequest, sha: string, tip: str
   const r = await runGit(b.dir, [...SETTINGS, 'merge', '-q', '--no-ff', '--no-edit', '--no-verify', '--no-stat', '--no-autostash', '-m', `Merge ${req.id}`, sha], { env: b.env })
   if (r.code === 0) {
     // "Already up to date": the head is in the chain already, no commit made.
-    const now = await head(b.dir)
+    const now = await head(b)
     return now === tip ? { kind: 'empty' } : { kind: 'applied', tip: now }
   }
   const files = await unmergedFiles(b.dir)
@@ -178,7 +200,7 @@ async function applyRebase(b: Build, req: CandidateRequest, sha: string, tip: st
   })
   if (r.code === 0) {
     // Every commit already in the chain (an ancestor, or the same patches): rebase leaves HEAD where it was.
-    const now = await head(b.dir)
+    const now = await head(b)
     return now === tip ? { kind: 'empty' } : { kind: 'applied', tip: now }
   }
   const files = await unmergedFiles(b.dir)
@@ -199,13 +221,13 @@ async function applySquash(b: Build, req: CandidateRequest, sha: string, tip: st
     await restore(b.dir, tip)
     return { kind: 'conflict', files, reason: gitFailure(r) }
   }
-  const staged = await runGit(b.dir, ['diff', '--cached', '--quiet'])
-  if (staged.code === 0) return { kind: 'empty' }
-  if (staged.code !== 1) throw new Error(`git diff --cached failed in ${b.dir}: ${gitFailure(staged)}`)
-  const subjects = (await gitOk(b.dir, ['log', '--no-merges', '--reverse', '--format=%s', `${tip}..${sha}`])).split('\n').filter(Boolean)
+  const subjects = await squashedSubjects(b)
   const message = `${req.title.trim() || req.branch}\n\n${subjects.map((s) => `* ${s}`).join('\n')}${subjects.length ? '\n\n' : ''}Merge-Request: ${req.id}\n`
-  await gitOk(b.dir, [...SETTINGS, 'commit', '-q', '--no-verify', '--cleanup=verbatim', '-F', '-'], { env: b.env, input: message })
-  return { kind: 'applied', tip: await head(b.dir) }
+  const c = await runGit(b.dir, [...SETTINGS, 'commit', '-q', '--no-verify', '--cleanup=verbatim', '-F', '-'], { env: b.env, input: message })
+  // The chain already holds every change of the branch (its patches landed under other commits).
+  if (c.code !== 0 && /nothing to commit|nothing added to commit/.test(c.stdout + c.stderr)) return { kind: 'empty' }
+  if (c.code !== 0) throw new Error(`committing the squash of ${req.branch} (${short(sha)}) failed in ${b.dir}: ${gitFailure(c)}`)
+  return { kind: 'applied', tip: await head(b) }
 }
 
 const APPLY = { merge: applyMerge, rebase: applyRebase, squash: applySquash }
@@ -231,11 +253,11 @@ export async function buildCandidate(i: BuildCandidateInput): Promise<CandidateR
   validate(i)
   const [target, ...heads] = await resolveCommits(i.repo, [i.targetSha, ...i.requests.map((r) => r.ref)])
   if (target !== i.targetSha) throw new Error(`target ${i.targetBranch} at ${i.targetSha} is not a commit in ${i.repo}: fetch it first`)
-  await prepareScratch(i.repo, i.scratch, i.targetSha)
+  const gitDir = await prepareScratch(i.repo, i.scratch, i.targetSha)
 
   const { name, email } = i.identity
   const committerEnv = { GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email }
-  const b: Build = { dir: i.scratch, env: { ...committerEnv, GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email }, committerEnv }
+  const b: Build = { dir: i.scratch, gitDir, env: { ...committerEnv, GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email }, committerEnv }
   const result: CandidateResult = { sha: i.targetSha, tree: '', applied: [], conflicts: [], missing: [] }
   const mergedHeads: string[] = []
   let tip = i.targetSha

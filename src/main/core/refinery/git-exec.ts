@@ -1,6 +1,6 @@
-// Runs git for the refinery where the exit code is the answer (merge-base --is-ancestor, diff --quiet, a
-// rebase that stops on a conflict, a push whose lease fails) or where a query goes in on stdin (cat-file
-// --batch-check). simple-git resolves a failing command that printed nothing, so it cannot say "no" here.
+// Runs git for the refinery where the exit code is the answer (diff --quiet, a rebase that stops on a
+// conflict, a push whose lease fails) or where the input goes in on stdin (cat-file --batch-check, a commit
+// message). simple-git resolves a failing command that printed nothing, so it cannot say "no" here.
 // Same environment as every other git the core runs (gitEnv: no prompts, no inherited GIT_DIR), plus C
 // messages, which the refinery reads.
 import { spawn } from 'node:child_process'

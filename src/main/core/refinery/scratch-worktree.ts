@@ -54,8 +54,11 @@ async function resetScratch(scratch: string, sha: string): Promise<void> {
   await gitOk(scratch, ['clean', '-ffdxq'])
 }
 
-/** Makes `scratch` a clean detached worktree of `repo` at `sha`, reusing it when it is sound. */
-export async function prepareScratch(repo: string, scratch: string, sha: string): Promise<void> {
+/**
+ * Makes `scratch` a clean detached worktree of `repo` at `sha`, reusing it when it is sound. Returns the
+ * worktree's own git folder (its HEAD file holds the detached sha: read without running git).
+ */
+export async function prepareScratch(repo: string, scratch: string, sha: string): Promise<string> {
   if (!isAbsolute(scratch)) throw new Error(`the refinery's scratch worktree must be an absolute path, got ${scratch}`)
   if (samePath(repo, scratch)) throw new Error(`refusing to use ${scratch} as the refinery's scratch worktree: it is the repository ${repo} itself; choose another folder`)
   const entry = await findEntry(repo, scratch)
@@ -63,7 +66,7 @@ export async function prepareScratch(repo: string, scratch: string, sha: string)
   if (entry && !entry.prunable && existsSync(scratch)) {
     try {
       await resetScratch(scratch, sha)
-      return
+      return worktreeGitDir(scratch) as string
     } catch {
       // broken (its state files damaged, its .git file gone): made again below
     }
@@ -78,6 +81,9 @@ export async function prepareScratch(repo: string, scratch: string, sha: string)
   await mkdir(dirname(scratch), { recursive: true })
   // --force twice: the folder may still be registered (missing, or locked by an add that was killed).
   await gitOk(repo, ['-c', 'advice.detachedHead=false', 'worktree', 'add', '-q', '--force', '--force', '--detach', scratch, sha])
+  const gitDir = worktreeGitDir(scratch)
+  if (!gitDir) throw new Error(`git worktree add made ${scratch} without a usable .git file`)
+  return gitDir
 }
 
 /** Removes the scratch worktree and its registration; a branch checked out there means it is not ours: refused. */

@@ -132,10 +132,8 @@ async function movedOrFailed(i: UpdateTargetInput, reason: string): Promise<Upda
 async function leasePush(i: UpdateTargetInput): Promise<UpdateTargetResult> {
   const target = `refs/heads/${i.targetBranch}`
   const r = await runGit(i.repo, ['push', '--porcelain', `--force-with-lease=${target}:${i.expectedSha}`, i.remote, `${i.newSha}:${target}`], { timeoutMs: NETWORK_TIMEOUT_MS })
-  if (r.code === 0) {
-    await refreshTracking(i)
-    return { status: 'updated', how: 'push', sha: i.newSha }
-  }
+  // git push moves refs/remotes/<remote>/<target> itself (the clone's fetch refspec maps it): no fetch needed.
+  if (r.code === 0) return { status: 'updated', how: 'push', sha: i.newSha }
   const line = r.stdout.split('\n').find((l) => l.startsWith('!\t')) ?? ''
   const why = line.split('\t')[2] ?? gitFailure(r)
   if (/stale info|fetch first|non-fast-forward/.test(why)) {

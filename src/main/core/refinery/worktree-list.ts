@@ -3,7 +3,7 @@
 // target checked out somewhere?).
 import { existsSync, realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { gitOk } from './git-exec'
+import { gitOk, runGit } from './git-exec'
 
 export interface WorktreeEntry {
   path: string
@@ -17,10 +17,12 @@ export interface WorktreeEntry {
 }
 
 export async function listWorktrees(repo: string): Promise<WorktreeEntry[]> {
-  const out = await gitOk(repo, ['worktree', 'list', '--porcelain', '-z'])
+  // -z came with git 2.36 (Ubuntu 22.04 has 2.34): older gits give the same fields one per line.
+  const z = await runGit(repo, ['worktree', 'list', '--porcelain', '-z'])
+  const fields = z.code === 0 ? z.stdout.split('\0') : (await gitOk(repo, ['worktree', 'list', '--porcelain'])).split('\n')
   const entries: WorktreeEntry[] = []
   let cur: WorktreeEntry | null = null
-  for (const field of out.split('\0')) {
+  for (const field of fields) {
     if (field === '') {
       if (cur) entries.push(cur)
       cur = null
