@@ -23,8 +23,10 @@ export function CheckRuns({ rig }: { rig: string }) {
   const config = useRigConfig((s) => (s.rig === rig ? s.config : null))
   const now = useNow(10_000)
 
+  // Read while shown; once the view is left, the topics re-read nothing for it.
   useEffect(() => {
     void useCheckRuns.getState().show(rig)
+    return () => void useCheckRuns.getState().show(null)
   }, [rig])
 
   // The newest run is open until the user picks one (or closes it), so the latest result is in view.

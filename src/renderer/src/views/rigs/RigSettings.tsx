@@ -11,8 +11,10 @@ export function RigSettings({ rig }: { rig: string }) {
   const config = useRigConfig((s) => (s.rig === rig ? s.config : null))
   const error = useRigConfig((s) => (s.rig === rig ? s.error : null))
 
+  // Read while shown; once the view is left, the topics re-read nothing for it.
   useEffect(() => {
     void useRigConfig.getState().show(rig)
+    return () => void useRigConfig.getState().show(null)
   }, [rig])
 
   return (
