@@ -1,7 +1,8 @@
 // What the witness found, in words a human reads at a glance, and what the Dogs (automatic retries) do about
 // each kind — so the Inbox can say what "Retry now" will do before the user presses it. The kinds and the
 // Dogs' actions are the core's (src/main/core/witness/incidents.ts); test/renderer/incident-words.test.ts
-// fails when the two lists part.
+// fails when a kind of the core's is missing here or its action differs. A kind the core does not have (yet)
+// is harmless: it is never seen.
 
 export type DogAction = 'nudge' | 'restart' | 'none'
 
@@ -24,7 +25,8 @@ export const INCIDENTS: Record<string, IncidentInfo> = {
   no_progress: { words: 'its agent is busy but makes no progress (no commit, checkpoint or note)', dogs: 'nudge', outputHeuristic: false },
   check_failed: { words: "the rig's checks failed on its worktree", dogs: 'nudge', outputHeuristic: false },
   escalated: { words: 'its agent escalated to you', dogs: 'none', outputHeuristic: false },
-  mass_death: { words: 'several agents died together: dispatch is paused town-wide', dogs: 'none', outputHeuristic: false }
+  mass_death: { words: 'several agents died together: dispatch is paused town-wide', dogs: 'none', outputHeuristic: false },
+  branch_unsafe: { words: 'its branch is not safe on its remote: a push or a save of its work failed', dogs: 'none', outputHeuristic: false }
 }
 
 export function incidentWords(kind: string): string {
