@@ -1,6 +1,7 @@
 // The shell: nav, header, the current view and toasts. The Polecats view stays mounted once opened
 // so its terminals keep their scrollback and attachment while the user looks elsewhere.
 import { useEffect, useState } from 'react'
+import { DispatchBanner } from './components/DispatchBanner'
 import { Header } from './components/Header'
 import { useWindowTitle } from './components/InboxBadge'
 import { Nav } from './components/Nav'
@@ -32,6 +33,7 @@ export function App() {
       <Nav />
       <div className="main">
         <Header />
+        <DispatchBanner />
         <main className="view">
           {view === 'rigs' ? <RigsView /> : null}
           {view === 'work' ? <WorkView /> : null}

@@ -1,20 +1,28 @@
 // Keeps the stores in step with the core: everything is read on every (re)connect; a `changed` event
 // re-reads just the topics it names; `inbox.item` and `polecat` events carry the changed row itself and are
-// applied as they are (no re-read), so fifty busy agents cost one small update each.
+// applied as they are (no re-read), so fifty busy agents cost one small update each. Whether dispatch is
+// paused has no event of its own: it is re-read with the ledger, when a mass death is raised, and when the
+// page comes back into view (a `gt town resume` from a terminal changes it without telling anyone).
 import type { Topic } from '../../../shared/contract'
 import { getClient } from '../transport'
 import { useBeadDetail, useBeads } from './beads'
+import { useCheckRuns } from './check-runs'
 import { useInbox } from './inbox'
 import { noteItem, noteList } from './notifications'
 import { usePermissionRules } from './permissions'
 import { usePolecats } from './polecats'
+import { useRigConfig } from './rig-config'
 import { useRigs } from './rigs'
 import { useSessions, useTranscript } from './sessions'
 import { useTown } from './town'
 import { useUi } from './ui'
 
 const refreshers: Record<Topic, () => void> = {
-  rigs: () => void useRigs.getState().refresh(),
+  // A setting changed (here or with gt rig config) comes as `rigs` too: the shown rig's settings follow.
+  rigs: () => {
+    void useRigs.getState().refresh()
+    void useRigConfig.getState().refresh()
+  },
   beads: () => {
     void useBeads.getState().refresh()
     void useBeadDetail.getState().refresh()
@@ -28,13 +36,14 @@ const refreshers: Record<Topic, () => void> = {
     void useBeadDetail.getState().refresh()
     void useTranscript.getState().reload()
   },
-  // A polecat's last check arrives with the polecat itself (its health); the Rigs view reads a rig's runs.
-  checks: () => {},
+  // A polecat's last check arrives with the polecat itself (its health); the Rigs view's runs are re-read.
+  checks: () => void useCheckRuns.getState().refresh(),
   permissions: () => void usePermissionRules.getState().refresh(),
   // The ledger has no list of its own here; it shows up as events in the bead detail (and a live transcript).
   ledger: () => {
     void useBeadDetail.getState().refresh()
     void useTranscript.getState().reload()
+    void useTown.getState().refreshStatus()
   }
 }
 
@@ -45,6 +54,7 @@ async function refreshInbox(): Promise<void> {
 }
 
 function refreshAll(): void {
+  // The ledger's refresher below reads town.status too.
   void useTown.getState().refresh()
   for (const fn of new Set(Object.values(refreshers))) fn()
   void refreshInbox()
@@ -64,6 +74,7 @@ export function startSync(): void {
     if (event.type === 'inbox.item') {
       useInbox.getState().upsert(event.item)
       noteItem(event.item)
+      if (event.item.incident === 'mass_death') void useTown.getState().refreshStatus()
       return
     }
     if (event.type === 'polecat') {
@@ -80,4 +91,9 @@ export function startSync(): void {
     for (const fn of fns) fn()
   })
   useUi.getState().setConn(client.status())
+  if (typeof document !== 'undefined') {
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible' && client.status() === 'connected') void useTown.getState().refreshStatus()
+    })
+  }
 }

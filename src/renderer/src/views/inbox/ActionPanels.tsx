@@ -6,7 +6,8 @@ import type { InboxItem } from '../../../../shared/domain'
 import { parseSnoozeTime, snoozeChoices, toLocalInputValue } from '../../lib/snooze'
 import { approve, deny, reply, snooze } from './inbox-actions'
 
-export type PanelMode = 'always' | 'deny' | 'snooze' | 'reply'
+/** The small forms, and the Stop dialog (a modal: stopping an agent asks first). */
+export type PanelMode = 'always' | 'deny' | 'snooze' | 'reply' | 'stop'
 
 interface PanelProps {
   item: InboxItem

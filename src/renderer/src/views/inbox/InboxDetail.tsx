@@ -1,14 +1,19 @@
 // One inbox item, whole: what is asked or what happened (the exact tool input; an escalation's title and
-// body), where it comes from, the agent's screen and the branch's diff stat, who closed it and why, and the
-// actions with their keys. Everything an agent wrote is shown as text (React escapes it), never as markup.
-import { useEffect, useLayoutEffect, useRef } from 'react'
+// body; for what the witness found, the incident, the failing output and what the Dogs already tried), where
+// it comes from, the agent's screen and the branch's diff stat, who closed it and why, and the actions with
+// their keys. Everything an agent or a check wrote is shown as text (React escapes it), never as markup.
+import { useEffect, useLayoutEffect, useRef, useState } from 'react'
 import type { InboxItem, Polecat } from '../../../../shared/domain'
 import { SeverityBadge } from '../../components/Badges'
+import { resumeDispatch } from '../../components/DispatchBanner'
+import { StopDialog } from '../../components/StopDialog'
 import { elapsed } from '../../lib/activity'
 import { shortTime } from '../../lib/format'
+import { INCIDENTS, attemptsText, incidentWords, mergedText, raisedText, retryMeaning } from '../../lib/incidents'
 import { toolInputView } from '../../lib/tool-input'
+import { useTown } from '../../stores/town'
 import { AlwaysPanel, DenyPanel, ReplyPanel, SnoozePanel, type PanelMode } from './ActionPanels'
-import { ACTION_KEYS, acknowledge, approve, handBack, openBead, takeOver, unavailable, type ActionName } from './inbox-actions'
+import { ACTION_KEYS, acknowledge, approve, handBack, openBead, restartFromItem, retryNow, takeOver, unavailable, type ActionName } from './inbox-actions'
 import { useUi } from '../../stores/ui'
 
 const KIND_WORDS = { permission: 'permission request', escalation: 'escalation', alarm: 'alarm', merge: 'merge batch' } as const
@@ -60,6 +65,11 @@ export function InboxDetail({ item, polecat, now, mode, setMode }: Props) {
           {can('deny') ? <ActionButton name="deny" label="Deny…" className="danger-quiet" onClick={() => setMode('deny')} /> : null}
           {can('takeover') ? <ActionButton name="takeover" label="Take over" onClick={() => void takeOver(item)} /> : null}
           {can('handback') ? <ActionButton name="handback" label="Hand back" className="warn" onClick={() => void handBack(item.polecatId!)} /> : null}
+          {can('retry') ? <ActionButton name="retry" label="Retry now" title={retryMeaning(item.incident!)} onClick={() => void retryNow(item)} /> : null}
+          {can('restart') ? (
+            <ActionButton name="restart" label="Restart" title="A new session on its worktree and branch, told why it resumes (a running agent is stopped first)" onClick={() => void restartFromItem(item)} />
+          ) : null}
+          {can('stop') ? <ActionButton name="stop" label="Stop…" className="danger-quiet" onClick={() => setMode('stop')} /> : null}
           {can('reply') ? <ActionButton name="reply" label="Reply…" onClick={() => setMode('reply')} /> : null}
           {can('snooze') ? <ActionButton name="snooze" label="Snooze…" onClick={() => setMode('snooze')} /> : null}
           {can('ack') ? <ActionButton name="ack" label="Acknowledge" onClick={() => void acknowledge(item)} /> : null}
@@ -68,6 +78,8 @@ export function InboxDetail({ item, polecat, now, mode, setMode }: Props) {
         {mode === 'deny' ? <DenyPanel item={item} onClose={closePanel} /> : null}
         {mode === 'snooze' ? <SnoozePanel item={item} onClose={closePanel} /> : null}
         {mode === 'reply' ? <ReplyPanel item={item} onClose={closePanel} /> : null}
+        {mode === 'stop' && polecat ? <StopDialog polecat={polecat} onDone={closePanel} /> : null}
+        {item.incident ? <WitnessFound item={item} polecat={polecat} /> : null}
 
         {item.status === 'orphaned' ? (
           <div className="orphaned" data-testid="inbox-orphaned" role="note">
@@ -132,6 +144,8 @@ export function InboxDetail({ item, polecat, now, mode, setMode }: Props) {
             </pre>
           </section>
         ) : null}
+        {/* The witness's excerpt of a stuck or dead agent is its screen's last lines: shown once, as the screen. */}
+        {item.excerpt && (item.incident === 'check_failed' || item.excerpt.trim() !== (item.screen ?? '').trim()) ? <Excerpt item={item} /> : null}
         <Screen screen={item.screen} />
         <section className="detail-section">
           <h4>
@@ -152,11 +166,78 @@ export function InboxDetail({ item, polecat, now, mode, setMode }: Props) {
   )
 }
 
-function ActionButton({ name, label, className, onClick }: { name: ActionName; label: string; className?: string; onClick(): void }) {
+/** Keys typed with Shift (A, R, X) are named so for screen readers. */
+const shortcut = (k: string) => (/^[A-Z]$/.test(k) ? `Shift+${k}` : k)
+
+function ActionButton({ name, label, className, title, onClick }: { name: ActionName; label: string; className?: string; title?: string; onClick(): void }) {
   return (
-    <button className={`small${className ? ` ${className}` : ''}`} data-testid={`inbox-action-${name}`} onClick={onClick} aria-keyshortcuts={ACTION_KEYS[name] === 'A' ? 'Shift+A' : ACTION_KEYS[name]}>
+    <button className={`small${className ? ` ${className}` : ''}`} data-testid={`inbox-action-${name}`} onClick={onClick} title={title} aria-keyshortcuts={shortcut(ACTION_KEYS[name])}>
       {label} <kbd>{ACTION_KEYS[name]}</kbd>
     </button>
+  )
+}
+
+/** What the witness found: the incident in words, and what the Dogs and the waiting already did to it. */
+function WitnessFound({ item, polecat }: { item: InboxItem; polecat: Polecat | undefined }) {
+  const paused = useTown((s) => s.dispatchPaused)
+  const [busy, setBusy] = useState(false)
+  const incident = item.incident!
+  // Quiet and silence are all a runtime without hooks shows: the finding is a guess from its output.
+  const heuristic = INCIDENTS[incident]?.outputHeuristic && polecat?.activitySource === 'process'
+  const attempts = attemptsText(item.attempts, incident, item.severity)
+  const raised = raisedText(item.raisedLevels)
+  const merged = mergedText(item.count, item.affected)
+  return (
+    <section className="witness-found" data-testid="inbox-witness" data-incident={incident}>
+      <div className="witness-what">
+        <span className="muted">The witness found:</span> <strong data-testid="inbox-incident">{incidentWords(incident)}</strong>
+        {heuristic ? (
+          <span className="badge heuristic" data-testid="inbox-heuristic" title="Its runtime has no hooks: this is judged from its terminal output alone">
+            judged from output alone
+          </span>
+        ) : null}
+      </div>
+      <ul className="witness-facts">
+        {attempts ? (
+          <li data-testid="inbox-attempts" data-attempts={item.attempts}>
+            {attempts}
+          </li>
+        ) : null}
+        {raised ? (
+          <li data-testid="inbox-raised" data-levels={item.raisedLevels}>
+            {raised}
+          </li>
+        ) : null}
+        {merged ? (
+          <li data-testid="inbox-merged" data-count={item.count}>
+            one item for the same failure: {merged}
+          </li>
+        ) : null}
+      </ul>
+      {incident === 'mass_death' && paused !== null ? (
+        <button className="primary small" data-testid="inbox-resume-dispatch" disabled={busy} onClick={() => void resumeDispatch(setBusy)}>
+          Resume dispatch
+        </button>
+      ) : null}
+    </section>
+  )
+}
+
+/** The failing output (a check's, or the agent's last lines), monospace and inert, its end in view. */
+function Excerpt({ item }: { item: InboxItem }) {
+  const ref = useRef<HTMLPreElement>(null)
+  useLayoutEffect(() => {
+    if (ref.current) ref.current.scrollTop = ref.current.scrollHeight
+  }, [item.excerpt])
+  return (
+    <section className="detail-section">
+      <h4>
+        {item.incident === 'check_failed' ? 'Failing output' : 'Its last lines'} <span className="muted">(when the witness found it)</span>
+      </h4>
+      <pre ref={ref} className="mono-block excerpt" data-testid="inbox-detail-excerpt">
+        {item.excerpt}
+      </pre>
+    </section>
   )
 }
 

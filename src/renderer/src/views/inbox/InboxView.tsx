@@ -16,7 +16,7 @@ import { useUi } from '../../stores/ui'
 import type { PanelMode } from './ActionPanels'
 import { InboxDetail, ItemStatusBadge, KindBadge } from './InboxDetail'
 import { NotifyControl } from './NotifyControl'
-import { ACTION_KEYS, acknowledge, approve, handBack, openTarget, takeOver, unavailable, type ActionName } from './inbox-actions'
+import { ACTION_KEYS, acknowledge, approve, handBack, openTarget, restartFromItem, retryNow, takeOver, unavailable, type ActionName } from './inbox-actions'
 
 export function InboxView() {
   const { items, loaded, error } = useInbox()
@@ -140,6 +140,7 @@ function InboxRow({ item, now, selected, onSelect }: { item: InboxItem; now: num
       data-severity={item.severity}
       data-kind={item.kind}
       data-status={item.status}
+      data-incident={item.incident ?? ''}
       aria-selected={selected}
       className={`alert sev-row-${item.severity}${selected ? ' selected' : ''}${item.status !== 'open' && item.status !== 'orphaned' ? ' acked' : ''}`}
       onClick={onSelect}
@@ -170,6 +171,9 @@ function InboxRow({ item, now, selected, onSelect }: { item: InboxItem; now: num
         <span className="mono">{item.rig ?? 'no rig'}</span>
         {item.polecatId ? <span className="mono">{item.polecatId}</span> : null}
         {item.beadId ? <span className="mono">{item.beadId}</span> : null}
+        {item.attempts > 0 ? <span title="Attempts the Dogs made before it came to you">the Dogs tried {item.attempts}×</span> : null}
+        {item.count > 1 ? <span title={`The same failure, on ${item.affected.join(', ')}`}>seen {item.count}×</span> : null}
+        {item.raisedLevels > 0 ? <span title="Raised a level after waiting unacknowledged">raised {item.raisedLevels}×</span> : null}
       </div>
     </li>
   )
@@ -183,6 +187,9 @@ const KEY_HELP: [string, string][] = [
   ['d', 'deny'],
   ['t', 'take over'],
   ['h', 'hand back'],
+  ['n', 'retry now'],
+  ['R', 'restart'],
+  ['X', 'stop'],
   ['r', 'reply'],
   ['s', 'snooze'],
   ['e', 'acknowledge']
@@ -227,6 +234,9 @@ function useActionKeys(item: InboxItem | undefined, setMode: (m: PanelMode) => v
       else if (action === 'ack') void acknowledge(item)
       else if (action === 'takeover') void takeOver(item)
       else if (action === 'handback') void handBack(item.polecatId!)
+      else if (action === 'retry') void retryNow(item)
+      else if (action === 'restart') void restartFromItem(item)
+      else if (action === 'stop') setMode('stop')
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)

@@ -1,13 +1,14 @@
 // What the human can do with an inbox item, and whether it applies to this item now. The buttons and the
 // keys call the same functions; a failed call (e.g. decided meanwhile in another window) is an error toast.
 import type { InboxItem, Polecat } from '../../../../shared/domain'
+import { dogActionOf, dogsOutcome } from '../../lib/incidents'
 import { useInbox } from '../../stores/inbox'
 import { usePermissionRules } from '../../stores/permissions'
 import { usePolecats } from '../../stores/polecats'
 import { attempt, useUi } from '../../stores/ui'
 import { getClient } from '../../transport'
 
-export type ActionName = 'approve' | 'always' | 'deny' | 'takeover' | 'handback' | 'ack' | 'snooze' | 'reply' | 'open'
+export type ActionName = 'approve' | 'always' | 'deny' | 'takeover' | 'handback' | 'retry' | 'restart' | 'stop' | 'ack' | 'snooze' | 'reply' | 'open'
 
 /** Each action's key, as the buttons show it and the Inbox listens for it. */
 export const ACTION_KEYS: Record<ActionName, string> = {
@@ -16,6 +17,10 @@ export const ACTION_KEYS: Record<ActionName, string> = {
   deny: 'd',
   takeover: 't',
   handback: 'h',
+  // n: the Dogs act Now. Restart and Stop end a running agent, so they take Shift (R, X) and Stop asks first.
+  retry: 'n',
+  restart: 'R',
+  stop: 'X',
   ack: 'e',
   snooze: 's',
   reply: 'r',
@@ -49,6 +54,21 @@ export function unavailable(action: ActionName, item: InboxItem, polecat: Poleca
     case 'handback':
       if (!polecat) return item.polecatId ? `polecat ${item.polecatId} is not known here` : 'this item has no polecat'
       return polecat.takenOver ? null : `${polecat.id}'s terminal is not taken over`
+    case 'retry':
+      if (!item.incident) return 'Retry now is for failures the witness found: this item is not one'
+      if (!item.polecatId) return 'this failure is about no one polecat: there is nothing for the Dogs to retry'
+      if (item.status !== 'open') return `this item is already ${item.status}`
+      return dogActionOf(item.incident) === 'none' ? 'the Dogs cannot help with this one: only a human can (take over, reply or acknowledge)' : null
+    case 'restart':
+      if (item.kind === 'permission') return 'the agent waits on this request: approve or deny it (or take over its terminal)'
+      if (!item.polecatId) return 'this item is about no polecat: there is nothing to restart'
+      if (!polecat) return `polecat ${item.polecatId} is not known here`
+      return polecat.beadId ? null : `${polecat.id} has nothing on its hook to restart`
+    case 'stop':
+      if (item.kind === 'permission') return 'the agent waits on this request: deny it to say no'
+      if (!item.polecatId) return 'this item is about no polecat: there is nothing to stop'
+      if (!polecat) return `polecat ${item.polecatId} is not known here`
+      return polecat.state === 'exited' ? `${polecat.id} is not running` : null
     case 'open':
       return item.polecatId || item.beadId ? null : 'this item has no polecat or bead to open'
   }
@@ -85,6 +105,45 @@ export async function reply(item: InboxItem, text: string): Promise<boolean> {
   const mail = await attempt(`Reply to ${item.id} failed`, () => getClient().call('inbox.reply', { id: item.id, text }))
   if (mail) useUi.getState().toast('info', `Reply mailed to ${mail.to}: it reaches the agent when it is at its prompt`)
   return !!mail
+}
+
+/**
+ * Retry now: the Dogs act at once, whatever their backoff (nudge or restart). The core answers once they
+ * did; what they did is in the ledger under the bead (or polecat), and the toast says it.
+ */
+export async function retryNow(item: InboxItem): Promise<boolean> {
+  const subject = item.beadId ?? item.polecatId
+  const before = subject ? await lastLedgerId(subject) : 0
+  const done = applied(await attempt(`Retry now ${item.id} failed`, () => getClient().call('inbox.retry', { id: item.id })))
+  if (!done) return false
+  let said: string | null = null
+  if (subject) {
+    const events = await getClient()
+      .call('ledger.list', { subject, afterId: before, limit: 50 })
+      .catch(() => [])
+    // Oldest first: the Dogs' last step after the human's dogs.retry-now.
+    const last = [...events].reverse().find((e) => e.kind.startsWith('dogs.') && e.kind !== 'dogs.retry-now')
+    if (last) said = dogsOutcome(last.kind, last.data)
+  }
+  useUi.getState().toast('info', `Retry now: ${said ?? 'the Dogs acted on it'}`)
+  return true
+}
+
+/** The id of the newest ledger event about `subject` (the ledger's last `limit` events, oldest first), or 0. */
+async function lastLedgerId(subject: string): Promise<number> {
+  const events = await getClient()
+    .call('ledger.list', { subject, limit: 1 })
+    .catch(() => [])
+  return events[0]?.id ?? 0
+}
+
+/** Restart: a new session on the polecat's worktree and branch (a running one is stopped first). */
+export async function restartFromItem(item: InboxItem): Promise<boolean> {
+  const p = await attempt(`Restart ${item.polecatId ?? item.id} failed`, () => getClient().call('inbox.restart', { id: item.id }))
+  if (!p) return false
+  usePolecats.getState().upsert(p)
+  useUi.getState().toast('info', `Restarted ${p.id}: a new session on ${p.branch ?? 'its branch'}`)
+  return true
 }
 
 /** Opens the polecat's live terminal in the Polecats view and takes it over; the keyboard goes to it. */

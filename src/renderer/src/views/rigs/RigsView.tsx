@@ -1,5 +1,7 @@
-// Rigs: the projects the town manages. Removing asks first, and if the core refuses (e.g. a
-// polecat still works there, or a branch has unpushed commits) offers to force it.
+// Rigs: the projects the town manages, and for the selected one its settings (check commands, the witness's
+// limits, the Dogs' retries, escalation rules), its recent check runs and its permission rules. Removing asks
+// first, and if the core refuses (e.g. a polecat still works there, or a branch has unpushed commits) offers
+// to force it.
 import { useState } from 'react'
 import type { Rig } from '../../../../shared/domain'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
@@ -10,7 +12,9 @@ import { useUi } from '../../stores/ui'
 import { getClient } from '../../transport'
 import { useBeadFilter } from '../work/filter'
 import { AddRigForm } from './AddRigForm'
+import { CheckRuns } from './CheckRuns'
 import { PermissionRules } from './PermissionRules'
+import { RigSettings } from './RigSettings'
 
 export function RigsView() {
   const { items, loaded, error } = useRigs()
@@ -80,7 +84,19 @@ export function RigsView() {
           <div className="empty">No rigs yet. Add a project above: a local repository path or a git URL.</div>
         ) : null}
       </div>
-      {shown ? <PermissionRules rig={shown.name} /> : rigs.length > 1 ? <div className="muted small">Select a rig to see and edit its permission rules.</div> : null}
+      {shown ? (
+        <div className="rig-detail" data-testid="rig-detail" data-rig={shown.name}>
+          <div className="rig-detail-col">
+            <RigSettings rig={shown.name} />
+          </div>
+          <div className="rig-detail-col">
+            <CheckRuns rig={shown.name} />
+            <PermissionRules rig={shown.name} />
+          </div>
+        </div>
+      ) : rigs.length > 1 ? (
+        <div className="muted small">Select a rig to see its settings, check runs and permission rules.</div>
+      ) : null}
       {removing ? <RemoveRigDialog rig={removing} onDone={() => setRemoving(null)} /> : null}
     </section>
   )
