@@ -46,6 +46,8 @@ import { writeAgentGitHooks } from './polecats/agent-git'
 import { removeStagingFolders } from './rigs/rigs'
 import { startEndpointServer } from './endpoint/endpoint-server'
 import { removeEndpoint, writeEndpoint } from './endpoint/endpoint-file'
+import { BranchDiffs } from './review/branch-diff'
+import { ReviewComments } from './review/review-comments'
 
 export const VERSION = '0.1.0'
 const HUMAN = 'human'
@@ -103,6 +105,8 @@ export class Core implements CoreApi {
   readonly checks: WorktreeChecks
   readonly instructions: PolecatInstructions
   readonly recovery: TownRecovery
+  readonly diffs: BranchDiffs
+  readonly reviews: ReviewComments
   private settings: TownSettings
   private reescalation: NodeJS.Timeout | null = null
   private clients = new Map<string, ClientConnection>()
@@ -246,6 +250,17 @@ export class Core implements CoreApi {
       progress: (report) => this.broadcast({ type: 'recovery', report }),
       graceMs: () => this.settings.recoveryGraceSeconds * 1000,
       maxRespawnsPerHour: () => this.settings.maxRespawnsPerHour
+    })
+    this.diffs = new BranchDiffs({ rigs: this.rigs, polecats: this.polecats, beads: this.beads })
+    this.reviews = new ReviewComments({
+      db: this.db,
+      ledger: this.ledger,
+      diffs: this.diffs,
+      deliver: (id) => this.mail.atPrompt(id),
+      // Until the merge queue holds a request back itself, the ledger says the request waits for a new gt done.
+      changesRequested: (mergeRequest, comment) => this.ledger.append(HUMAN, 'review.changes-requested', mergeRequest, { comment }),
+      openMergeRequests: (rig, branch) => this.beads.list({ rig, type: 'merge-request' }).filter((b) => b.labels.includes(`branch:${branch}`)).map((b) => b.id),
+      changed: () => this.changed('ledger')
     })
     this.hooks = new AgentHooks({ ledger: this.ledger, sessions: this.sessions, polecats: this.polecats, deacon: this.deacon, mail: this.mail, agents: this.agents, witness: this.witness })
   }
@@ -552,7 +567,11 @@ export class Core implements CoreApi {
     },
     'sessions.list': (p) => this.polecats.withLiveOutput(this.sessions.list(p)),
     'sessions.show': (p) => this.sessions.transcript(p.id),
-    'ledger.list': (p) => this.ledger.list(p)
+    'ledger.list': (p) => this.ledger.list(p),
+    'diff.get': (p) => this.diffs.get(p),
+    'diff.file': (p) => this.diffs.file(p),
+    'review.comment': (p) => this.reviews.comment(p, HUMAN),
+    'review.list': (p) => this.reviews.list(p)
   }
 
   // ---- events ----

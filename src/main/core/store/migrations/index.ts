@@ -4,6 +4,8 @@ import { sql as m001 } from './001_initial'
 import { sql as m002 } from './002_agent_processes'
 import { sql as m003 } from './003_inbox'
 import { sql as m004 } from './004_witness'
+// 005 and 006 are other branches' (not merged here yet): the numbers stay theirs.
+import { sql as m007 } from './007_review_comments'
 
 export interface Migration {
   version: number
@@ -15,5 +17,6 @@ export const MIGRATIONS: Migration[] = [
   { version: 1, name: 'initial', sql: m001 },
   { version: 2, name: 'agent processes, one hook per bead', sql: m002 },
   { version: 3, name: 'the inbox, permission rules, agent activity', sql: m003 },
-  { version: 4, name: 'the witness: rig settings, check runs, Dogs, failure items', sql: m004 }
+  { version: 4, name: 'the witness: rig settings, check runs, Dogs, failure items', sql: m004 },
+  { version: 7, name: 'review comments on diff lines', sql: m007 }
 ]
