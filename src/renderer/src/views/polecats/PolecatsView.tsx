@@ -12,6 +12,7 @@ import { usePolecats } from '../../stores/polecats'
 import { useUi } from '../../stores/ui'
 import { getClient } from '../../transport'
 import { TerminalPane } from './TerminalPane'
+import { OpenDiffButton, useOpenDiffKey } from '../diff/open-diff'
 
 const STATE_ORDER = { working: 0, starting: 1, idle: 2, exited: 3 }
 
@@ -34,6 +35,7 @@ export function PolecatsView({ active }: { active: boolean }) {
     onSelect: (id) => select('polecats', id),
     onOpen: openTerminal
   })
+  useOpenDiffKey(active && stopping === null, polecats.find((p) => p.id === selected))
 
   return (
     <section className="view-body polecats" hidden={!active}>
@@ -50,7 +52,7 @@ export function PolecatsView({ active }: { active: boolean }) {
               <th style={{ width: 76 }}>runtime</th>
               <th style={{ width: 90 }}>input</th>
               <th style={{ width: 76 }}>updated</th>
-              <th style={{ width: 140 }} />
+              <th style={{ width: 190 }} />
             </tr>
           </thead>
           <tbody>
@@ -85,6 +87,7 @@ export function PolecatsView({ active }: { active: boolean }) {
                   >
                     {terminals.includes(p.id) ? 'Shown' : 'Terminal'}
                   </button>
+                  <OpenDiffButton target={p.branch ? { polecat: p.id } : null} testId={`polecat-diff-${polecatKey(p.id)}`} />
                   <button
                     className="small danger-quiet"
                     disabled={p.state === 'exited'}
