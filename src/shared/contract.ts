@@ -24,7 +24,10 @@ import {
   type Rig,
   type RuntimePreset,
   type Session,
-  type SessionLogLine
+  type SessionLogLine,
+  type BranchDiff,
+  type FilePatch,
+  type ReviewComment
 } from './domain'
 import { FLOW, NOTIFY_METHODS, SAFE_NAME, TOPICS, type NotifyMethod, type Topic } from './constants'
 
@@ -138,6 +141,57 @@ export interface DoneResult {
   commits: number
   mergeRequest: Bead
 }
+
+// ---- diff review: the diff of a polecat's branch or a merge request, and comments on its lines ----
+
+/** A diff's target: a polecat's branch (with its worktree's uncommitted changes) or a merge-request bead. */
+const diffTarget = {
+  polecat: polecatId.optional(),
+  mergeRequest: beadId.optional()
+}
+const oneTarget = <T extends { polecat?: string; mergeRequest?: string }>(v: T, ctx: z.RefinementCtx): void => {
+  if ((v.polecat === undefined) === (v.mergeRequest === undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'give exactly one of polecat (RIG/NAME) and mergeRequest (a merge-request bead id)' })
+  }
+}
+// A path as git names it, relative to the repository: it is matched against the diff's own list and handed to
+// git only as a literal pathspec after "--". Any character git allows, but NUL (which git paths cannot hold).
+const repoPath = z
+  .string()
+  .min(1, 'path is empty: give a file path as diff.get lists it')
+  .max(4096, 'path is longer than 4096 characters')
+  .refine((v) => !v.includes('\0'), 'path holds a NUL character, which no git path can')
+const diffSection = z.enum(['committed', 'uncommitted']).default('committed')
+
+const diffMethods = {
+  /** The files a branch changed since it left the rig's target branch (merge-base), with line counts. */
+  'diff.get': { params: z.object(diffTarget).strict().superRefine(oneTarget), result: {} as BranchDiff },
+  /** One file's unified patch (renames detected), capped at DIFF_LIMITS.patchBytes. */
+  'diff.file': {
+    params: z
+      .object({ ...diffTarget, path: repoPath, section: diffSection, context: z.number().int().min(0).max(100_000).default(3) })
+      .strict()
+      .superRefine(oneTarget),
+    result: {} as FilePatch
+  },
+  /** A comment on one line; it goes to the polecat as mail (REVIEW), and a merge request waits for a new gt done. */
+  'review.comment': {
+    params: z
+      .object({
+        ...diffTarget,
+        path: repoPath,
+        line: z.number().int().min(1, 'line numbers start at 1').max(10_000_000),
+        side: z.enum(['old', 'new']),
+        section: diffSection,
+        body: text('a review comment', 20_000, { trim: true, min: 1 })
+      })
+      .strict()
+      .superRefine(oneTarget),
+    result: {} as ReviewComment
+  },
+  /** The comments on the target's branch (whichever target they were made on), oldest first. */
+  'review.list': { params: z.object({ ...diffTarget, path: repoPath.optional() }).strict().superRefine(oneTarget), result: [] as ReviewComment[] }
+} as const
 
 /** Methods a human (renderer or `gt` with the town's endpoint token) may call. */
 export const humanMethods = {
@@ -309,7 +363,8 @@ export const humanMethods = {
   'ledger.list': {
     params: z.object({ subject: z.string().max(120).optional(), afterId: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(5000).default(500) }).strict(),
     result: [] as LedgerEvent[]
-  }
+  },
+  ...diffMethods
 } as const
 
 /** Methods an agent calls with its own GT_TOKEN; the core knows which polecat it is from the token alone. */

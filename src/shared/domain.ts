@@ -331,3 +331,101 @@ export interface MergeRun {
   startedAt: string
   finishedAt: string | null
 }
+
+// ---- Diff review (the diff of a polecat's branch or a merge request, and the engineer's line comments) ----
+
+/** What a diff is of: a polecat's branch (its worktree too) or a merge-request bead's branch. */
+export interface DiffTarget {
+  kind: 'polecat' | 'merge-request'
+  /** The polecat id (RIG/NAME) or the merge-request bead id. */
+  id: string
+  rig: string
+  branch: string
+  /** The polecat whose branch it is (for a merge request: the polecat on that branch, if any). */
+  polecatId: string | null
+}
+
+/**
+ * One file of a diff. `status` is the kind of change; a binary file that was modified is `binary` (added,
+ * deleted and renamed binaries keep those and have `binary: true`). Binaries count 0 added and 0 deleted
+ * lines (git's numstat says "-").
+ */
+export interface DiffFileEntry {
+  path: string
+  /** The path before a rename; null otherwise. */
+  oldPath: string | null
+  status: 'added' | 'modified' | 'deleted' | 'renamed' | 'binary'
+  additions: number
+  deletions: number
+  binary: boolean
+}
+
+export interface DiffTotals {
+  files: number
+  additions: number
+  deletions: number
+}
+
+/** A list of changed files: the branch's commits, or (a polecat) what its worktree holds uncommitted. */
+export interface DiffSection {
+  files: DiffFileEntry[]
+  totals: DiffTotals
+  /** More files changed than the list holds (DIFF_LIMITS.files): totals count the files listed. */
+  truncated: boolean
+}
+
+/** `diff.get`: base = where the branch left the rig's target (merge-base), head = the branch's tip. */
+export interface BranchDiff extends DiffSection {
+  target: DiffTarget
+  base: { ref: string; sha: string }
+  head: { ref: string; sha: string }
+  /** A polecat's worktree changes not committed yet (tracked and untracked), against its HEAD; null for a merge request. */
+  uncommitted: DiffSection | null
+}
+
+export type DiffSectionName = 'committed' | 'uncommitted'
+
+/** `diff.file`: one file's unified patch (git diff -M), capped at DIFF_LIMITS.patchBytes. */
+export interface FilePatch {
+  path: string
+  oldPath: string | null
+  section: DiffSectionName
+  binary: boolean
+  /** The patch text from its `diff --git` line; cut at a line end when longer than the cap. */
+  patch: string
+  truncated: boolean
+  /** The commits it compares (for uncommitted: HEAD and the worktree, sha null). */
+  base: string
+  head: string | null
+}
+
+/** A comment the engineer made on one line of a diff; it went to the polecat as mail (subject REVIEW). */
+export interface ReviewComment {
+  id: string
+  target: { kind: DiffTarget['kind']; id: string }
+  rig: string
+  branch: string
+  polecatId: string | null
+  path: string
+  line: number
+  side: 'old' | 'new'
+  section: DiffSectionName
+  body: string
+  /** The branch's head when the comment was made: a comment on an older head is outdated. */
+  headSha: string
+  createdAt: string
+  createdBy: string
+  /** The REVIEW mail (null when no polecat works on the branch) and when the agent got it. */
+  mailId: string | null
+  mailDeliveredAt: string | null
+}
+
+/** Bounds of what diff.get and diff.file return. */
+export const DIFF_LIMITS = {
+  /** Files listed per section. */
+  files: 5000,
+  /** Bytes of one file's patch. */
+  patchBytes: 2 * 1024 * 1024,
+  /** A file larger than this (either side) gets no patch at all, only its stats. */
+  fileBytes: 64 * 1024 * 1024
+} as const

@@ -38,7 +38,7 @@ function item(id: string, p: Partial<InboxItem> = {}): InboxItem {
   return {
     id, kind: 'alarm', severity: 'P1', status: 'open', title: id, body: '', rig: 'app', polecatId: 'app/nux', beadId: 'gt-1', sessionId: null,
     tool: null, screen: null, diffStat: null, createdAt: '2026-12-01T12:00:00Z', updatedAt: '2026-12-01T12:00:00Z', snoozedUntil: null,
-    closedAt: null, closedBy: null, resolution: null, reason: null, incident: 'check_failed', excerpt: 'boom', attempts: 2, raisedLevels: 0, count: 1, affected: ['app/nux'], ...p
+    closedAt: null, closedBy: null, resolution: null, reason: null, incident: 'check_failed', excerpt: 'boom', attempts: 2, raisedLevels: 0, count: 1, affected: ['app/nux'], merge: null, ...p
   }
 }
 function polecat(p: Partial<Polecat> = {}): Polecat {

@@ -10,6 +10,7 @@ import { resolveTown } from '../host/town-path'
 import { readEndpoint } from '../core/endpoint/endpoint-file'
 import { safeJson, safeLine, safeText } from '../../shared/safe-text'
 import { primeText } from '../core/agents/prime-text'
+import { DIFF_HELP, runDiff, runReview, type CliKit } from './diff-commands'
 
 class UsageError extends Error {}
 /** Nothing answers for the town: some commands (gt town check) can do without a running control room. */
@@ -52,6 +53,7 @@ Humans (talk to the running control room of the town: --town DIR, $GT_TOWN, or ~
                                               starting the same way; --always-tool: every use of the tool)
   gt inbox deny ID [--reason R]               refuse it; the agent receives the reason
   gt inbox ack ID | gt inbox snooze ID --until TIME|30m|2h|1d | gt inbox reply ID TEXT
+${DIFF_HELP}
 
 Agents (from a polecat's terminal; GT_TOKEN identifies the agent):
   gt prime                                    your identity, hooked bead, checkpoint, mail, notes, past attempts
@@ -559,6 +561,11 @@ async function main(argv: string[]): Promise<void> {
         return a.values.json ? json(s) : out(sessionTable(s))
       }
       throw new UsageError('gt session list|show')
+    }
+    case 'diff':
+    case 'review': {
+      const kit: CliKit = { call: (method, params) => call(human(), method, params), parse, usage: (m) => new UsageError(m) }
+      return cmd === 'diff' ? runDiff(argv.slice(1), kit) : runReview(sub, rest, kit)
     }
     case 'inbox': {
       // `gt inbox --all` lists: an option is not a subcommand.

@@ -50,6 +50,8 @@ import { writeAgentGitHooks } from './polecats/agent-git'
 import { removeStagingFolders } from './rigs/rigs'
 import { startEndpointServer } from './endpoint/endpoint-server'
 import { removeEndpoint, writeEndpoint } from './endpoint/endpoint-file'
+import { BranchDiffs } from './review/branch-diff'
+import { ReviewComments } from './review/review-comments'
 
 export const VERSION = '0.1.0'
 const HUMAN = 'human'
@@ -109,6 +111,8 @@ export class Core implements CoreApi {
   readonly recovery: TownRecovery
   readonly mergeQueue: MergeQueue
   readonly refinery: Refinery
+  readonly diffs: BranchDiffs
+  readonly reviews: ReviewComments
   private settings: TownSettings
   private reescalation: NodeJS.Timeout | null = null
   private clients = new Map<string, ClientConnection>()
@@ -299,6 +303,23 @@ export class Core implements CoreApi {
       alarm: (a) => this.routing.branchUnsafe({ severity: 'P1', rig: a.rig, polecatId: null, beadId: null, sessionId: null, title: a.title, body: a.body, groupKey: a.key }),
       output: (runId, data) => this.broadcast({ type: 'mq.output', runId, data }),
       diffStat: diffStatBetween
+    })
+    this.diffs = new BranchDiffs({ rigs: this.rigs, polecats: this.polecats, beads: this.beads })
+    this.reviews = new ReviewComments({
+      db: this.db,
+      ledger: this.ledger,
+      diffs: this.diffs,
+      deliver: (id) => this.mail.atPrompt(id),
+      // The request leaves the queue until its next gt done; the comment itself is the polecat's mail.
+      changesRequested: (mergeRequest, comment) => {
+        this.ledger.append(HUMAN, 'review.changes-requested', mergeRequest, { comment })
+        const queued = this.mergeQueue.find(mergeRequest)
+        if (queued && queued.state !== 'merged' && queued.state !== 'rejected' && queued.state !== 'testing') {
+          this.refinery.changesRequested(mergeRequest, `review comment ${comment}`, HUMAN, { mail: false })
+        }
+      },
+      openMergeRequests: (rig, branch) => this.beads.list({ rig, type: 'merge-request' }).filter((b) => b.labels.includes(`branch:${branch}`)).map((b) => b.id),
+      changed: () => this.changed('ledger')
     })
     this.hooks = new AgentHooks({ ledger: this.ledger, sessions: this.sessions, polecats: this.polecats, deacon: this.deacon, mail: this.mail, agents: this.agents, witness: this.witness })
   }
@@ -644,7 +665,11 @@ export class Core implements CoreApi {
     },
     'sessions.list': (p) => this.polecats.withLiveOutput(this.sessions.list(p)),
     'sessions.show': (p) => this.sessions.transcript(p.id),
-    'ledger.list': (p) => this.ledger.list(p)
+    'ledger.list': (p) => this.ledger.list(p),
+    'diff.get': (p) => this.diffs.get(p),
+    'diff.file': (p) => this.diffs.file(p),
+    'review.comment': (p) => this.reviews.comment(p, HUMAN),
+    'review.list': (p) => this.reviews.list(p)
   }
 
   // ---- events ----

@@ -1,6 +1,6 @@
 // The shell: nav, header, the current view and toasts. The Polecats view stays mounted once opened
 // so its terminals keep their scrollback and attachment while the user looks elsewhere.
-import { useEffect, useState } from 'react'
+import { lazy, Suspense, useEffect, useState } from 'react'
 import { DispatchBanner } from './components/DispatchBanner'
 import { Header } from './components/Header'
 import { useWindowTitle } from './components/InboxBadge'
@@ -13,11 +13,17 @@ import { InboxView } from './views/inbox/InboxView'
 import { PolecatsView } from './views/polecats/PolecatsView'
 import { RigsView } from './views/rigs/RigsView'
 import { WorkView } from './views/work/WorkView'
+import { useDiff } from './stores/diff'
+
+// The diff view and its highlighter load when a diff is first opened.
+const DiffView = lazy(() => import('./views/diff/DiffView').then((m) => ({ default: m.DiffView })))
 
 export function App() {
   const view = useUi((s) => s.view)
   const theme = useUi((s) => s.theme)
   const [polecatsMounted, setPolecatsMounted] = useState(false)
+  // A diff, opened from any view, shows in its place until closed.
+  const diff = useDiff((s) => s.target !== null)
   useViewShortcuts()
   useWindowTitle()
 
@@ -35,11 +41,16 @@ export function App() {
         <Header />
         <DispatchBanner />
         <main className="view">
-          {view === 'rigs' ? <RigsView /> : null}
-          {view === 'work' ? <WorkView /> : null}
-          {polecatsMounted || view === 'polecats' ? <PolecatsView active={view === 'polecats'} /> : null}
-          {view === 'inbox' ? <InboxView /> : null}
-          {view === 'history' ? <HistoryView /> : null}
+          {view === 'rigs' && !diff ? <RigsView /> : null}
+          {view === 'work' && !diff ? <WorkView /> : null}
+          {polecatsMounted || view === 'polecats' ? <PolecatsView active={view === 'polecats' && !diff} /> : null}
+          {view === 'inbox' && !diff ? <InboxView /> : null}
+          {view === 'history' && !diff ? <HistoryView /> : null}
+          {diff ? (
+            <Suspense fallback={<div className="view-body muted">Opening the diff…</div>}>
+              <DiffView />
+            </Suspense>
+          ) : null}
         </main>
       </div>
       <Toasts />

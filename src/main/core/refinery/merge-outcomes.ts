@@ -55,7 +55,8 @@ export class MergeOutcomes {
    * The request goes back: failed (checks, conflict, a missing branch) or with changes requested (a review,
    * a denied batch). It waits for a new gt done from its polecat, or gt mq retry.
    */
-  sentBack(entry: MergeQueueEntry, state: 'failed' | 'changes_requested' | 'rejected', failure: MergeFailure, actor: string): MergeQueueEntry {
+  /** `mail: false` when the polecat is told otherwise (a review comment is its own REVIEW mail). */
+  sentBack(entry: MergeQueueEntry, state: 'failed' | 'changes_requested' | 'rejected', failure: MergeFailure, actor: string, opts: { mail?: boolean } = {}): MergeQueueEntry {
     const e = this.d.queue.setBack(entry.id, state, failure, actor)
     const pc = e.polecatId ? this.d.polecat(e.polecatId) : null
     if (pc && e.beadId && state !== 'rejected' && !pc.beadId) this.d.rehook(pc.id, e.beadId)
@@ -74,7 +75,7 @@ export class MergeOutcomes {
         excerpt: failure.kind === 'conflict' ? (failure.files ?? []).join('\n') : (failure.output ?? null),
         groupKey: `mq:${e.id}`
       })
-    } else if (pc) {
+    } else if (pc && opts.mail !== false) {
       this.d.mail(
         pc.id,
         state === 'rejected' ? 'REJECTED' : 'REVIEW',

@@ -438,11 +438,11 @@ export class Refinery {
   }
 
   /** A review comment (or anything else) asks for changes: the request leaves the queue until its next gt done. */
-  changesRequested(id: string, message: string, actor: string): MergeQueueEntry {
+  changesRequested(id: string, message: string, actor: string, opts: { mail?: boolean } = {}): MergeQueueEntry {
     const e = this.d.queue.get(id)
     if (e.state === 'merged') throw new CoreError('conflict', `${id} is merged already`)
     this.abandonAwaiting(id, actor)
-    return this.d.outcomes.sentBack(e, 'changes_requested', { kind: 'review', message, by: actor }, actor)
+    return this.d.outcomes.sentBack(e, 'changes_requested', { kind: 'review', message, by: actor }, actor, opts)
   }
 
   reject(id: string, reason: string | undefined, actor: string): MergeQueueEntry {

@@ -6,6 +6,7 @@ import { sql as m003 } from './003_inbox'
 import { sql as m004 } from './004_witness'
 import { sql as m005 } from './005_beads_fields'
 import { sql as m006 } from './006_merge_queue'
+import { sql as m007 } from './007_review_comments'
 
 export interface Migration {
   version: number
@@ -19,5 +20,6 @@ export const MIGRATIONS: Migration[] = [
   { version: 3, name: 'the inbox, permission rules, agent activity', sql: m003 },
   { version: 4, name: 'the witness: rig settings, check runs, Dogs, failure items', sql: m004 },
   { version: 5, name: 'Beads fields the town does not model, kept for export', sql: m005 },
-  { version: 6, name: 'the refinery: merge queue, candidates, landings; gated merge items', sql: m006 }
+  { version: 6, name: 'the refinery: merge queue, candidates, landings; gated merge items', sql: m006 },
+  { version: 7, name: 'review comments on diff lines', sql: m007 }
 ]

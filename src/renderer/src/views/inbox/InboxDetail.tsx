@@ -15,6 +15,7 @@ import { useTown } from '../../stores/town'
 import { AlwaysPanel, DenyPanel, ReplyPanel, SnoozePanel, type PanelMode } from './ActionPanels'
 import { ACTION_KEYS, acknowledge, approve, handBack, openBead, restartFromItem, retryNow, takeOver, unavailable, type ActionName } from './inbox-actions'
 import { useUi } from '../../stores/ui'
+import { OpenDiffButton, diffTargetOfItem } from '../diff/open-diff'
 
 const KIND_WORDS = { permission: 'permission request', escalation: 'escalation', alarm: 'alarm', merge: 'merge batch' } as const
 
@@ -149,7 +150,8 @@ export function InboxDetail({ item, polecat, now, mode, setMode }: Props) {
         <Screen screen={item.screen} />
         <section className="detail-section">
           <h4>
-            Branch diff stat <span className="muted">(against its base, when raised)</span>
+            Branch diff stat <span className="muted">(against its base, when raised)</span>{' '}
+            <OpenDiffButton target={diffTargetOfItem(item, polecat)} testId="inbox-open-diff" label="Open diff" />
           </h4>
           {item.diffStat ? (
             <pre className="mono-block" data-testid="inbox-detail-diffstat">

@@ -27,6 +27,7 @@ import { useInbox } from '../../stores/inbox'
 import { usePolecats } from '../../stores/polecats'
 import { useUi } from '../../stores/ui'
 import { TerminalPane } from './TerminalPane'
+import { OpenDiffButton, useOpenDiffKey } from '../diff/open-diff'
 
 // Column widths: the activity takes what is left.
 const WIDTHS: Partial<Record<SortColumn, number>> = { polecat: 120, state: 96, lastActivity: 84, lastCheck: 150, retries: 110, bead: 90, branch: 96, runtime: 60 }
@@ -52,6 +53,7 @@ export function PolecatsView({ active }: { active: boolean }) {
     onOpen: openTerminal
   })
   useSortKeys(active && stopping === null, setSort)
+  useOpenDiffKey(active && stopping === null, polecats.find((p) => p.id === selected))
 
   return (
     <section className="view-body polecats" hidden={!active}>
@@ -63,7 +65,7 @@ export function PolecatsView({ active }: { active: boolean }) {
               {(['polecat', 'state', 'activity', 'lastActivity', 'lastCheck', 'retries', 'bead', 'branch', 'runtime'] as SortColumn[]).map((c) => (
                 <SortHeader key={c} column={c} sort={sort} onSort={(col) => setSort((s) => toggleSort(s, col))} />
               ))}
-              <th style={{ width: 144 }} />
+              <th style={{ width: 190 }} />
             </tr>
           </thead>
           <tbody>
@@ -99,6 +101,7 @@ export function PolecatsView({ active }: { active: boolean }) {
                   >
                     {terminals.includes(p.id) ? 'Shown' : 'Terminal'}
                   </button>
+                  <OpenDiffButton target={p.branch ? { polecat: p.id } : null} testId={`polecat-diff-${polecatKey(p.id)}`} />
                   <button
                     className="small danger-quiet"
                     disabled={p.state === 'exited'}
