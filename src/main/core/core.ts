@@ -34,6 +34,8 @@ import { IncidentRouting } from './witness/routing'
 import type { Incident, IncidentKind } from './witness/incidents'
 import { DispatchSwitch } from './town/dispatch-switch'
 import { WorktreeChecks } from './witness/worktree-checks'
+import { MoleculeLibrary } from './molecules/library'
+import { Molecules } from './molecules/molecules'
 import { PolecatInstructions } from './polecats/instructions'
 import { TownRecovery } from './town/recovery'
 import { removeStaleScratchWorktrees } from './witness/baseline'
@@ -103,6 +105,8 @@ export class Core implements CoreApi {
   readonly checks: WorktreeChecks
   readonly instructions: PolecatInstructions
   readonly recovery: TownRecovery
+  readonly moleculeLibrary: MoleculeLibrary
+  readonly molecules: Molecules
   private settings: TownSettings
   private reescalation: NodeJS.Timeout | null = null
   private clients = new Map<string, ClientConnection>()
@@ -137,6 +141,8 @@ export class Core implements CoreApi {
     this.inbox = new Inbox(this.db, this.ledger, (item) => this.broadcast({ type: 'inbox.item', item }))
     this.rules = new PermissionRules(this.db, this.ledger)
     this.dispatchSwitch = new DispatchSwitch(this.db, this.ledger)
+    this.moleculeLibrary = new MoleculeLibrary(town)
+    this.molecules = new Molecules({ db: this.db, ledger: this.ledger, beads: this.beads, library: this.moleculeLibrary })
     try {
       this.binDir = writeLauncher(town, gtScript)
       this.gitHooksDir = writeAgentGitHooks(town)
@@ -181,7 +187,7 @@ export class Core implements CoreApi {
         blockedScreen: (id, screen) => this.witness.blockedScreen(id, screen)
       }
     })
-    this.agents = new AgentApi({ db: this.db, ledger: this.ledger, beads: this.beads, rigs: this.rigs, polecats: this.polecats, sessions: this.sessions, inbox: this.inbox, directives: () => this.instructions.directives(), changed })
+    this.agents = new AgentApi({ db: this.db, ledger: this.ledger, beads: this.beads, rigs: this.rigs, polecats: this.polecats, sessions: this.sessions, inbox: this.inbox, molecules: this.molecules, directives: () => this.instructions.directives(), changed })
     this.mail = new MailDelivery({ db: this.db, ledger: this.ledger, readyForTyping: (id) => this.polecats.readyForTyping(id), type: (id, text) => this.polecats.typeInto(id, text) })
     this.deacon = new Deacon({
       db: this.db,
@@ -344,11 +350,11 @@ export class Core implements CoreApi {
       if (!session || session.endedAt) throw new CoreError('unauthorized', 'this session has ended; its token is no longer valid')
       // Every call of an agent is a sign of life; a checkpoint or a note is progress on its bead.
       this.witness.activity(session.polecatId, 'gt')
-      if (method === 'agent.checkpoint' || method === 'agent.note') this.witness.progress(session.polecatId)
+      if (method === 'agent.checkpoint' || method === 'agent.note' || method === 'agent.mol.advance') this.witness.progress(session.polecatId)
       try {
         const result = await this.agentCall(method, session, p, ctx)
-        // A checkpoint or gt done is when the witness runs the rig's checks (in the background).
-        if (method === 'agent.checkpoint' || method === 'agent.done') this.checks.request(session.polecatId, method === 'agent.done' ? 'done' : 'checkpoint')
+        // A checkpoint (a step advanced is one) or gt done is when the witness runs the rig's checks (in the background).
+        if (method === 'agent.checkpoint' || method === 'agent.mol.advance' || method === 'agent.done') this.checks.request(session.polecatId, method === 'agent.done' ? 'done' : 'checkpoint')
         return result
       } catch (err) {
         // Refusals are part of the record too: the next agent learns what did not work.
@@ -391,6 +397,10 @@ export class Core implements CoreApi {
       }
       case 'agent.done':
         return this.agents.done(session, p)
+      case 'agent.mol.current':
+        return this.agents.molCurrent(session)
+      case 'agent.mol.advance':
+        return this.agents.molAdvance(session, p)
     }
     throw new CoreError('unknown_method', `unknown method ${method}`)
   }
@@ -552,7 +562,20 @@ export class Core implements CoreApi {
     },
     'sessions.list': (p) => this.polecats.withLiveOutput(this.sessions.list(p)),
     'sessions.show': (p) => this.sessions.transcript(p.id),
-    'ledger.list': (p) => this.ledger.list(p)
+    'ledger.list': (p) => this.ledger.list(p),
+    'molecules.list': (p) => {
+      if (p.rig) this.rigs.get(p.rig)
+      return this.moleculeLibrary.list(p.rig ?? null, this.rigs.list().map((r) => r.name))
+    },
+    'molecules.show': (p) => {
+      if (p.rig) this.rigs.get(p.rig)
+      return this.moleculeLibrary.resolve(p.name, p.rig ?? null)
+    },
+    'molecules.pour': (p) => {
+      const m = this.molecules.pour(p, HUMAN)
+      this.changed('beads', 'ledger')
+      return m
+    }
   }
 
   // ---- events ----
