@@ -34,8 +34,10 @@ import { IncidentRouting } from './witness/routing'
 import type { Incident, IncidentKind } from './witness/incidents'
 import { DispatchSwitch } from './town/dispatch-switch'
 import { WorktreeChecks } from './witness/worktree-checks'
+import { beadEscalation } from './witness/escalation-rules'
 import { MoleculeLibrary } from './molecules/library'
 import { Molecules } from './molecules/molecules'
+import { MoleculeTimeouts } from './molecules/timeouts'
 import { PolecatInstructions } from './polecats/instructions'
 import { TownRecovery } from './town/recovery'
 import { removeStaleScratchWorktrees } from './witness/baseline'
@@ -107,6 +109,7 @@ export class Core implements CoreApi {
   readonly recovery: TownRecovery
   readonly moleculeLibrary: MoleculeLibrary
   readonly molecules: Molecules
+  readonly moleculeTimeouts: MoleculeTimeouts
   private settings: TownSettings
   private reescalation: NodeJS.Timeout | null = null
   private clients = new Map<string, ClientConnection>()
@@ -188,6 +191,8 @@ export class Core implements CoreApi {
       }
     })
     this.agents = new AgentApi({ db: this.db, ledger: this.ledger, beads: this.beads, rigs: this.rigs, polecats: this.polecats, sessions: this.sessions, inbox: this.inbox, molecules: this.molecules, directives: () => this.instructions.directives(), changed })
+    // A bead's escalation rules: the rig's, overridden by the molecule it belongs to.
+    const escalation = (rig: string, beadId: string | null) => beadEscalation(rig, this.rigSettings(rig), beadId ? this.molecules.escalationOf(beadId) : null)
     this.mail = new MailDelivery({ db: this.db, ledger: this.ledger, readyForTyping: (id) => this.polecats.readyForTyping(id), type: (id, text) => this.polecats.typeInto(id, text) })
     this.deacon = new Deacon({
       db: this.db,
@@ -208,6 +213,7 @@ export class Core implements CoreApi {
       ledger: this.ledger,
       inbox: this.inbox,
       settings: (rig) => this.rigSettings(rig),
+      escalation,
       isRunning: (id) => this.polecats.isRunning(id),
       isTakenOver: (id) => this.polecats.find(id)?.takenOver ?? false,
       beadFinished: (beadId) => this.beadFinished(beadId),
@@ -231,12 +237,21 @@ export class Core implements CoreApi {
       db: this.db,
       ledger: this.ledger,
       settings: (rig) => this.rigSettings(rig),
+      escalation,
       rig: (name) => this.rigs.get(name),
       polecat: (id) => this.polecats.get(id),
       report: (i) => this.routing.report(i),
       cleared: (pc) => this.routing.cleared(pc.beadId, pc.id, 'check_failed'),
       lastCheck: (id, check) => this.polecats.recordHealth(id, { lastCheck: check }),
       changed: () => this.changed('checks')
+    })
+    this.moleculeTimeouts = new MoleculeTimeouts({
+      molecules: this.molecules,
+      holder: (beadId) => {
+        const pc = this.polecats.list().find((p) => p.beadId === beadId)
+        return pc ? { polecatId: pc.id, sessionId: pc.sessionId } : null
+      },
+      report: (i) => this.routing.report(i)
     })
     this.recovery = new TownRecovery({
       ledger: this.ledger,
@@ -284,8 +299,14 @@ export class Core implements CoreApi {
     this.deacon.orphanAfterRestart()
     // Scratch worktrees of base-branch checks a crash left behind.
     for (const rig of this.rigs.list()) await removeStaleScratchWorktrees(rig.path).catch(() => [])
-    // Items waiting unacknowledged too long are raised a level: a cheap query once a minute, no screens read.
-    this.reescalation = setInterval(() => this.db.open && this.routing.reescalateDue(), 60_000)
+    // Items waiting unacknowledged too long are raised a level, and molecules past their timeout escalated
+    // (one that ran over while the app was closed, at once): cheap queries once a minute, no screens read.
+    this.moleculeTimeouts.check()
+    this.reescalation = setInterval(() => {
+      if (!this.db.open) return
+      this.routing.reescalateDue()
+      this.moleculeTimeouts.check()
+    }, 60_000)
     this.reescalation.unref()
     this.endpoint = await startEndpointServer(this)
     try {

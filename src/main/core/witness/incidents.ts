@@ -13,7 +13,8 @@ export const INCIDENT_KINDS = [
   'check_failed',
   'escalated',
   'mass_death',
-  'branch_unsafe'
+  'branch_unsafe',
+  'molecule_timeout'
 ] as const
 export type IncidentKind = (typeof INCIDENT_KINDS)[number]
 
@@ -51,7 +52,9 @@ export const DOG_ACTION: Record<IncidentKind, 'nudge' | 'restart' | 'none'> = {
   check_failed: 'nudge',
   escalated: 'none',
   mass_death: 'none',
-  branch_unsafe: 'none'
+  branch_unsafe: 'none',
+  // Whether to give it more time, take over or stop it is the human's call.
+  molecule_timeout: 'none'
 }
 
 export const DEFAULT_SEVERITY: Record<Exclude<IncidentKind, 'check_failed' | 'escalated'>, Severity> = {
@@ -63,7 +66,8 @@ export const DEFAULT_SEVERITY: Record<Exclude<IncidentKind, 'check_failed' | 'es
   stuck: 'P1',
   no_progress: 'P2',
   mass_death: 'P0',
-  branch_unsafe: 'P2'
+  branch_unsafe: 'P2',
+  molecule_timeout: 'P1'
 }
 
 /** The words the nudge gives the agent: what happened and what to do. */
