@@ -19,6 +19,10 @@ import {
   type RecoveryReport,
   type LedgerEvent,
   type Mail,
+  type MoleculeAdvance,
+  type MoleculeDetail,
+  type MoleculeEntry,
+  type MoleculeInstance,
   type Polecat,
   type PrimeContext,
   type Rig,
@@ -90,6 +94,11 @@ const dep = z.object({ type: z.enum(DEP_TYPES), target: beadId })
 const label = line('a label', 64, { min: 1 })
 const empty = z.object({}).strict()
 const inboxId = z.string().min(1).max(64)
+// A molecule template's name (its file names it in the town or rig folder); a variable's name in {{name}}.
+const moleculeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a molecule name is letters, digits, "-", "_" and ".", starting with a letter or digit (gt mol list shows them)')
+const moleculeVars = z
+  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'a variable name is letters, digits, "_" and "-", starting with a letter or "_"'), text('a variable value', 10_000))
+  .refine((v) => Object.keys(v).length <= 100, 'at most 100 variables')
 
 export interface TownInfo {
   town: string
@@ -364,7 +373,14 @@ export const humanMethods = {
     params: z.object({ subject: z.string().max(120).optional(), afterId: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(5000).default(500) }).strict(),
     result: [] as LedgerEvent[]
   },
-  ...diffMethods
+  ...diffMethods,
+  // ---- molecules (task templates) ----
+  /** Every template file: the app's, the town's, and a rig's (one rig, or every rig), broken ones with their error. */
+  'molecules.list': { params: z.object({ rig: safeName.optional() }).strict(), result: [] as MoleculeEntry[] },
+  /** The template a name means (for a rig's beads: rig > town > shipped), whole. */
+  'molecules.show': { params: z.object({ name: moleculeName, rig: safeName.optional() }).strict(), result: {} as MoleculeDetail },
+  /** Pours a template on a bead: its steps become the bead's child beads, in one transaction. */
+  'molecules.pour': { params: z.object({ name: moleculeName, bead: beadId, vars: moleculeVars.default({}) }).strict(), result: {} as MoleculeInstance }
 } as const
 
 /** Methods an agent calls with its own GT_TOKEN; the core knows which polecat it is from the token alone. */
@@ -397,6 +413,10 @@ export const agentMethods = {
     result: {} as HookAnswer
   },
   'agent.done': { params: z.object({ summary: text('a summary', 20_000).default('') }).strict(), result: {} as DoneResult },
+  /** The molecule on the agent's hooked bead, with its current step (description, acceptance). */
+  'agent.mol.current': { params: empty, result: {} as MoleculeInstance },
+  /** Closes the current step with the summary, checkpoints, and returns the step current now. */
+  'agent.mol.advance': { params: z.object({ summary: text('a step summary', 20_000, { trim: true }).default('') }).strict(), result: {} as MoleculeAdvance },
   /** What the agent's git did (the commit hook in <town>/git-hooks reports each commit): progress on the bead. */
   'agent.event': {
     params: z.object({ kind: z.enum(['commit']), sha: z.string().regex(/^[0-9a-f]{7,64}$/, 'a commit sha') }).strict(),

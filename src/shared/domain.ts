@@ -261,6 +261,8 @@ export interface PrimeContext {
   /** The branch's last commits not on the base, newest first: what is done already. */
   recentCommits: { sha: string; at: string; subject: string }[]
   directives: string[]
+  /** The molecule poured on the hooked bead, with its steps' progress (optional: primes from before molecules). */
+  molecule?: MoleculeInstance | null
 }
 
 /** The Gas Town names and their plain meaning, shown beside each other in the UI and docs. */
@@ -274,7 +276,129 @@ export const GLOSSARY: Record<string, string> = {
   Sling: 'hand a bead to a polecat and start its agent',
   Deacon: 'what needs a human: permission requests, escalations and alarms, in one inbox',
   Seance: 'asking the history: past sessions and why they ended',
-  Refinery: 'the merge queue'
+  Refinery: 'the merge queue',
+  Molecule: 'a task template (TOML): steps, timeout, convoy mode, escalation thresholds'
+}
+
+// ---- molecules (task templates) ----
+
+/** Where a molecule template comes from; a rig's wins over the town's, the town's over the app's own. */
+export const MOLECULE_ORIGINS = ['rig', 'town', 'shipped'] as const
+export type MoleculeOrigin = (typeof MOLECULE_ORIGINS)[number]
+
+/** Convoy settings a molecule carries for the convoy work: stored with each pour, not acted on yet. */
+export const CONVOY_MODES = ['mountain', 'gated'] as const
+export type ConvoyMode = (typeof CONVOY_MODES)[number]
+
+/** An `[escalation]` table as written: overrides the rig's rules for the molecule's beads. */
+export interface MoleculeEscalation {
+  p0_threshold?: string
+  p1_threshold?: string
+  p2_threshold?: string
+  deacon_notify?: boolean
+}
+
+export interface MoleculeVar {
+  name: string
+  description: string
+  required: boolean
+  default: string | null
+}
+
+export interface MoleculeStepTemplate {
+  id: string
+  title: string
+  description: string
+  needs: string[]
+  acceptance: string | null
+}
+
+/** A template, validated: the seed's `[molecule]` shape or a Gas Town formula, in one form. */
+export interface MoleculeTemplate {
+  name: string
+  description: string
+  /** `molecule`: a `[molecule]` table (the seed's shape); `formula`: a Gas Town formula (`formula = …`). */
+  shape: 'molecule' | 'formula'
+  version: number | null
+  timeout: { text: string; seconds: number } | null
+  convoy: { mode: ConvoyMode | null; bundleSize: number | null } | null
+  hooks: { workspace: string | null; ledger: string | null } | null
+  escalation: MoleculeEscalation
+  /** Where each escalation field was set ("feature.toml:14"), for the witness's reasons. */
+  escalationOrigins: Partial<Record<keyof MoleculeEscalation, string>>
+  vars: MoleculeVar[]
+  steps: MoleculeStepTemplate[]
+  /** Things ignored or odd that do not stop it being used (unknown keys), each "FILE:LINE: field: …". */
+  warnings: string[]
+}
+
+/** One template file as `gt mol list` shows it: usable, or broken with its error. */
+export interface MoleculeEntry {
+  /** The template's name; for a file that does not load, its file name without .toml. */
+  name: string
+  origin: MoleculeOrigin
+  rig: string | null
+  file: string
+  /** null when it loads; else "FILE:LINE: field: what is wrong". */
+  error: string | null
+  description: string
+  steps: number
+  vars: string[]
+  warnings: string[]
+  /** A template of the same name that wins over this one ("town", "rig web"); null when this one is used. */
+  overriddenBy: string | null
+}
+
+export interface MoleculeDetail extends MoleculeEntry {
+  template: MoleculeTemplate
+}
+
+export type MoleculeStepState = 'done' | 'current' | 'ready' | 'waiting'
+
+export interface MoleculeStep {
+  id: string
+  beadId: string
+  title: string
+  description: string
+  acceptance: string | null
+  needs: string[]
+  /** done: its bead is closed; current: the step to work on now; ready: its needs are done; waiting: not yet. */
+  state: MoleculeStepState
+  /** The summary it was closed with (gt mol advance --summary). */
+  summary: string | null
+  closedAt: string | null
+}
+
+/** A molecule poured on a bead: its steps are child beads of it, walked with gt mol current / advance. */
+export interface MoleculeInstance {
+  id: string
+  name: string
+  beadId: string
+  origin: MoleculeOrigin
+  rig: string | null
+  sourceFile: string
+  description: string
+  vars: Record<string, string>
+  timeout: { text: string; seconds: number } | null
+  /** poured_at + timeout: past it while the bead is open, the witness escalates. */
+  deadline: string | null
+  convoy: { mode: ConvoyMode | null; bundleSize: number | null } | null
+  hooks: { workspace: string | null; ledger: string | null } | null
+  escalation: MoleculeEscalation
+  pouredAt: string
+  pouredBy: string
+  steps: MoleculeStep[]
+  /** The id of the current step; null when every step is done. */
+  current: string | null
+  done: number
+}
+
+/** What gt mol advance did: the step it closed and the one that is current now. */
+export interface MoleculeAdvance {
+  closed: MoleculeStep
+  next: MoleculeStep | null
+  molecule: MoleculeInstance
+  checkpointAt: string
 }
 
 /** Where a merge request is in its rig's queue. */

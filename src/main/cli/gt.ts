@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import type { Bead, CheckRun, InboxItem, MergeQueueEntry, MergeRun, LedgerEvent, Mail, PermissionRule, Polecat, PrimeContext, Rig, RigConfig, Session, SessionLogLine } from '../../shared/domain'
+import type { Bead, CheckRun, InboxItem, MergeQueueEntry, MergeRun, LedgerEvent, Mail, MoleculeAdvance, MoleculeDetail, MoleculeEntry, MoleculeInstance, MoleculeStep, PermissionRule, Polecat, PrimeContext, Rig, RigConfig, Session, SessionLogLine } from '../../shared/domain'
 import type { BeadDetail, DoneResult, SessionTranscript, TownCheck } from '../../shared/contract'
 import { resolveTown } from '../host/town-path'
 import { readEndpoint } from '../core/endpoint/endpoint-file'
@@ -53,6 +53,10 @@ Humans (talk to the running control room of the town: --town DIR, $GT_TOWN, or ~
                                               starting the same way; --always-tool: every use of the tool)
   gt inbox deny ID [--reason R]               refuse it; the agent receives the reason
   gt inbox ack ID | gt inbox snooze ID --until TIME|30m|2h|1d | gt inbox reply ID TEXT
+  gt mol list [--rig R]                       task templates (molecules): the app's, the town's (<town>/molecules),
+                                              each rig's (<town>/rigs/RIG/molecules); a rig's wins, then the town's
+  gt mol show NAME [--rig R]                  one template whole: variables, steps, needs, acceptance, timeout
+  gt mol pour NAME BEAD [--var KEY=VALUE]…    make the template's steps child beads of BEAD (its agent walks them)
 ${DIFF_HELP}
 
 Agents (from a polecat's terminal; GT_TOKEN identifies the agent):
@@ -62,6 +66,8 @@ Agents (from a polecat's terminal; GT_TOKEN identifies the agent):
   gt mail send TO --subject S [--body B] | gt mail check
   gt escalate --severity P0|P1|P2 --title T [--body B]
   gt done [--summary S]                       push your branch, open a merge request, go idle
+  gt mol current                              the current step of your bead's molecule: what to do, when it is done
+  gt mol advance [--summary S]                close the current step, checkpoint, and get the next one
 
 Every command takes --json for machine-readable output. Text that agents or people wrote is printed with
 escape sequences removed and control characters shown as \\xNN (\\uNNNN for bidi controls).`
@@ -249,6 +255,73 @@ function printTranscript(t: SessionTranscript, raw: boolean): void {
   }
   flush()
   out('')
+}
+
+// ---- molecules ----
+
+const fromWhere = (e: MoleculeEntry): string => (e.origin === 'rig' ? `rig ${L(e.rig ?? '')}` : e.origin) + (e.overriddenBy ? ` (overridden by ${L(e.overriddenBy)})` : '')
+
+function moleculeTable(list: MoleculeEntry[]): string {
+  if (list.length === 0) return '(no molecule templates)'
+  const rows = list.map((e) => [
+    L(e.name),
+    fromWhere(e),
+    e.error ? '-' : String(e.steps),
+    e.error ? `BROKEN: ${L(e.error)}` : `${L(e.description.split('\n')[0]!.slice(0, 80))}${e.warnings.length ? ` (${e.warnings.length} warning${e.warnings.length === 1 ? '' : 's'}: gt mol show ${L(e.name)})` : ''}`
+  ])
+  return table([['NAME', 'FROM', 'STEPS', 'DESCRIPTION'], ...rows])
+}
+
+function printMoleculeTemplate(d: MoleculeDetail): void {
+  const t = d.template
+  out(`${L(t.name)}  from ${fromWhere(d)}: ${L(d.file)}${t.version !== null ? ` (version ${t.version})` : ''}`)
+  if (t.description) out(`\n${t.description}`)
+  const settings = [
+    t.timeout ? `timeout ${L(t.timeout.text)}` : null,
+    t.convoy ? `convoy ${t.convoy.mode ?? '(no mode)'}${t.convoy.bundleSize !== null ? `, bundle_size ${t.convoy.bundleSize}` : ''}` : null,
+    t.hooks ? `hooks workspace ${L(t.hooks.workspace ?? '-')}, ledger ${L(t.hooks.ledger ?? '-')}` : null
+  ].filter(Boolean)
+  if (settings.length) out(`\n${settings.join(' · ')}`)
+  const esc = Object.entries(t.escalation)
+  if (esc.length) out(`Escalation (overrides the rig's for its beads): ${esc.map(([k, v]) => `${k} = ${L(String(v))}`).join(', ')}`)
+  if (t.vars.length) {
+    out('\nVariables:')
+    for (const v of t.vars) out(`  ${L(v.name)}${v.required ? ' (required)' : v.default !== null ? ` (default ${safeJson(v.default)})` : ' (optional)'}${v.description ? ` — ${L(v.description)}` : ''}`)
+  }
+  out(`\nSteps${t.steps.length ? '' : ': none (pouring it sets the timeout, convoy and escalation of the bead)'}:`)
+  t.steps.forEach((s, i) => {
+    out(`  ${i + 1}. ${L(s.id)} — ${L(s.title)}${s.needs.length ? `  (needs ${s.needs.map(L).join(', ')})` : ''}`)
+    if (s.acceptance) out(`     done when: ${L(s.acceptance)}`)
+  })
+  if (d.warnings.length) out(`\nWarnings:\n${d.warnings.map((w) => `  ${L(w)}`).join('\n')}`)
+}
+
+const stepHeading = (m: MoleculeInstance, s: MoleculeStep): string => `step ${m.steps.findIndex((x) => x.id === s.id) + 1} of ${m.steps.length}: ${L(s.id)} — ${L(s.title)}`
+
+function printStep(m: MoleculeInstance, s: MoleculeStep): void {
+  out(`Molecule ${L(m.name)} on ${L(m.beadId)} — ${stepHeading(m, s)}`)
+  if (s.description) out(`\n${s.description}`)
+  if (s.acceptance) out(`\nDone when: ${s.acceptance}`)
+  if (s.needs.length) out(`\nAfter: ${s.needs.map(L).join(', ')} (done)`)
+  out('\nWhen that holds: gt mol advance --summary "what you did"')
+}
+
+function printCurrent(m: MoleculeInstance): void {
+  const s = m.steps.find((x) => x.id === m.current)
+  if (s) return printStep(m, s)
+  out(m.steps.length ? `Molecule ${L(m.name)} on ${L(m.beadId)}: all ${m.steps.length} steps are done. Finish with gt done --summary "…".` : `Molecule ${L(m.name)} on ${L(m.beadId)} has no steps: work from the bead's description.`)
+}
+
+function parseVars(specs: string[] | undefined): Record<string, string> {
+  const vars: Record<string, string> = {}
+  for (const spec of specs ?? []) {
+    const i = spec.indexOf('=')
+    if (i <= 0) throw new UsageError(`--var takes KEY=VALUE (e.g. --var feature="login form"), not ${JSON.stringify(spec)}`)
+    const key = spec.slice(0, i)
+    if (Object.hasOwn(vars, key)) throw new UsageError(`--var ${key} is given twice`)
+    vars[key] = spec.slice(i + 1)
+  }
+  return vars
 }
 
 // ---- commands ----
@@ -595,6 +668,43 @@ async function main(argv: string[]): Promise<void> {
       if (sub !== undefined && sub !== 'list') throw new UsageError('gt inbox [list]|show|approve|deny|ack|snooze|reply')
       const list = await call<InboxItem[]>(human(), 'inbox.list', { includeClosed: !!a.values.all })
       return a.values.json ? json(list) : out(list.length ? inboxTable(list) : '(inbox empty: nothing needs you)')
+    }
+
+    case 'mol': {
+      const a = parse(rest, { rig: { type: 'string' }, var: { type: 'string', multiple: true }, summary: { type: 'string' } })
+      if (sub === 'list') {
+        const list = await call<MoleculeEntry[]>(human(), 'molecules.list', { rig: a.values.rig })
+        return a.values.json ? json(list) : out(moleculeTable(list))
+      }
+      if (sub === 'show') {
+        const d = await call<MoleculeDetail>(human(), 'molecules.show', { name: need(a.positionals[0], 'NAME'), rig: a.values.rig })
+        return a.values.json ? json(d) : printMoleculeTemplate(d)
+      }
+      if (sub === 'pour') {
+        const [name, bead] = a.positionals
+        const m = await call<MoleculeInstance>(human(), 'molecules.pour', { name: need(name, 'NAME'), bead: need(bead, 'BEAD'), vars: parseVars(a.values.var as string[] | undefined) })
+        if (a.values.json) return json(m)
+        return out(
+          `Poured ${L(m.name)} on ${L(m.beadId)}: ${m.steps.length} step${m.steps.length === 1 ? '' : 's'}${m.timeout ? `, timeout ${L(m.timeout.text)} (until ${m.deadline})` : ''}\n` +
+            m.steps.map((s, i) => `  ${i + 1}. ${L(s.beadId)}  ${L(s.id)} — ${L(s.title)}${s.needs.length ? `  (after ${s.needs.map(L).join(', ')})` : ''}`).join('\n')
+        )
+      }
+      // The agent's commands: the molecule of its own hooked bead.
+      if (sub === 'current') {
+        const m = await call<MoleculeInstance>(agentTarget(), 'agent.mol.current', {})
+        return a.values.json ? json(m) : printCurrent(m)
+      }
+      if (sub === 'advance') {
+        const r = await call<MoleculeAdvance>(agentTarget(), 'agent.mol.advance', { summary: a.values.summary })
+        if (a.values.json) return json(r)
+        out(`Closed ${stepHeading(r.molecule, r.closed)} (checkpoint at ${r.checkpointAt}).`)
+        if (r.next) {
+          out('')
+          return printStep(r.molecule, r.next)
+        }
+        return out(`All ${r.molecule.steps.length} steps of ${L(r.molecule.name)} are done. Finish with gt done --summary "…".`)
+      }
+      throw new UsageError('gt mol list|show|pour (humans) or gt mol current|advance (agents)')
     }
 
     // ---- agent commands ----

@@ -34,6 +34,10 @@ import { IncidentRouting } from './witness/routing'
 import type { Incident, IncidentKind } from './witness/incidents'
 import { DispatchSwitch } from './town/dispatch-switch'
 import { WorktreeChecks } from './witness/worktree-checks'
+import { beadEscalation } from './witness/escalation-rules'
+import { MoleculeLibrary } from './molecules/library'
+import { Molecules } from './molecules/molecules'
+import { MoleculeTimeouts } from './molecules/timeouts'
 import { PolecatInstructions } from './polecats/instructions'
 import { TownRecovery } from './town/recovery'
 import { MergeQueue } from './refinery/merge-queue'
@@ -113,6 +117,9 @@ export class Core implements CoreApi {
   readonly refinery: Refinery
   readonly diffs: BranchDiffs
   readonly reviews: ReviewComments
+  readonly moleculeLibrary: MoleculeLibrary
+  readonly molecules: Molecules
+  readonly moleculeTimeouts: MoleculeTimeouts
   private settings: TownSettings
   private reescalation: NodeJS.Timeout | null = null
   private clients = new Map<string, ClientConnection>()
@@ -147,6 +154,8 @@ export class Core implements CoreApi {
     this.inbox = new Inbox(this.db, this.ledger, (item) => this.broadcast({ type: 'inbox.item', item }))
     this.rules = new PermissionRules(this.db, this.ledger)
     this.dispatchSwitch = new DispatchSwitch(this.db, this.ledger)
+    this.moleculeLibrary = new MoleculeLibrary(town)
+    this.molecules = new Molecules({ db: this.db, ledger: this.ledger, beads: this.beads, library: this.moleculeLibrary })
     try {
       this.binDir = writeLauncher(town, gtScript)
       this.gitHooksDir = writeAgentGitHooks(town)
@@ -205,6 +214,7 @@ export class Core implements CoreApi {
       polecats: this.polecats,
       sessions: this.sessions,
       inbox: this.inbox,
+      molecules: this.molecules,
       directives: () => this.instructions.directives(),
       mergeTarget: (rig) => targetOf(this.rigs.get(rig), this.rigSettings(rig)),
       queueMerge: (e) => {
@@ -213,6 +223,8 @@ export class Core implements CoreApi {
       },
       changed
     })
+    // A bead's escalation rules: the rig's, overridden by the molecule it belongs to.
+    const escalation = (rig: string, beadId: string | null) => beadEscalation(rig, this.rigSettings(rig), beadId ? this.molecules.escalationOf(beadId) : null)
     this.mail = new MailDelivery({ db: this.db, ledger: this.ledger, readyForTyping: (id) => this.polecats.readyForTyping(id), type: (id, text) => this.polecats.typeInto(id, text) })
     this.deacon = new Deacon({
       db: this.db,
@@ -233,6 +245,7 @@ export class Core implements CoreApi {
       ledger: this.ledger,
       inbox: this.inbox,
       settings: (rig) => this.rigSettings(rig),
+      escalation,
       isRunning: (id) => this.polecats.isRunning(id),
       isTakenOver: (id) => this.polecats.find(id)?.takenOver ?? false,
       beadFinished: (beadId) => this.beadFinished(beadId),
@@ -256,12 +269,21 @@ export class Core implements CoreApi {
       db: this.db,
       ledger: this.ledger,
       settings: (rig) => this.rigSettings(rig),
+      escalation,
       rig: (name) => this.rigs.get(name),
       polecat: (id) => this.polecats.get(id),
       report: (i) => this.routing.report(i),
       cleared: (pc) => this.routing.cleared(pc.beadId, pc.id, 'check_failed'),
       lastCheck: (id, check) => this.polecats.recordHealth(id, { lastCheck: check }),
       changed: () => this.changed('checks')
+    })
+    this.moleculeTimeouts = new MoleculeTimeouts({
+      molecules: this.molecules,
+      holder: (beadId) => {
+        const pc = this.polecats.list().find((p) => p.beadId === beadId)
+        return pc ? { polecatId: pc.id, sessionId: pc.sessionId } : null
+      },
+      report: (i) => this.routing.report(i)
     })
     this.recovery = new TownRecovery({
       ledger: this.ledger,
@@ -352,8 +374,14 @@ export class Core implements CoreApi {
     this.deacon.orphanAfterRestart()
     // Scratch worktrees of base-branch checks a crash left behind.
     for (const rig of this.rigs.list()) await removeStaleScratchWorktrees(rig.path).catch(() => [])
-    // Items waiting unacknowledged too long are raised a level: a cheap query once a minute, no screens read.
-    this.reescalation = setInterval(() => this.db.open && this.routing.reescalateDue(), 60_000)
+    // Items waiting unacknowledged too long are raised a level, and molecules past their timeout escalated
+    // (one that ran over while the app was closed, at once): cheap queries once a minute, no screens read.
+    this.moleculeTimeouts.check()
+    this.reescalation = setInterval(() => {
+      if (!this.db.open) return
+      this.routing.reescalateDue()
+      this.moleculeTimeouts.check()
+    }, 60_000)
     this.reescalation.unref()
     this.endpoint = await startEndpointServer(this)
     try {
@@ -420,11 +448,11 @@ export class Core implements CoreApi {
       if (!session || session.endedAt) throw new CoreError('unauthorized', 'this session has ended; its token is no longer valid')
       // Every call of an agent is a sign of life; a checkpoint or a note is progress on its bead.
       this.witness.activity(session.polecatId, 'gt')
-      if (method === 'agent.checkpoint' || method === 'agent.note') this.witness.progress(session.polecatId)
+      if (method === 'agent.checkpoint' || method === 'agent.note' || method === 'agent.mol.advance') this.witness.progress(session.polecatId)
       try {
         const result = await this.agentCall(method, session, p, ctx)
-        // A checkpoint or gt done is when the witness runs the rig's checks (in the background).
-        if (method === 'agent.checkpoint' || method === 'agent.done') this.checks.request(session.polecatId, method === 'agent.done' ? 'done' : 'checkpoint')
+        // A checkpoint (a step advanced is one) or gt done is when the witness runs the rig's checks (in the background).
+        if (method === 'agent.checkpoint' || method === 'agent.mol.advance' || method === 'agent.done') this.checks.request(session.polecatId, method === 'agent.done' ? 'done' : 'checkpoint')
         return result
       } catch (err) {
         // Refusals are part of the record too: the next agent learns what did not work.
@@ -467,6 +495,10 @@ export class Core implements CoreApi {
       }
       case 'agent.done':
         return this.agents.done(session, p)
+      case 'agent.mol.current':
+        return this.agents.molCurrent(session)
+      case 'agent.mol.advance':
+        return this.agents.molAdvance(session, p)
     }
     throw new CoreError('unknown_method', `unknown method ${method}`)
   }
@@ -669,7 +701,20 @@ export class Core implements CoreApi {
     'diff.get': (p) => this.diffs.get(p),
     'diff.file': (p) => this.diffs.file(p),
     'review.comment': (p) => this.reviews.comment(p, HUMAN),
-    'review.list': (p) => this.reviews.list(p)
+    'review.list': (p) => this.reviews.list(p),
+    'molecules.list': (p) => {
+      if (p.rig) this.rigs.get(p.rig)
+      return this.moleculeLibrary.list(p.rig ?? null, this.rigs.list().map((r) => r.name))
+    },
+    'molecules.show': (p) => {
+      if (p.rig) this.rigs.get(p.rig)
+      return this.moleculeLibrary.resolve(p.name, p.rig ?? null)
+    },
+    'molecules.pour': (p) => {
+      const m = this.molecules.pour(p, HUMAN)
+      this.changed('beads', 'ledger')
+      return m
+    }
   }
 
   // ---- events ----

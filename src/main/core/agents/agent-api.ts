@@ -1,5 +1,5 @@
 // What an agent may do, as the polecat its token names and no other. Every call is written to the ledger.
-import type { Mail, PrimeContext, Session } from '../../../shared/domain'
+import type { Mail, MoleculeAdvance, MoleculeInstance, PrimeContext, Session } from '../../../shared/domain'
 import { CoreError, type DoneResult, type Params } from '../../../shared/contract'
 import { inTransaction, type Db } from '../store/db'
 import { newId } from '../ids'
@@ -9,6 +9,7 @@ import type { Rigs } from '../rigs/rigs'
 import type { Polecats } from '../polecats/polecats'
 import type { Sessions } from '../sessions/sessions'
 import type { Inbox } from '../inbox/inbox'
+import type { Molecules } from '../molecules/molecules'
 import { commitsAhead, git, gitMessage, refExists } from '../git/git'
 import type { EnqueueInput } from '../refinery/merge-queue'
 
@@ -32,6 +33,7 @@ export interface AgentApiDeps {
   polecats: Polecats
   sessions: Sessions
   inbox: Inbox
+  molecules: Molecules
   /** The polecat directives, from the town's templates (resources/prompts/directives.md). */
   directives: () => string[]
   /** The branch a rig's merge requests land on (its target_branch setting, else its default branch). */
@@ -82,7 +84,8 @@ export class AgentApi {
       attempts: beadId ? this.d.sessions.list({ bead: beadId }).filter((s) => s.id !== session.id) : [],
       decisions: this.d.inbox.decisionsFor(beadId ?? null, polecat.id),
       recentCommits: await recentCommits(polecat.worktree, rig.defaultBranch),
-      directives: this.d.directives()
+      directives: this.d.directives(),
+      molecule: beadId ? this.d.molecules.forBead(beadId) : null
     }
     this.d.ledger.append(polecat.id, 'agent.prime', beadId, { session: session.id })
     return context
@@ -98,6 +101,39 @@ export class AgentApi {
     })
     this.d.changed('ledger')
     return { at }
+  }
+
+  /** `gt mol current`: the molecule on the hooked bead, with its current step. */
+  molCurrent(session: Session): MoleculeInstance {
+    const beadId = this.hookedBead(session)
+    const m = this.d.molecules.require(beadId)
+    this.d.ledger.append(session.polecatId, 'agent.mol.current', beadId, { session: session.id, molecule: m.id, step: m.current })
+    return m
+  }
+
+  /**
+   * `gt mol advance`: closes the current step with the summary and checkpoints where the molecule now is,
+   * in one transaction, so a session that dies right after resumes at the next step, never the closed one.
+   */
+  molAdvance(session: Session, p: Params<'agent.mol.advance'>): MoleculeAdvance {
+    const beadId = this.hookedBead(session)
+    const at = now()
+    const r = inTransaction(this.d.db, () => {
+      const step = this.d.molecules.advance(beadId, p.summary, session.polecatId)
+      const data = { molecule: step.molecule.name, step: step.closed.id, summary: p.summary, next: step.next?.id ?? null, done: step.molecule.done, of: step.molecule.steps.length }
+      this.d.db.prepare('INSERT INTO checkpoints (polecat_id, bead_id, session_id, at, data) VALUES (?, ?, ?, ?, ?)').run(session.polecatId, beadId, session.id, at, JSON.stringify(data))
+      this.d.ledger.append(session.polecatId, 'agent.checkpoint', beadId, { session: session.id, data })
+      return step
+    })
+    this.d.changed('beads', 'ledger')
+    return { ...r, checkpointAt: at }
+  }
+
+  private hookedBead(session: Session): string {
+    const polecat = this.d.polecats.get(session.polecatId)
+    const beadId = polecat.beadId ?? session.beadId
+    if (!beadId) throw new CoreError('conflict', `nothing is hooked to ${polecat.id}: there is no molecule to walk`)
+    return beadId
   }
 
   note(session: Session, p: Params<'agent.note'>) {

@@ -15,6 +15,7 @@
 import { parse as parseToml, TomlError } from 'smol-toml'
 import { checkOf, didNotPass, formatSeconds, type CheckName, type CheckRunResult, type CommandResult } from './check-result'
 import { nearestKeyPosition, positionAt, type DocumentParser, type SourcePosition } from './source-position'
+import type { RigSettings } from '../rigs/rig-settings'
 
 export type Severity = 'P0' | 'P1' | 'P2'
 export const SEVERITIES: readonly Severity[] = ['P0', 'P1', 'P2']
@@ -239,6 +240,18 @@ export function resolveEscalation(...layers: Array<EscalationOverrides | null | 
     }
   }
   return out
+}
+
+/**
+ * The rules for one bead of a rig, the one place they are put together: the defaults, the rig's settings,
+ * then the molecule the bead belongs to (its `[escalation]` wins, field by field).
+ */
+export function beadEscalation(rig: string, s: Pick<RigSettings, `escalation.${EscalationField}`>, molecule?: EscalationOverrides | null): EscalationRules {
+  const rigLayer = parseEscalationTable(
+    { p0_threshold: s['escalation.p0_threshold'], p1_threshold: s['escalation.p1_threshold'], p2_threshold: s['escalation.p2_threshold'], deacon_notify: s['escalation.deacon_notify'] },
+    { file: `rig ${rig} settings` }
+  )
+  return resolveEscalation(rigLayer, molecule)
 }
 
 /** The table form of rules, to store in settings or list (`gt rig config RIG`). */

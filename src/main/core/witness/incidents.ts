@@ -15,7 +15,8 @@ export const INCIDENT_KINDS = [
   'mass_death',
   'branch_unsafe',
   'merge_failed',
-  'merge_conflict'
+  'merge_conflict',
+  'molecule_timeout'
 ] as const
 export type IncidentKind = (typeof INCIDENT_KINDS)[number]
 
@@ -55,7 +56,9 @@ export const DOG_ACTION: Record<IncidentKind, 'nudge' | 'restart' | 'none'> = {
   mass_death: 'none',
   branch_unsafe: 'none',
   merge_failed: 'nudge',
-  merge_conflict: 'nudge'
+  merge_conflict: 'nudge',
+  // Whether to give it more time, take over or stop it is the human's call.
+  molecule_timeout: 'none'
 }
 
 export const DEFAULT_SEVERITY: Record<Exclude<IncidentKind, 'check_failed' | 'escalated'>, Severity> = {
@@ -69,7 +72,8 @@ export const DEFAULT_SEVERITY: Record<Exclude<IncidentKind, 'check_failed' | 'es
   mass_death: 'P0',
   branch_unsafe: 'P2',
   merge_failed: 'P1',
-  merge_conflict: 'P1'
+  merge_conflict: 'P1',
+  molecule_timeout: 'P1'
 }
 
 /** The subject of the nudge's mail: merge failures are the FIX_NEEDED the agent's instructions speak of. */

@@ -11,12 +11,15 @@ import { newId } from '../ids'
 import type { Inbox } from '../inbox/inbox'
 import type { RigSettings } from '../rigs/rig-settings'
 import { DOG_ACTION, nudgeSubject, nudgeText, type Incident, type IncidentKind } from './incidents'
+import type { EscalationRules } from './escalation-rules'
 
 export interface RoutingDeps {
   db: Db
   ledger: Ledger
   inbox: Inbox
   settings: (rig: string) => RigSettings
+  /** The escalation rules for a bead of a rig (deacon_notify): the rig's, overridden by its molecule's. */
+  escalation: (rig: string, beadId: string | null) => EscalationRules
   isRunning: (polecatId: string) => boolean
   isTakenOver: (polecatId: string) => boolean
   /** Closed, merged, or its branch already in the base: never restarted. */
@@ -47,7 +50,7 @@ export class IncidentRouting {
       return
     }
     const s = this.d.settings(i.rig)
-    const toDogs = (i.severity !== 'P0' || !s['escalation.deacon_notify']) && DOG_ACTION[i.kind] !== 'none' && i.polecatId !== null
+    const toDogs = (i.severity !== 'P0' || !this.d.escalation(i.rig, i.beadId).deaconNotify) && DOG_ACTION[i.kind] !== 'none' && i.polecatId !== null
     if (!toDogs) return void this.toDeacon(i, 0)
     if (this.d.isTakenOver(i.polecatId!)) {
       this.d.ledger.append('dogs', 'dogs.held', i.beadId ?? i.polecatId, { polecat: i.polecatId, incident: i.kind, why: 'a human has the terminal' })

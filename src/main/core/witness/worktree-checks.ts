@@ -12,7 +12,7 @@ import { refExists } from '../git/git'
 import { CheckRunner } from './check-runner'
 import { BaselineChecks, baseFailureKey, type Baseline } from './baseline'
 import { CHECK_NAMES, didNotPass, outputOf, type CheckCommands, type CheckName, type CheckRunResult } from './check-result'
-import { classify, parseEscalationTable, resolveEscalation, type Classification } from './escalation-rules'
+import { classify, type Classification, type EscalationRules } from './escalation-rules'
 import type { Incident } from './incidents'
 
 export type CheckTrigger = 'checkpoint' | 'done' | 'manual'
@@ -56,6 +56,8 @@ export interface WorktreeChecksDeps {
   db: Db
   ledger: Ledger
   settings: (rig: string) => RigSettings
+  /** The escalation rules for a bead of a rig: the rig's, overridden by its molecule's. */
+  escalation: (rig: string, beadId: string | null) => EscalationRules
   rig: (name: string) => Rig
   polecat: (id: string) => Polecat
   report: (incident: Incident) => void
@@ -126,8 +128,7 @@ export class WorktreeChecks {
       this.d.db.prepare('UPDATE check_runs SET status = ?, finished_at = ? WHERE id = ?').run(status === 'superseded' ? 'superseded' : 'cancelled', now(), id)
       return
     }
-    const s = this.d.settings(pc.rig)
-    const rules = resolveEscalation(parseEscalationTable({ p0_threshold: s['escalation.p0_threshold'], p1_threshold: s['escalation.p1_threshold'], p2_threshold: s['escalation.p2_threshold'], deacon_notify: s['escalation.deacon_notify'] }, { file: `rig ${pc.rig} settings` }))
+    const rules = this.d.escalation(pc.rig, pc.beadId)
     // The base branch's result tells a coverage drop and a failure the base has too (one item for all).
     const needsBase = result.overall === 'failed' || !!commands.coverage
     const baseline = needsBase ? await this.baseline(pc.rig, commands, timeouts).catch(() => null) : null

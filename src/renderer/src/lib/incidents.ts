@@ -28,7 +28,8 @@ export const INCIDENTS: Record<string, IncidentInfo> = {
   mass_death: { words: 'several agents died together: dispatch is paused town-wide', dogs: 'none', outputHeuristic: false },
   branch_unsafe: { words: 'its branch is not safe on its remote: a push or a save of its work failed', dogs: 'none', outputHeuristic: false },
   merge_failed: { words: "its merge request failed the rig's checks in the merge queue", dogs: 'nudge', outputHeuristic: false },
-  merge_conflict: { words: 'its merge request conflicts with the target or the batch', dogs: 'nudge', outputHeuristic: false }
+  merge_conflict: { words: 'its merge request conflicts with the target or the batch', dogs: 'nudge', outputHeuristic: false },
+  molecule_timeout: { words: "its bead's molecule ran past its timeout", dogs: 'none', outputHeuristic: false }
 }
 
 export function incidentWords(kind: string): string {

@@ -7,6 +7,7 @@ import { sql as m004 } from './004_witness'
 import { sql as m005 } from './005_beads_fields'
 import { sql as m006 } from './006_merge_queue'
 import { sql as m007 } from './007_review_comments'
+import { sql as m008 } from './008_molecules'
 
 export interface Migration {
   version: number
@@ -21,5 +22,6 @@ export const MIGRATIONS: Migration[] = [
   { version: 4, name: 'the witness: rig settings, check runs, Dogs, failure items', sql: m004 },
   { version: 5, name: 'Beads fields the town does not model, kept for export', sql: m005 },
   { version: 6, name: 'the refinery: merge queue, candidates, landings; gated merge items', sql: m006 },
-  { version: 7, name: 'review comments on diff lines', sql: m007 }
+  { version: 7, name: 'review comments on diff lines', sql: m007 },
+  { version: 8, name: 'poured molecules and their steps', sql: m008 }
 ]
