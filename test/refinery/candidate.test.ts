@@ -8,7 +8,7 @@ import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildCandidate, removeScratch, type CandidateRequest, type CandidateResult, type MergeStrategy } from '../../src/main/core/refinery/candidate'
+import { buildCandidate, deriveCandidate, removeScratch, type CandidateRequest, type CandidateResult, type MergeStrategy } from '../../src/main/core/refinery/candidate'
 
 const REFINERY = { name: 'Gas Town Refinery', email: 'refinery@gastown.invalid' }
 const STRATEGIES: MergeStrategy[] = ['merge', 'rebase', 'squash']
@@ -326,4 +326,28 @@ test('probes built side by side, each in its own scratch folder, give the same c
     assert.equal(revParse(folders[n], 'HEAD'), together[n].sha, 'each folder holds its own candidate')
   }
   for (const f of folders) await removeScratch(rig.repo, f)
+})
+
+test('a prefix derived from a longer build is the candidate building it alone gives: same tree, same parents, the folder holds it', async () => {
+  const { rig, target } = fx
+  const ids = batch(8, 0)
+  for (const strategy of STRATEGIES) {
+    const input = (k: number, scratch: string) => ({ repo: rig.repo, scratch, targetBranch: 'main', targetSha: target, requests: ids.slice(0, k).map(req), strategy, identity: REFINERY })
+    const full = await buildCandidate(input(8, rig.scratch))
+    for (const k of [1, 3, 5, 8]) {
+      const folder = join(rig.root, 'rigs', 'r', `derived-${strategy}-${k}`)
+      const derived = await deriveCandidate(input(k, folder), full)
+      const alone = await buildCandidate(input(k, join(rig.root, 'rigs', 'r', `alone-${strategy}-${k}`)))
+      assert.equal(derived.tree, alone.tree, `${strategy} prefix ${k}: the tree`)
+      assert.deepEqual(derived.applied, alone.applied, `${strategy} prefix ${k}: the requests applied`)
+      const parents = (sha: string) => git(rig.repo, 'rev-list', '--parents', '-n', '1', sha).trim().split(' ').length - 1
+      assert.equal(parents(derived.sha), parents(alone.sha), `${strategy} prefix ${k}: the commit's shape`)
+      assert.equal(git(rig.repo, 'rev-list', '--first-parent', '--count', `${target}..${derived.sha}`).trim(), '1', `${strategy} prefix ${k}: one commit on the target`)
+      assert.equal(revParse(folder, 'HEAD'), derived.sha, `${strategy} prefix ${k}: its folder holds it`)
+      assert.equal(git(folder, 'status', '--porcelain').trim(), '', 'and nothing else')
+      await removeScratch(rig.repo, folder)
+      await removeScratch(rig.repo, join(rig.root, 'rigs', 'r', `alone-${strategy}-${k}`))
+    }
+  }
+  await assert.rejects(deriveCandidate({ repo: rig.repo, scratch: join(rig.root, 'x'), targetBranch: 'main', targetSha: target, requests: ['g2', 'g1'].map(req), strategy: 'rebase', identity: REFINERY }, await buildCandidate({ repo: rig.repo, scratch: rig.scratch, targetBranch: 'main', targetSha: target, requests: ['g1'].map(req), strategy: 'rebase', identity: REFINERY })), /prefix/)
 })

@@ -72,8 +72,12 @@ test('a green run: each check in order, its output, exit code and duration; the 
     const mine = rec.events.filter((e) => e.runId === ticket.runId)
     assert.deepEqual(
       mine.map((e) => e.type + ('check' in e ? `:${e.check}` : e.type === 'command-finished' ? `:${e.result.check}` : '')),
-      ['queued', 'started', 'command-started:build', 'command-finished:build', 'command-started:test', 'command-finished:test', 'command-started:coverage', 'command-finished:coverage', 'finished']
+      ['queued', 'started', 'command-started:build', 'output:build', 'command-finished:build', 'command-started:test', 'output:test', 'command-finished:test', 'command-started:coverage', 'output:coverage', 'command-finished:coverage', 'finished']
     )
+    // Live output (the merge queue shows a candidate's checks as they print), each command's own.
+    const printed = (check: string) => mine.filter((e) => e.type === 'output' && e.check === check).map((e) => (e as { text: string }).text).join('')
+    assert.equal(printed('build'), 'building\n')
+    assert.equal(printed('test'), '2 passed, 0 failed\n')
     assert.ok(mine.every((e) => e.reason === 'checkpoint'))
   } finally {
     await runner.close()

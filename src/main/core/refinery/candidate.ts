@@ -66,6 +66,12 @@ export interface CandidateResult {
   conflicts: CandidateConflict[]
   /** The branch ref does not exist. */
   missing: { id: string; message: string }[]
+  /**
+   * The chain after each request of the input, in order (whether it applied, was empty, conflicted or was
+   * missing): what a shorter prefix of the same batch would have built, so it can be derived without
+   * applying anything again (`deriveCandidate`).
+   */
+  steps: { tip: string; mergedHeads: string[] }[]
 }
 
 // The refinery's commits must not depend on the user's hooks, signing keys, recorded resolutions, rebase
@@ -258,7 +264,7 @@ export async function buildCandidate(i: BuildCandidateInput): Promise<CandidateR
   const { name, email } = i.identity
   const committerEnv = { GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email }
   const b: Build = { dir: i.scratch, gitDir, env: { ...committerEnv, GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email }, committerEnv }
-  const result: CandidateResult = { sha: i.targetSha, tree: '', applied: [], conflicts: [], missing: [] }
+  const result: CandidateResult = { sha: i.targetSha, tree: '', applied: [], conflicts: [], missing: [], steps: [] }
   const mergedHeads: string[] = []
   let tip = i.targetSha
 
@@ -266,6 +272,7 @@ export async function buildCandidate(i: BuildCandidateInput): Promise<CandidateR
     const sha = heads[k]
     if (!sha) {
       result.missing.push({ id: req.id, message: `${req.ref} does not exist in ${i.repo}: the branch ${req.branch} was deleted or never pushed` })
+      result.steps.push({ tip, mergedHeads: [...mergedHeads] })
       continue
     }
     const out = await APPLY[i.strategy](b, req, sha, tip)
@@ -274,6 +281,7 @@ export async function buildCandidate(i: BuildCandidateInput): Promise<CandidateR
       const onto = `${i.targetBranch} ${short(i.targetSha)}${before ? ` with the ${before} request${before > 1 ? 's' : ''} before it` : ''}`
       const what = out.files.length ? `conflicts in ${out.files.join(', ')}` : out.reason
       result.conflicts.push({ id: req.id, headSha: sha, files: out.files, message: `${req.branch} (${short(sha)}) does not apply on ${onto}: ${what}` })
+      result.steps.push({ tip, mergedHeads: [...mergedHeads] })
       continue
     }
     result.applied.push({ id: req.id, headSha: sha, empty: out.kind === 'empty' })
@@ -281,10 +289,24 @@ export async function buildCandidate(i: BuildCandidateInput): Promise<CandidateR
       tip = out.tip
       mergedHeads.push(sha)
     }
+    result.steps.push({ tip, mergedHeads: [...mergedHeads] })
   }
 
+  const finished = await finishCandidate(i, b, result.applied, tip, mergedHeads)
+  if (finished.sha !== tip) await gitOk(b.dir, ['checkout', '-q', '-f', '--detach', finished.sha])
+  result.sha = finished.sha
+  result.tree = finished.tree
+  return result
+}
+
+/**
+ * The one commit a batch adds to the target, from its chain: the chain's tip itself when it gained one
+ * commit (rebase, squash), else a commit with the chain's tree on the target (merge: with every merged head
+ * as a parent). Objects only: the worktree is not touched.
+ */
+async function finishCandidate(i: BuildCandidateInput, b: Build, applied: AppliedRequest[], tip: string, mergedHeads: string[]): Promise<{ sha: string; tree: string }> {
   const message = () => {
-    const text = i.message ? i.message(result.applied) : defaultMessage(i.targetBranch, i.requests, result.applied)
+    const text = i.message ? i.message(applied) : defaultMessage(i.targetBranch, i.requests, applied)
     if (typeof text !== 'string' || !text.trim()) throw new TypeError('the message function must return a non-empty commit message')
     return text.endsWith('\n') ? text : `${text}\n`
   }
@@ -292,12 +314,31 @@ export async function buildCandidate(i: BuildCandidateInput): Promise<CandidateR
   const listing = (await gitOk(b.dir, ['rev-list', '--first-parent', '-n', '2', '--format=%T', `${i.targetSha}..${tip}`])).split('\n')
   const gained = listing.filter((l) => l.startsWith('commit ')).length
   const tree = gained ? listing[1].trim() : (await gitOk(b.dir, ['rev-parse', `${tip}^{tree}`])).trim()
-  if (gained) {
-    if (i.strategy === 'merge') result.sha = await commitOnTarget(b, tree, [i.targetSha, ...mergedHeads], message())
-    else result.sha = gained === 1 ? tip : await commitOnTarget(b, tree, [i.targetSha, tip], message())
-    // The same tree as the chain's tip: only HEAD moves, so the checks run on exactly this commit.
-    if (result.sha !== tip) await gitOk(b.dir, ['checkout', '-q', '-f', '--detach', result.sha])
-  }
-  result.tree = tree
-  return result
+  if (!gained) return { sha: i.targetSha, tree }
+  if (i.strategy === 'merge') return { sha: await commitOnTarget(b, tree, [i.targetSha, ...mergedHeads], message()), tree }
+  return { sha: gained === 1 ? tip : await commitOnTarget(b, tree, [i.targetSha, tip], message()), tree }
+}
+
+/**
+ * The candidate of the first `i.requests.length` requests of a batch already built in `from` (same target,
+ * same strategy, the same requests in the same order): the chain after those requests is what building them
+ * alone would give, so nothing is applied again — one commit at most is made and `i.scratch` is set to it.
+ * This is what lets the refinery test many prefixes of one batch side by side for the price of one build.
+ */
+export async function deriveCandidate(i: BuildCandidateInput, from: CandidateResult): Promise<CandidateResult> {
+  validate(i)
+  const k = i.requests.length
+  if (k < 1 || k > from.steps.length) throw new RangeError(`deriveCandidate: a prefix of 1..${from.steps.length} requests, got ${k}`)
+  const ids = new Set(i.requests.map((r) => r.id))
+  const conflicts = from.conflicts.filter((c) => ids.has(c.id))
+  const missing = from.missing.filter((m) => ids.has(m.id))
+  const applied = from.applied.filter((a) => ids.has(a.id))
+  if (applied.length + conflicts.length + missing.length !== k) throw new RangeError('deriveCandidate: the requests are not a prefix of the batch that was built')
+  const { tip, mergedHeads } = from.steps[k - 1]
+  const { name, email } = i.identity
+  const committerEnv = { GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email }
+  const b: Build = { dir: i.repo, gitDir: '', env: { ...committerEnv, GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email }, committerEnv }
+  const finished = await finishCandidate(i, b, applied, tip, mergedHeads)
+  await prepareScratch(i.repo, i.scratch, finished.sha)
+  return { sha: finished.sha, tree: finished.tree, applied, conflicts, missing, steps: from.steps.slice(0, k) }
 }

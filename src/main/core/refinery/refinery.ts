@@ -18,7 +18,7 @@ import type { Inbox } from '../inbox/inbox'
 import type { RigSettings } from '../rigs/rig-settings'
 import { CheckRunner, type CheckEvent } from '../witness/check-runner'
 import { CHECK_NAMES, outputOf, type CheckCommands, type CheckRunResult } from '../witness/check-result'
-import { buildCandidate, type CandidateResult, type MergeStrategy } from './candidate'
+import { buildCandidate, deriveCandidate, type BuildCandidateInput, type CandidateResult, type MergeStrategy } from './candidate'
 import { afterProbes, dropConflict, nextProbes, rebase, type ProbeState } from './probe-planner'
 import { remoteTargetSha, updateTarget } from './target-update'
 import type { Landing, MergeQueue } from './merge-queue'
@@ -251,9 +251,11 @@ export class Refinery {
         continue
       }
       built.set(longest, first)
-      for (const [i, len] of lengths.slice(0, -1).entries()) {
-        built.set(len, await this.build(repo, join(scratchRoot, `probe-${i + 1}`), target, targetSha, state.pending.slice(0, len), entries, settings.merge_strategy))
-      }
+      // The shorter probes are prefixes of the longest: their candidates come from its chain, side by side.
+      const derived = await Promise.all(
+        lengths.slice(0, -1).map((len, i) => this.build(repo, join(scratchRoot, `probe-${i + 1}`), target, targetSha, state.pending.slice(0, len), entries, settings.merge_strategy, first))
+      )
+      lengths.slice(0, -1).forEach((len, i) => built.set(len, derived[i]))
       const heads = new Map(first.applied.map((a) => [a.id, a.headSha]))
       this.d.queue.testing(state.pending.slice(0, longest), heads)
 
@@ -289,8 +291,9 @@ export class Refinery {
     }
   }
 
-  private async build(repo: string, scratch: string, target: string, targetSha: string, ids: string[], entries: Map<string, MergeQueueEntry>, strategy: MergeStrategy): Promise<CandidateResult> {
-    return buildCandidate({
+  /** A candidate of `ids` on the target; with `from`, a prefix of that built batch (nothing applied again). */
+  private async build(repo: string, scratch: string, target: string, targetSha: string, ids: string[], entries: Map<string, MergeQueueEntry>, strategy: MergeStrategy, from?: CandidateResult): Promise<CandidateResult> {
+    const input: BuildCandidateInput = {
       repo,
       scratch,
       targetBranch: target,
@@ -305,7 +308,8 @@ export class Refinery {
         applied.length === 1
           ? `Merge ${entries.get(applied[0].id)!.branch} (${applied[0].id})\n\n${entries.get(applied[0].id)!.title}\n\nMerge-Request: ${applied[0].id}`
           : `Merge ${applied.length} requests into ${target}\n\n${applied.map((a) => `- ${entries.get(a.id)!.branch} (${a.id}): ${entries.get(a.id)!.title}`).join('\n')}\n\n${applied.map((a) => `Merge-Request: ${a.id}`).join('\n')}`
-    })
+    }
+    return from ? deriveCandidate(input, from) : buildCandidate(input)
   }
 
   /** One candidate's checks (or none, when its tree already passed them). */
