@@ -53,7 +53,8 @@ function assertState(s: ProbeState): void {
 /**
  * Prefix lengths to test now, ascending and distinct, each in (greenPrefix, redPrefix ?? n].
  * Nothing known: batch boundaries from the green prefix — one bundle, then (parallel > 1) speculative
- * cumulative bundles, `parallel` probes at most. A red known: the cut points splitting (green, red) into
+ * cumulative bundles, `parallel` probes at most; when the queue ends before the probes are used up, they split
+ * what is there evenly instead. A red known: the cut points splitting (green, red) into
  * `parallel`+1 near-equal parts (parallel 1 = bisection). Empty when there is nothing to test: the queue is
  * empty, everything pending is known green (land it), or red = green+1 (the culprit is known): in the last
  * two cases `afterProbes` with no results says what to do.
@@ -64,6 +65,14 @@ export function nextProbes(s: ProbeState): number[] {
   const g = s.greenPrefix
   const probes: number[] = []
   if (s.redPrefix === null) {
+    const window = Math.min(n, g + s.parallel * s.bundleSize) - g
+    if (Math.ceil(window / s.bundleSize) < s.parallel && window > 0) {
+      // The queue is shorter than the probes could cover: the spare probes split it finer, so a culprit is
+      // more often named by the first round (a red right after a green) instead of by a bisection after it.
+      const m = Math.min(s.parallel, window)
+      for (let i = 1; i <= m; i++) probes.push(g + Math.round((i * window) / m))
+      return probes
+    }
     for (let k = 1; k <= s.parallel; k++) {
       const p = Math.min(n, g + k * s.bundleSize)
       if (p > g) probes.push(p)
