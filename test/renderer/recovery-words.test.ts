@@ -68,7 +68,9 @@ test('where the worktree came from is read from the details the step went throug
   assert.equal(worktreeSource(['getting its worktree back', null]), null)
 })
 
-test('the quitting line: done of total, and a quit with nothing to save', () => {
+test('the quitting line: done of total while saving and after, and a quit with nothing to save', () => {
   assert.equal(quittingLine({ done: 1, total: 3 }), "Saving agents' work before quitting: 1 of 3")
   assert.equal(quittingLine({ done: 0, total: 0 }), 'Quitting: no agent has work to save')
+  assert.equal(quittingLine({ done: 2, total: 3, stopped: true }), "Agents' work saved before quitting: 2 of 3", 'once the control room is gone')
+  assert.equal(quittingLine({ done: 0, total: 0, stopped: true }), 'Quit: no agent had work to save')
 })

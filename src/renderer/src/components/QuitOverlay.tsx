@@ -22,7 +22,7 @@ export function QuitOverlay() {
         </p>
         {q.stopped ? (
           <p className="muted" data-testid="quit-stopped">
-            {q.done < q.total ? `${q.total - q.done} could not be saved in time: their worktrees keep the changes for the next session.` : 'Every agent’s work was saved and pushed.'} Start it again to carry on (gt serve, or the app).
+            {q.done < q.total ? `${q.total - q.done} could not be saved in time: their worktrees keep the changes for the next session.` : 'Done for every agent: its changes committed as work in progress, its branch pushed.'} Start it again to carry on (gt serve, or the app).
           </p>
         ) : null}
       </div>

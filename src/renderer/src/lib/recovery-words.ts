@@ -81,8 +81,8 @@ export function worktreeSource(details: readonly (string | null)[]): string | nu
   return null
 }
 
-/** The quitting overlay's line: "Saving agents' work before quitting: 1 of 3". */
-export function quittingLine(q: { done: number; total: number }): string {
-  if (q.total === 0) return 'Quitting: no agent has work to save'
-  return `Saving agents' work before quitting: ${q.done} of ${q.total}`
+/** The quitting overlay's line: "Saving agents' work before quitting: 1 of 3", and once the control room is gone, what it got to. */
+export function quittingLine(q: { done: number; total: number; stopped?: boolean }): string {
+  if (q.total === 0) return q.stopped ? 'Quit: no agent had work to save' : 'Quitting: no agent has work to save'
+  return q.stopped ? `Agents' work saved before quitting: ${q.done} of ${q.total}` : `Saving agents' work before quitting: ${q.done} of ${q.total}`
 }
