@@ -7,7 +7,7 @@
 //
 //   npx electron-vite build && npx node --import tsx --test e2e/recovery.e2e.ts
 import assert from 'node:assert/strict'
-import { readFileSync, rmSync } from 'node:fs'
+import { readFileSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import type { Browser } from 'playwright-core'
@@ -134,5 +134,47 @@ test('the host killed mid-work: on restart the page shows the recovery as it hap
       assert.match(t.served.output(), /saved 2 of 2/, 'the host saved both')
     },
     { settings: { recoveryGraceSeconds: GRACE_S } }
+  )
+})
+
+test('a rig whose source is gone: the banner keeps the failure in words until dismissed, and a reload does not bring it back', { timeout: 120_000 }, async () => {
+  await withTown(
+    browser,
+    'recovery-failed',
+    async (t) => {
+      const { page } = t
+      await submitRig(page, 'sample', t.repo)
+      const bead = JSON.parse(await gt(t, ['bead', 'create', 'Cannot come back', '--rig', 'sample'])) as { id: string }
+      const pc = JSON.parse(await gt(t, ['sling', bead.id, 'sample', '--agent-cmd', fakeAgentCmd(join(t.cues, 'w'), WORKER)])) as Polecat
+      await waitForFile(join(t.cues, 'w', `worked-${pc.sessionId}`))
+      // A quit (its work saved), then the disk loses rigs/ and the source moves away.
+      assert.equal(await t.served.stop('SIGTERM'), 0)
+      rmSync(join(t.town, 'rigs'), { recursive: true, force: true })
+      renameSync(t.repo, `${t.repo}-moved`)
+      try {
+        await t.restart()
+        const banner = tid(page, 'recovery-banner')
+        await expectText(tid(page, 'recovery-summary'), 'Recovery finished with 1 failure: 0 of 1 polecat resumed', 'the outcome', 30_000)
+        await expectAttr(banner, 'role', 'alert', 'a failed recovery is an alert')
+        await expectText(tid(page, 'recovery-rig-sample-state'), 'failed', 'the rig step')
+        await expectText(tid(page, 'recovery-rig-sample-detail'), `could not clone ${t.repo}`, "git's reason, in words")
+        await expectText(tid(page, `recovery-polecat-${key(pc.id)}-state`), 'not resumed', 'its polecat')
+        await expectText(tid(page, `recovery-polecat-${key(pc.id)}-detail`), 'its rig sample could not be recovered', 'why')
+        await shot(page, 'recovery-failed-rig')
+        // Dismissed from the keyboard: Tab to its button, Enter.
+        await tid(page, 'recovery-dismiss').focus()
+        await page.keyboard.press('Enter')
+        await until(async () => (await banner.count()) === 0, 'the banner to go')
+        await page.reload()
+        await expectText(tid(page, 'connection-status'), /^connected$/, 'the reloaded page')
+        await until(async () => (await tid(page, 'rig-row-sample').count()) === 1, 'the rigs list after the reload')
+        assert.equal(await banner.count(), 0, 'a reload does not bring a dismissed recovery back')
+        await goTo(page, 'inbox')
+        await expectText(page.locator('[data-testid^="inbox-row-"]', { hasText: 'could not be recovered' }), 'The rig sample could not be recovered', 'the P1 in the Inbox')
+      } finally {
+        renameSync(`${t.repo}-moved`, t.repo)
+      }
+    },
+    { settings: { recoveryGraceSeconds: 1 } }
   )
 })
