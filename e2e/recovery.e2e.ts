@@ -30,7 +30,7 @@ after(async () => {
 })
 
 /** Long enough to look at the progress (and for a slow machine to open the page), short enough for a test. */
-const GRACE_S = 20
+const GRACE_S = 25
 
 // Commits and checkpoints, leaves a change uncommitted (what quitting must save), then works on. A resumed
 // session runs the same script: its prime file proves it started with its predecessor's checkpoint.
