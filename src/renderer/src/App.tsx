@@ -5,6 +5,8 @@ import { DispatchBanner } from './components/DispatchBanner'
 import { Header } from './components/Header'
 import { useWindowTitle } from './components/InboxBadge'
 import { Nav } from './components/Nav'
+import { QuitOverlay } from './components/QuitOverlay'
+import { RecoveryBanner } from './components/RecoveryBanner'
 import { Toasts } from './components/Toasts'
 import { useViewShortcuts } from './components/keys'
 import { useUi } from './stores/ui'
@@ -14,6 +16,7 @@ import { PolecatsView } from './views/polecats/PolecatsView'
 import { RigsView } from './views/rigs/RigsView'
 import { WorkView } from './views/work/WorkView'
 import { useDiff } from './stores/diff'
+import { startRecoverySync } from './stores/recovery'
 
 // The diff view and its highlighter load when a diff is first opened.
 const DiffView = lazy(() => import('./views/diff/DiffView').then((m) => ({ default: m.DiffView })))
@@ -26,6 +29,7 @@ export function App() {
   const diff = useDiff((s) => s.target !== null)
   useViewShortcuts()
   useWindowTitle()
+  useEffect(() => startRecoverySync(), [])
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme
@@ -40,6 +44,7 @@ export function App() {
       <div className="main">
         <Header />
         <DispatchBanner />
+        <RecoveryBanner />
         <main className="view">
           {view === 'rigs' && !diff ? <RigsView /> : null}
           {view === 'work' && !diff ? <WorkView /> : null}
@@ -54,6 +59,7 @@ export function App() {
         </main>
       </div>
       <Toasts />
+      <QuitOverlay />
     </div>
   )
 }

@@ -1,8 +1,25 @@
 // A polecat's hook on disk: its git worktree on its own branch, with the hook's .gt/ folder (session logs)
 // kept out of git for every worktree of the rig.
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { branchExists, excludeFromGit, git, refExists } from '../git/git'
+
+/**
+ * `git worktree add` at the hook's path. A worktree lost while its session was recorded as running comes back
+ * as a folder holding only .gt/ (start-up writes the interrupted session's end into its log there), and git
+ * adds into no folder that is not empty: the hook's .gt/ is moved beside it for the add and put back after,
+ * so the session logs stay. (A .gt/ left beside it by an add that died half-way is put back the same way.)
+ */
+async function addWorktree(rigPath: string, worktree: string, args: string[]): Promise<void> {
+  const hook = join(worktree, '.gt')
+  const aside = `${worktree}.gt-kept`
+  if (existsSync(hook) && readdirSync(worktree).every((e) => e === '.gt') && !existsSync(aside)) renameSync(hook, aside)
+  try {
+    await git(rigPath).raw(['worktree', 'add', ...args])
+  } finally {
+    if (existsSync(aside) && !existsSync(hook)) renameSync(aside, hook)
+  }
+}
 
 /** Where a worktree's branch came from: it was there, the clone had it, the remote had it, or it is new from the base. */
 export type WorktreeSource = 'present' | 'local-branch' | 'remote-branch' | 'base'
@@ -31,13 +48,13 @@ export async function ensureWorktree(rigPath: string, base: string, worktree: st
   } else {
     await repo.raw(['worktree', 'prune'])
     if (await branchExists(rigPath, branch)) {
-      await repo.raw(['worktree', 'add', worktree, branch])
+      await addWorktree(rigPath, worktree, [worktree, branch])
       source = 'local-branch'
     } else if (await onRemote()) {
-      await repo.raw(['worktree', 'add', '-b', branch, worktree, `origin/${branch}`])
+      await addWorktree(rigPath, worktree, ['-b', branch, worktree, `origin/${branch}`])
       source = 'remote-branch'
     } else {
-      await repo.raw(['worktree', 'add', '-b', branch, worktree, base])
+      await addWorktree(rigPath, worktree, ['-b', branch, worktree, base])
       source = 'base'
     }
   }
@@ -73,13 +90,13 @@ export async function recreateWorktrees(rigPath: string, base: string, items: { 
         continue
       }
       if (refs.has(`refs/heads/${branch}`)) {
-        await repo.raw(['worktree', 'add', worktree, branch])
+        await addWorktree(rigPath, worktree, [worktree, branch])
         out.push('local-branch')
       } else if (refs.has(`refs/remotes/origin/${branch}`)) {
-        await repo.raw(['worktree', 'add', '-b', branch, worktree, `origin/${branch}`])
+        await addWorktree(rigPath, worktree, ['-b', branch, worktree, `origin/${branch}`])
         out.push('remote-branch')
       } else {
-        await repo.raw(['worktree', 'add', '-b', branch, worktree, base])
+        await addWorktree(rigPath, worktree, ['-b', branch, worktree, base])
         out.push('base')
       }
     } catch (err) {

@@ -11,6 +11,8 @@ import type { Ledger } from '../ledger/ledger'
 import type { Sessions } from '../sessions/sessions'
 import { baseRef, recreateWorktrees, type WorktreeSource } from '../polecats/worktrees'
 import { gitMessage } from '../git/git'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 
 export type { RecoveryReport }
 type RecoveryStep = RecoveryReport['rigs'][number]
@@ -113,7 +115,9 @@ export class TownRecovery {
     const report = this.report!
     const stepOf = (pc: Polecat) => report.polecats.find((s) => s.name === pc.id)!
     if (this.closed) return
-    this.set(step, 'working', null)
+    // The same test restoreClone makes, so the views can say which of the two is under way.
+    const hasClone = existsSync(join(rig.path, 'HEAD')) || existsSync(join(rig.path, '.git'))
+    this.set(step, 'working', hasClone ? 'fetching' : 'cloning again from its source')
     try {
       this.set(step, 'done', (await this.d.restoreClone(step.name)) === 'cloned' ? 'cloned again from its source' : 'fetched')
     } catch (err) {

@@ -1,12 +1,14 @@
 // The desktop host: Electron main process. It opens the town's core, shows the renderer in one
-// locked-down window, and carries the contract over IPC. On quit the core is closed first, so
-// PTYs, the database and session logs are shut down cleanly before the process exits.
+// locked-down window, and carries the contract over IPC. On quit the core is closed first (quit.ts), so
+// the agents' work is saved and PTYs, the database and session logs are shut down cleanly before the
+// process exits, with the window kept open to show the saving.
 import { app, BrowserWindow, dialog, ipcMain, session } from 'electron'
 import { join } from 'node:path'
 import type { CoreApi } from '../../core/connection'
 import { createCore } from '../../core/core'
 import { resolveTown } from '../town-path'
 import { installIpc, type IpcHost } from './ipc'
+import { installQuit } from './quit'
 import { rendererTarget } from './renderer-target'
 import { hardenAllContents, hardenSession } from './security'
 
@@ -64,6 +66,7 @@ function openWindow(): void {
   win.webContents.once('did-fail-load', () => {
     if (!win.isDestroyed() && !win.isVisible()) win.show()
   })
+  quit.guard(win)
   const detach = ipc!.attach(win)
   win.on('closed', detach)
   target.load(win).catch((err: unknown) => console.error('could not load the control room page:', err))
@@ -71,27 +74,12 @@ function openWindow(): void {
 
 // ---- shutdown: the core closes before the process exits, however the quit was asked for.
 
-let coreClosed = false
-let closing = false
+// New calls are refused once quitting starts; the window still receives the core's events (the progress).
+const quit = installQuit(app, { core: () => core, beforeClose: () => ipc?.dispose() })
 
 app.on('window-all-closed', () => {
   // macOS keeps apps (and here, the agents) running without windows; elsewhere closing the window quits.
   if (process.platform !== 'darwin') app.quit()
-})
-
-app.on('before-quit', (event) => {
-  if (coreClosed || !core) return
-  event.preventDefault()
-  if (closing) return
-  closing = true
-  ipc?.dispose()
-  core
-    .close()
-    .catch((err: unknown) => console.error('closing the core failed:', err))
-    .finally(() => {
-      coreClosed = true
-      app.quit()
-    })
 })
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit())
