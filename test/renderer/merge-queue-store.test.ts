@@ -133,11 +133,13 @@ test("runTranscript: a finished run's checks as the live terminal showed them, C
       status: 'red',
       checks: [
         { check: 'build', command: 'make', status: 'ok', exitCode: 0, durationMs: 1200, output: 'compiled\n' },
-        { check: 'test', command: 'make test', status: 'failed', exitCode: 1, durationMs: 300, output: 'FAIL: adds\nnot ok 2' }
+        { check: 'test', command: 'make test', status: 'failed', exitCode: 1, durationMs: 300, output: 'FAIL: adds\nnot ok 2' },
+        { check: 'coverage', command: '', status: 'skipped', exitCode: null, durationMs: 0, output: '' }
       ]
     })
   )
   assert.equal(text, '\x1b[1m$ make\x1b[0m\r\ncompiled\r\n\x1b[32mbuild: ok (exit 0) in 1.2 s\x1b[0m\r\n\r\n\x1b[1m$ make test\x1b[0m\r\nFAIL: adds\r\nnot ok 2\r\n\x1b[31mtest: failed (exit 1) in 0.3 s\x1b[0m\r\n')
+  assert.doesNotMatch(text, /coverage/, 'a check with no command never ran: not shown')
   assert.doesNotMatch(text.replace(/\r\n/g, ''), /\n/, 'no bare LF (xterm would not return the cursor)')
   assert.equal(runTranscript(run('g', { status: 'green' })), 'This tree passed the same checks before: not run again.\r\n')
   assert.equal(runTranscript(run('e', { status: 'error', detail: 'could not build' })), 'could not build\r\n')

@@ -130,8 +130,10 @@ export function runTook(r: MergeRun, now: number): number {
  * shape): each command, its output (head and tail as stored), and how it ended.
  */
 export function runTranscript(run: MergeRun): string {
-  if (!run.checks.length) return run.detail && run.status !== 'green' ? `${run.detail}\r\n` : run.status === 'green' ? 'This tree passed the same checks before: not run again.\r\n' : ''
-  return run.checks
+  // A check the rig has no command for never ran: the live output had nothing of it either.
+  const ran = run.checks.filter((c) => c.status !== 'skipped')
+  if (!ran.length) return run.detail && run.status !== 'green' ? `${run.detail}\r\n` : run.status === 'green' ? 'This tree passed the same checks before: not run again.\r\n' : ''
+  return ran
     .map((c) => {
       const ok = c.status === 'ok'
       const out = c.output.replace(/\r?\n/g, '\r\n')

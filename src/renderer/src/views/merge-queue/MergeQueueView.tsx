@@ -133,7 +133,7 @@ export function MergeQueueView() {
               <EntryRow key={e.id} entry={e} position={i + 1} {...rowProps} />
             ))}
           </Section>
-          <Section id="testing" title="Testing" meaning="candidates: requests applied onto the target, the checks run once on each" count={sections.testing.length + sections.activeRuns.length} empty="Nothing is being tested.">
+          <Section id="testing" title="Testing" meaning="candidates: requests applied onto the target, the checks run once on each" count={sections.testing.length} empty={sections.activeRuns.length ? null : 'Nothing is being tested.'}>
             {sections.testing.map((e) => (
               <EntryRow key={e.id} entry={e} {...rowProps} />
             ))}
@@ -195,13 +195,14 @@ function useActionKeys(active: boolean, rig: string | null, current: MergeQueueE
   }, [])
 }
 
-function Section({ id, title, meaning, count, empty, children }: { id: string; title: string; meaning: string; count: number; empty: string; children: ReactNode }) {
+/** `empty`: what shows when nothing is in it (null: the children show even at count 0, e.g. a run still building). */
+function Section({ id, title, meaning, count, empty, children }: { id: string; title: string; meaning: string; count: number; empty: string | null; children: ReactNode }) {
   return (
     <section className="panel mq-section" data-testid={`mq-section-${id}`} data-count={count} aria-label={title}>
       <h4>
         {title} <span className="count">{count}</span> <span className="muted">— {meaning}</span>
       </h4>
-      {count === 0 ? <div className="muted small mq-empty">{empty}</div> : children}
+      {count === 0 && empty !== null ? <div className="muted small mq-empty">{empty}</div> : children}
     </section>
   )
 }
@@ -304,7 +305,7 @@ function RunHead({ run, now }: { run: MergeRun; now: number }) {
         ) : null}
       </span>
       <span className="spacer" />
-      {run.checks.map((c) => (
+      {run.checks.filter((c) => c.status !== 'skipped').map((c) => (
         <span key={c.check} className={`small nowrap mq-check mq-check-${c.status}`} title={c.command}>
           {c.check} {c.status} {spanText(c.durationMs)}
         </span>
@@ -336,7 +337,7 @@ function BatchCard({ batch, rowProps, now }: { batch: AwaitingBatch; rowProps: O
           A batch of {batch.entries.length} request{batch.entries.length === 1 ? '' : 's'}
         </strong>
         {item ? (
-          <button className="link small" data-testid="mq-batch-inbox" title={`Open ${item.id} in the Deacon inbox (${MQ_KEYS.inbox})`} onClick={() => useUi.getState().openInboxItem(item.id)}>
+          <button className="link small" data-testid="mq-inbox-link" title={`Open ${item.id} in the Deacon inbox (${MQ_KEYS.inbox})`} onClick={() => useUi.getState().openInboxItem(item.id)}>
             Approve or deny in the inbox ({item.id}) <kbd>{MQ_KEYS.inbox}</kbd>
           </button>
         ) : (
