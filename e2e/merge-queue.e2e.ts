@@ -142,10 +142,17 @@ test('two agents finish, their batch is tested live and waits in the Merge queue
     }
     await shot(page, 'mq-pending-behind-approval')
 
-    // Reject the user's request, with a reason, asked first: the two agents' requests are tested as one batch.
-    await tid(page, `mq-reject-${docs.id}`).click()
-    await tid(page, 'mq-reject-reason').fill('The docs go in with the next release')
-    await tid(page, 'confirm-dialog-confirm').click()
+    // Reject the user's request by keys — j/k to it, X asks for a reason, Ctrl+Enter confirms: the two agents'
+    // requests are then tested as one batch.
+    await tid(page, `mq-entry-${queued[0].id}`).click()
+    for (let i = 0; i < 3 && (await tid(page, `mq-entry-${docs.id}`).getAttribute('aria-selected')) !== 'true'; i++) await page.keyboard.press('j')
+    await expectAttr(tid(page, `mq-entry-${docs.id}`), 'aria-selected', 'true', 'the user request selected by keys')
+    await page.keyboard.press('Shift+X')
+    await until(async () => (await tid(page, 'mq-reject-reason').count()) === 1, 'the reject dialog')
+    await until(async () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'mq-reject-reason'), 'the reason field to have the focus')
+    await page.keyboard.type('The docs go in with the next release')
+    await shot(page, 'mq-reject-dialog')
+    await page.keyboard.press('Control+Enter')
     const rejected = tid(page, `mq-entry-${docs.id}`)
     await expectAttr(rejected, 'data-state', 'rejected', 'the user request rejected')
     await expectText(rejected.getByTestId('mq-failure-message'), 'The docs go in with the next release', 'the reason on the rejected row')
