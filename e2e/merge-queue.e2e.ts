@@ -212,3 +212,54 @@ test('two agents finish, their batch is tested live and waits in the Merge queue
     for (const a of agents) await gt(t, ['polecat', 'stop', a.polecatId]).catch(() => {})
   })
 })
+
+test('a request that breaks the build: failed in the view with the failing output as text, its red run, Retry by key tests it again', { timeout: 120_000 }, async () => {
+  await withTown(browser, 'merge-queue-failed', async (t) => {
+    const { page } = t
+    const origin = join(t.tempDir('e2e-origin'), 'origin.git')
+    sh(t.repo, 'git', ['clone', '-q', '--bare', t.repo, origin])
+    const work = join(t.tempDir('e2e-work'), 'work')
+    sh(t.repo, 'git', ['clone', '-q', origin, work])
+    sh(work, 'git', ['checkout', '-q', '-b', 'user/broken'])
+    writeFileSync(join(work, 'BUILD_BROKEN'), 'x\n')
+    sh(work, 'git', ['add', '-A'])
+    sh(work, 'git', ['commit', '-qm', 'Breaks the build'])
+    sh(work, 'git', ['push', '-q', 'origin', 'user/broken'])
+    const mainBefore = git(origin, ['rev-parse', 'main'])
+    await submitRig(page, 'sample', origin)
+    // The error line carries markup: the view must show it as the characters it is.
+    const build = 'test ! -e BUILD_BROKEN || { echo "<b>error</b>: BUILD_BROKEN is in the tree" >&2; exit 2; }'
+    for (const [k, v] of Object.entries({ merge_mode: 'gated', build })) await gt(t, ['rig', 'config', 'sample', k, v])
+    await goTo(page, 'refinery')
+    await gt(t, ['mq', 'add', 'user/broken', '--rig', 'sample'])
+    const mr = (JSON.parse(await gt(t, ['mq', 'list', '--rig', 'sample', '--json'])) as MergeQueueEntry[])[0]
+    const row = tid(page, `mq-entry-${mr.id}`)
+    await expectAttr(row, 'data-state', 'failed', 'the request failed', 30_000)
+    const failure = row.getByTestId('mq-failure')
+    await expectAttr(failure, 'data-kind', 'checks', 'a checks failure')
+    await expectText(failure.getByTestId('mq-failure-message'), 'build (test ! -e BUILD_BROKEN', 'the failing command in the message')
+    await expectText(failure.getByTestId('mq-failure-output'), '<b>error</b>: BUILD_BROKEN is in the tree', 'the failing output, as text')
+    assert.equal(await page.locator('[data-testid="mq-failure-output"] b').count(), 0, 'no markup made of the output')
+    const firstRun = (await gt(t, ['mq', 'show', mr.id])).match(/mqr-[a-z0-9]+/)?.[0]
+    assert.ok(firstRun, 'the red run in gt mq show')
+    await expectText(failure, `run ${firstRun}`, 'the run that showed it')
+    // The whole red run, in its terminal.
+    await failure.getByTestId('mq-failure-show-run').click()
+    const red = await expectRunOutput(page, firstRun!, 'BUILD_BROKEN is in the tree', 'the red run')
+    assert.match(red, /build: failed \(exit 2\)/, `the build's end in the run (${red})`)
+    await shot(page, 'mq-failed')
+    await failure.getByTestId('mq-failure-show-run').click()
+
+    // r on the selected request: back in the queue, tested again, failed again in a new run.
+    await row.click()
+    await page.keyboard.press('r')
+    await until(async () => {
+      const shown = await gt(t, ['mq', 'show', mr.id])
+      return (shown.match(/mqr-[a-z0-9]+/g) ?? []).filter((id, i, all) => all.indexOf(id) === i).length >= 2
+    }, 'a second run of the request', 30_000)
+    await expectAttr(row, 'data-state', 'failed', 'failed again', 30_000)
+    await until(async () => !((await failure.textContent()) ?? '').includes(`run ${firstRun}`), 'the failure naming the new run')
+    assert.equal(git(origin, ['rev-parse', 'main']), mainBefore, 'a red request never lands')
+    await expectNoErrorToast(page, 'after the retry')
+  })
+})

@@ -264,12 +264,27 @@ function EntryRow({ entry: e, position, selected, now, onSelect, onReject }: Row
 }
 
 function FailureDetail({ failure: f }: { failure: NonNullable<MergeQueueEntry['failure']> }) {
+  const run = useMergeQueue((s) => (f.runId ? s.runs.find((r) => r.id === f.runId) : undefined))
+  const [showRun, setShowRun] = useState(false)
   return (
     <div className="mq-failure" data-testid="mq-failure" data-kind={f.kind}>
       <div>
         <strong>{FAILURE_WORDS[f.kind] ?? f.kind}</strong>
         {f.by ? <span className="muted"> · by {f.by}</span> : null}
         {f.runId ? <span className="muted mono"> · run {f.runId}</span> : null}
+        {run ? (
+          <button
+            className="link small mq-show-run"
+            data-testid="mq-failure-show-run"
+            aria-expanded={showRun}
+            onClick={(ev) => {
+              ev.stopPropagation()
+              setShowRun(!showRun)
+            }}
+          >
+            {showRun ? 'hide the run' : 'show the whole run'}
+          </button>
+        ) : null}
       </div>
       <div className="mq-failure-message" data-testid="mq-failure-message">
         {f.message}
@@ -281,10 +296,16 @@ function FailureDetail({ failure: f }: { failure: NonNullable<MergeQueueEntry['f
           ))}
         </ul>
       ) : null}
-      {f.output ? (
+      {f.output && !showRun ? (
         <pre className="mono-block output" data-testid="mq-failure-output">
           {f.output}
         </pre>
+      ) : null}
+      {run && showRun ? (
+        <div className="mq-run">
+          <RunHead run={run} now={Date.now()} />
+          <RunTerminal run={run} />
+        </div>
       ) : null}
     </div>
   )

@@ -1,10 +1,11 @@
 // A candidate run's check output in a read-only xterm: while the run builds or tests, what it printed so far
 // (mq.output) and then each mq.output event as it comes; once it finished, its checks as stored (each command,
 // its output, how it ended). A run that finishes while watched gets a fresh terminal with the stored checks, so
-// what shows is always the whole, final record. Registered as window.__gtTerm "mq:<run id>" for tests.
+// what shows is always the whole, final record; a live one gets a fresh terminal after a reconnect, since the
+// output printed while the page was away came to no one. Registered as window.__gtTerm "mq:<run id>" for tests.
 import { FitAddon } from '@xterm/addon-fit'
 import { Terminal } from '@xterm/xterm'
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { MergeRun } from '../../../../shared/domain'
 import { runActive, runTranscript, watchRunOutput } from '../../stores/merge-queue'
 import { useUi } from '../../stores/ui'
@@ -14,7 +15,20 @@ import { xtermOptions, xtermTheme } from '../../terminal/theme'
 
 export function RunTerminal({ run }: { run: MergeRun }) {
   const live = runActive(run)
-  return <RunTerm key={`${run.id}:${live ? 'live' : 'done'}`} run={run} live={live} />
+  const connects = useConnects()
+  return <RunTerm key={`${run.id}:${live ? `live:${connects}` : 'done'}`} run={run} live={live} />
+}
+
+/** How many times the page connected again since this mounted. */
+function useConnects(): number {
+  const conn = useUi((s) => s.conn)
+  const [connects, setConnects] = useState(0)
+  const before = useRef(conn)
+  useEffect(() => {
+    if (conn === 'connected' && before.current !== 'connected') setConnects((n) => n + 1)
+    before.current = conn
+  }, [conn])
+  return connects
 }
 
 function RunTerm({ run, live }: { run: MergeRun; live: boolean }) {
