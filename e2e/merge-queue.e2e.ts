@@ -63,11 +63,18 @@ async function expectRunOutput(page: Page, runId: string, needle: string, what: 
   }
 }
 
-/** The id of the one run the section shows (its head's test id). */
-async function runIn(page: Page, section: string, status: string): Promise<string> {
-  const head = tid(page, `mq-section-${section}`).locator(`[data-testid^="mq-run-mqr"][data-status="${status}"]`)
-  await until(async () => (await head.count()) === 1, `one ${status} run in the ${section} section`, 30_000)
-  return ((await head.getAttribute('data-testid')) ?? '').slice('mq-run-'.length)
+/**
+ * The id of the run the section shows with exactly these requests in its candidate (its head's test id). The
+ * refinery may test shorter prefixes of the queue beside it (merge_parallel), each a run of its own.
+ */
+async function runIn(page: Page, section: string, status: string, requests: string[]): Promise<string> {
+  const heads = tid(page, `mq-section-${section}`).locator(`[data-testid^="mq-run-mqr"][data-status="${status}"]`)
+  const want = [...requests].sort().join(' ')
+  const id = await until(async () => {
+    const shown = await heads.evaluateAll((els) => els.map((e) => [e.getAttribute('data-testid') ?? '', e.getAttribute('data-requests') ?? '']))
+    return shown.find(([, r]) => r.split(' ').sort().join(' ') === want)?.[0]
+  }, `a ${status} run of ${want} in the ${section} section`, 30_000)
+  return id.slice('mq-run-'.length)
 }
 
 test('two agents finish, their batch is tested live and waits in the Merge queue view, the diff opens from it, Approve in the inbox moves the target', { timeout: 180_000 }, async () => {
@@ -104,10 +111,10 @@ test('two agents finish, their batch is tested live and waits in the Merge queue
 
     // The user's branch: tested, its output live in the terminal, then waiting for approval.
     await gt(t, ['mq', 'add', 'user/docs', '--rig', 'sample'])
-    const userRun = await runIn(page, 'testing', 'testing')
+    const docs = (JSON.parse(await gt(t, ['mq', 'list', '--rig', 'sample', '--json'])) as MergeQueueEntry[]).find((e) => e.branch === 'user/docs')!
+    const userRun = await runIn(page, 'testing', 'testing', [docs.id])
     await expectAttr(tid(page, `mq-run-output-${userRun}`), 'data-phase', 'live', 'the live terminal of the run')
     await expectRunOutput(page, userRun, 'running the tests on', 'live output')
-    const docs = (JSON.parse(await gt(t, ['mq', 'list', '--rig', 'sample', '--json'])) as MergeQueueEntry[]).find((e) => e.branch === 'user/docs')!
     await expectAttr(tid(page, `mq-entry-${docs.id}`), 'data-state', 'testing', 'the user request being tested')
     await shot(page, 'mq-testing-live')
     writeFileSync(gate, '')
@@ -156,7 +163,7 @@ test('two agents finish, their batch is tested live and waits in the Merge queue
     const rejected = tid(page, `mq-entry-${docs.id}`)
     await expectAttr(rejected, 'data-state', 'rejected', 'the user request rejected')
     await expectText(rejected.getByTestId('mq-failure-message'), 'The docs go in with the next release', 'the reason on the rejected row')
-    const batchRun = await runIn(page, 'testing', 'testing')
+    const batchRun = await runIn(page, 'testing', 'testing', queued.map((e) => e.id))
     await expectRunOutput(page, batchRun, 'running the tests on', 'the batch run, live')
     for (const e of queued) await expectAttr(tid(page, `mq-entry-${e.id}`), 'data-state', 'testing', `${e.branch} in the candidate`)
     writeFileSync(gate, '')

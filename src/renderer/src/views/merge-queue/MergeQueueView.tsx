@@ -313,7 +313,7 @@ function FailureDetail({ failure: f }: { failure: NonNullable<MergeQueueEntry['f
 
 function RunHead({ run, now }: { run: MergeRun; now: number }) {
   return (
-    <div className="mq-run-head" data-testid={`mq-run-${run.id}`} data-status={run.status}>
+    <div className="mq-run-head" data-testid={`mq-run-${run.id}`} data-status={run.status} data-requests={run.requests.join(' ')}>
       <span className={`badge mq-run-${run.status}`}>{RUN_WORDS[run.status]}</span>
       <span className="small">
         {run.requests.length} request{run.requests.length === 1 ? '' : 's'} onto <span className="mono">{run.targetBranch}</span> at{' '}
