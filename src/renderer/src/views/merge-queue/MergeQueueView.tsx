@@ -147,14 +147,10 @@ export function MergeQueueView() {
             ))}
           </Section>
           <Section id="merged" title="Merged" meaning="on the target, newest first" count={sections.merged.length} empty="Nothing merged yet.">
-            {sections.merged.map((e) => (
-              <EntryRow key={e.id} entry={e} {...rowProps} />
-            ))}
+            <NewestRows entries={sections.merged} rowProps={rowProps} />
           </Section>
           <Section id="failed" title="Failed / sent back" meaning="back with their polecat (or you): retry when fixed, or reject for good" count={sections.failed.length} empty="Nothing came back.">
-            {sections.failed.map((e) => (
-              <EntryRow key={e.id} entry={e} {...rowProps} />
-            ))}
+            <NewestRows entries={sections.failed} rowProps={rowProps} />
           </Section>
         </div>
       ) : null}
@@ -204,6 +200,26 @@ function Section({ id, title, meaning, count, empty, children }: { id: string; t
       </h4>
       {count === 0 && empty !== null ? <div className="muted small mq-empty">{empty}</div> : children}
     </section>
+  )
+}
+
+/** What is done piles up: the newest rows show, the rest behind a button (the selection keeps its row in). */
+const NEWEST_SHOWN = 30
+
+function NewestRows({ entries, rowProps }: { entries: MergeQueueEntry[]; rowProps: Omit<RowProps, 'entry' | 'position'> }) {
+  const [all, setAll] = useState(false)
+  const shown = all ? entries : entries.filter((e, i) => i < NEWEST_SHOWN || e.id === rowProps.selected)
+  return (
+    <>
+      {shown.map((e) => (
+        <EntryRow key={e.id} entry={e} {...rowProps} />
+      ))}
+      {shown.length < entries.length ? (
+        <button className="link small" onClick={() => setAll(true)}>
+          show {entries.length - shown.length} older
+        </button>
+      ) : null}
+    </>
   )
 }
 
