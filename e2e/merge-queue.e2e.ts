@@ -220,7 +220,7 @@ test('two agents finish, their batch is tested live and waits in the Merge queue
   })
 })
 
-test('a request that breaks the build: failed in the view with the failing output as text, its red run, Retry by key tests it again', { timeout: 120_000 }, async () => {
+test('a request that breaks the build: failed in the view with the failing output as text, its red run, Retry by key tests it again; a conflict names its files', { timeout: 120_000 }, async () => {
   await withTown(browser, 'merge-queue-failed', async (t) => {
     const { page } = t
     const origin = join(t.tempDir('e2e-origin'), 'origin.git')
@@ -268,5 +268,22 @@ test('a request that breaks the build: failed in the view with the failing outpu
     await until(async () => !((await failure.textContent()) ?? '').includes(`run ${firstRun}`), 'the failure naming the new run')
     assert.equal(git(origin, ['rev-parse', 'main']), mainBefore, 'a red request never lands')
     await expectNoErrorToast(page, 'after the retry')
+
+    // A branch that conflicts with what main got meanwhile: sent back naming the file, before any check runs.
+    sh(work, 'git', ['checkout', '-q', '-b', 'user/clash', 'origin/main'])
+    writeFileSync(join(work, 'README.md'), '# the user\'s title\n')
+    sh(work, 'git', ['commit', '-qam', 'Retitle'])
+    sh(work, 'git', ['push', '-q', 'origin', 'user/clash'])
+    sh(work, 'git', ['checkout', '-q', '-B', 'main', 'origin/main'])
+    writeFileSync(join(work, 'README.md'), "# main's title\n")
+    sh(work, 'git', ['commit', '-qam', 'Retitle on main'])
+    sh(work, 'git', ['push', '-q', 'origin', 'main'])
+    await gt(t, ['mq', 'add', 'user/clash', '--rig', 'sample'])
+    const clash = (JSON.parse(await gt(t, ['mq', 'list', '--rig', 'sample', '--json'])) as MergeQueueEntry[]).find((e) => e.branch === 'user/clash')!
+    const clashRow = tid(page, `mq-entry-${clash.id}`)
+    await expectAttr(clashRow, 'data-state', 'failed', 'the conflicting request sent back', 30_000)
+    await expectAttr(clashRow.getByTestId('mq-failure'), 'data-kind', 'conflict', 'a conflict')
+    assert.deepEqual(await clashRow.getByTestId('mq-failure-files').locator('li').allTextContents(), ['README.md'], 'the conflicting file named')
+    await shot(page, 'mq-conflict')
   })
 })
