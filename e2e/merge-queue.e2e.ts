@@ -194,6 +194,15 @@ test('two agents finish, their batch is tested live and waits in the Merge queue
     await batch.getByTestId('mq-inbox-link').click()
     await expectAttr(tid(page, 'nav-inbox'), 'aria-current', 'page', 'the inbox')
     await expectText(tid(page, 'inbox-detail-title'), 'Merge 2 requests into sample/main', 'the batch in the inbox')
+    await shot(page, 'mq-batch-in-inbox')
+    // From the item, back to the queue on its first request, and to the item again.
+    await tid(page, 'inbox-open-merge-queue').click()
+    await expectAttr(tid(page, 'nav-refinery'), 'aria-current', 'page', 'the Merge queue view, opened from the item')
+    const firstInQueue = (await tid(page, 'mq-section-awaiting').locator('[data-testid^="mq-entry-"]').first().getAttribute('data-testid'))!
+    await expectAttr(tid(page, firstInQueue), 'aria-selected', 'true', "the batch's first request selected")
+    await page.keyboard.press('i')
+    await expectAttr(tid(page, 'nav-inbox'), 'aria-current', 'page', 'i: the inbox item of the selected request')
+    await expectText(tid(page, 'inbox-detail-title'), 'Merge 2 requests into sample/main', 'the batch in the inbox again')
     await tid(page, 'inbox-action-approve').click()
     const landed = await until(() => {
       const sha = git(origin, ['rev-parse', 'main'])

@@ -16,14 +16,12 @@ import { entryTook, queueSections, runTook, spanText, useMergeQueue, type Awaiti
 import { useRigs } from '../../stores/rigs'
 import { useUi } from '../../stores/ui'
 import { MQ_KEYS, mqUnavailable, reject, retry, runNow, type MqActionName } from './mq-actions'
+import { chooseRig, lastChosenRig } from './open-merge-queue'
 import { RunTerminal } from './RunTerminal'
 import './merge-queue.css'
 
 const NONE: MergeQueueEntry[] = []
 const NO_RUNS: MergeRun[] = []
-
-// The rig chosen last, kept while the page lives (the view unmounts when another shows).
-let chosenRig: string | null = null
 
 const STATE_WORDS: Record<MergeQueueEntry['state'], string> = {
   pending: 'waiting',
@@ -56,7 +54,7 @@ const RUN_WORDS: Record<MergeRun['status'], string> = {
 export function MergeQueueView() {
   const rigs = useRigs((s) => s.items)
   const names = useMemo(() => rigs.map((r) => r.name).sort((a, b) => a.localeCompare(b)), [rigs])
-  const [picked, setPicked] = useState<string | null>(chosenRig)
+  const [picked, setPicked] = useState<string | null>(lastChosenRig)
   const rig = picked && names.includes(picked) ? picked : (names[0] ?? null)
   const { entries, runs, loaded, error } = useMergeQueue()
   const inbox = useInbox((s) => s.items)
@@ -93,7 +91,7 @@ export function MergeQueueView() {
   useActionKeys(rejecting === null, rig, current, sections.awaiting, setRejecting)
 
   const pick = (name: string) => {
-    chosenRig = name
+    chooseRig(name)
     setPicked(name)
   }
 
