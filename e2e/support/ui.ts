@@ -15,7 +15,7 @@ export async function expectNoErrorToast(page: Page, when: string): Promise<void
   assert.deepEqual(toasts, [], `an error toast showed ${when}`)
 }
 
-export async function goTo(page: Page, view: 'rigs' | 'work' | 'polecats' | 'inbox' | 'history'): Promise<void> {
+export async function goTo(page: Page, view: 'rigs' | 'work' | 'polecats' | 'inbox' | 'history' | 'refinery'): Promise<void> {
   await tid(page, `nav-${view}`).click()
   await expectAttr(tid(page, `nav-${view}`), 'aria-current', 'page', `the ${view} nav item to be current`)
 }

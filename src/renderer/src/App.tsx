@@ -12,6 +12,7 @@ import { useViewShortcuts } from './components/keys'
 import { useUi } from './stores/ui'
 import { HistoryView } from './views/history/HistoryView'
 import { InboxView } from './views/inbox/InboxView'
+import { MergeQueueView } from './views/merge-queue/MergeQueueView'
 import { PolecatsView } from './views/polecats/PolecatsView'
 import { RigsView } from './views/rigs/RigsView'
 import { WorkView } from './views/work/WorkView'
@@ -51,6 +52,7 @@ export function App() {
           {polecatsMounted || view === 'polecats' ? <PolecatsView active={view === 'polecats' && !diff} /> : null}
           {view === 'inbox' && !diff ? <InboxView /> : null}
           {view === 'history' && !diff ? <HistoryView /> : null}
+          {view === 'refinery' && !diff ? <MergeQueueView /> : null}
           {diff ? (
             <Suspense fallback={<div className="view-body muted">Opening the diff…</div>}>
               <DiffView />

@@ -8,7 +8,8 @@ export const VIEW_META: Record<View, { name: string; meaning: string; glossary: 
   work: { name: 'Beads', meaning: 'work items', glossary: GLOSSARY.Bead },
   polecats: { name: 'Polecats', meaning: 'worker agents', glossary: GLOSSARY.Polecat },
   inbox: { name: 'Deacon', meaning: 'escalation inbox', glossary: GLOSSARY.Deacon },
-  history: { name: 'Seance', meaning: 'past sessions', glossary: GLOSSARY.Seance }
+  history: { name: 'Seance', meaning: 'past sessions', glossary: GLOSSARY.Seance },
+  refinery: { name: 'Refinery', meaning: 'merge queue', glossary: GLOSSARY.Refinery }
 }
 
 const mod = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform) ? '⌘' : 'Ctrl+'

@@ -1,4 +1,4 @@
-// Keyboard: Ctrl/Cmd+1..5 switch views; j/k or arrows move a list's selection; Enter opens it.
+// Keyboard: Ctrl/Cmd+1..6 switch views; j/k or arrows move a list's selection; Enter opens it.
 import { useEffect, useRef } from 'react'
 import { VIEWS, useUi } from '../stores/ui'
 

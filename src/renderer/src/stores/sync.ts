@@ -1,6 +1,6 @@
 // Keeps the stores in step with the core: everything is read on every (re)connect; a `changed` event
-// re-reads just the topics it names; `inbox.item` and `polecat` events carry the changed row itself and are
-// applied as they are (no re-read), so fifty busy agents cost one small update each. Whether dispatch is
+// re-reads just the topics it names; `inbox.item`, `polecat`, `mq.entry` and `mq.run` events carry the changed
+// row itself and are applied as they are (no re-read), so fifty busy agents cost one small update each. Whether dispatch is
 // paused has no event of its own: it is re-read with the ledger, when a mass death is raised, and when the
 // page comes back into view (a `gt town resume` from a terminal changes it without telling anyone).
 import type { Topic } from '../../../shared/contract'
@@ -8,6 +8,7 @@ import { getClient } from '../transport'
 import { useBeadDetail, useBeads } from './beads'
 import { useCheckRuns } from './check-runs'
 import { useInbox } from './inbox'
+import { outputFeed, useMergeQueue } from './merge-queue'
 import { noteItem, noteList } from './notifications'
 import { usePermissionRules } from './permissions'
 import { usePolecats } from './polecats'
@@ -22,10 +23,13 @@ const refreshers: Record<Topic, () => void> = {
   rigs: () => {
     void useRigs.getState().refresh()
     void useRigConfig.getState().refresh()
+    void useMergeQueue.getState().refresh()
   },
+  // A merge request's title is its bead's, and a reject closes the bead: the shown queue is re-read.
   beads: () => {
     void useBeads.getState().refresh()
     void useBeadDetail.getState().refresh()
+    void useMergeQueue.getState().refresh()
   },
   // Polecats are pushed one by one; the topic still comes when rows go away (a rig removed) or are added.
   polecats: () => void usePolecats.getState().refresh(),
@@ -81,6 +85,9 @@ export function startSync(): void {
       usePolecats.getState().upsert(event.polecat)
       return
     }
+    if (event.type === 'mq.entry') return useMergeQueue.getState().applyEntry(event.entry)
+    if (event.type === 'mq.run') return useMergeQueue.getState().applyRun(event.run)
+    if (event.type === 'mq.output') return outputFeed.deliver(event.runId, event.data)
     if (event.type !== 'changed') return
     // Several topics often share a refresher (beads + ledger): call each once.
     const fns = new Set<() => void>()

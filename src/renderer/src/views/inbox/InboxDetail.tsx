@@ -16,6 +16,7 @@ import { AlwaysPanel, DenyPanel, ReplyPanel, SnoozePanel, type PanelMode } from 
 import { ACTION_KEYS, acknowledge, approve, handBack, openBead, restartFromItem, retryNow, takeOver, unavailable, type ActionName } from './inbox-actions'
 import { useUi } from '../../stores/ui'
 import { OpenDiffButton, diffTargetOfItem } from '../diff/open-diff'
+import { openMergeQueue } from '../merge-queue/open-merge-queue'
 
 const KIND_WORDS = { permission: 'permission request', escalation: 'escalation', alarm: 'alarm', merge: 'merge batch' } as const
 
@@ -75,6 +76,14 @@ export function InboxDetail({ item, polecat, now, mode, setMode }: Props) {
           {can('snooze') ? <ActionButton name="snooze" label="Snooze…" onClick={() => setMode('snooze')} /> : null}
           {can('ack') ? <ActionButton name="ack" label="Acknowledge" onClick={() => void acknowledge(item)} /> : null}
         </div>
+        {item.merge && item.rig ? (
+          <div className="muted small inbox-merge-queue" data-testid="inbox-merge-queue">
+            The requests&apos; diffs and the run that passed are in the Merge queue:{' '}
+            <button className="link" data-testid="inbox-open-merge-queue" onClick={() => openMergeQueue(item.rig!, item.merge!.requests[0])}>
+              open {item.rig}&apos;s queue
+            </button>
+          </div>
+        ) : null}
         {mode === 'always' ? <AlwaysPanel item={item} onClose={closePanel} /> : null}
         {mode === 'deny' ? <DenyPanel item={item} onClose={closePanel} /> : null}
         {mode === 'snooze' ? <SnoozePanel item={item} onClose={closePanel} /> : null}
@@ -139,7 +148,7 @@ export function InboxDetail({ item, polecat, now, mode, setMode }: Props) {
         {item.tool ? <ToolInput tool={item.tool} /> : null}
         {item.kind !== 'permission' && item.body ? (
           <section className="detail-section">
-            <h4>{item.kind === 'alarm' ? 'What happened' : 'What the agent says'}</h4>
+            <h4>{item.kind === 'alarm' ? 'What happened' : item.kind === 'merge' ? 'The requests in the batch' : 'What the agent says'}</h4>
             <pre className="description" data-testid="inbox-detail-body">
               {item.body}
             </pre>

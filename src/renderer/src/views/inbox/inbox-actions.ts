@@ -30,6 +30,9 @@ export const ACTION_KEYS: Record<ActionName, string> = {
 /** Why an action does not apply to the item (shown when its key is pressed anyway), or null when it does. */
 export function unavailable(action: ActionName, item: InboxItem, polecat: Polecat | undefined): string | null {
   const decidable = item.kind === 'permission' && item.status === 'open'
+  // A gated merge batch is decided like a permission: Approve lands it, Deny sends it back with the reason.
+  if (item.kind === 'merge' && (action === 'approve' || action === 'deny')) return item.status === 'open' ? null : `this batch is already ${item.status}`
+  if (item.kind === 'merge' && action === 'ack' && item.status === 'open') return 'a merge batch waits for a decision: approve it (it lands) or deny it (its requests go back)'
   switch (action) {
     case 'approve':
     case 'always':
