@@ -61,6 +61,7 @@ for (const c of CASES) {
         if (culpritOf.get(b) === 'conflict') {
           assert.equal(e.failure?.kind, 'conflict')
           assert.deepEqual(e.failure?.files, ['shared.txt'], 'the conflicting file is named')
+          assert.equal(e.failure?.message.split('shared.txt').length - 1, 1, `the file is named once: ${e.failure?.message}`)
         } else {
           assert.equal(e.failure?.kind, 'checks')
           assert.match(e.failure?.output ?? '', culpritOf.get(b) === 'build' ? /BUILD_BROKEN/ : /1 test failed/, 'the failing output goes with it')

@@ -242,7 +242,7 @@ export class Refinery {
       const longest = lengths[lengths.length - 1]
       const built = new Map<number, CandidateResult>()
       const first = await this.build(repo, join(scratchRoot, 'probe-0'), target, targetSha, state.pending.slice(0, longest), entries, settings.merge_strategy)
-      const dropped = [...first.conflicts.map((c) => ({ id: c.id, failure: { kind: 'conflict' as const, message: `applying ${entries.get(c.id)!.branch} onto ${target} (${short(targetSha)})${c.message ? `: ${c.message}` : ''} conflicts in ${c.files.join(', ') || 'files git did not name'}`, files: c.files } })), ...first.missing.map((m) => ({ id: m.id, failure: { kind: 'missing' as const, message: m.message } }))]
+      const dropped = [...first.conflicts.map((c) => ({ id: c.id, failure: { kind: 'conflict' as const, message: c.message || `applying ${entries.get(c.id)!.branch} onto ${target} (${short(targetSha)}) conflicts in ${c.files.join(', ') || 'files git did not name'}`, files: c.files } })), ...first.missing.map((m) => ({ id: m.id, failure: { kind: 'missing' as const, message: m.message } }))]
       if (dropped.length) {
         for (const x of dropped) {
           this.d.outcomes.sentBack(entries.get(x.id)!, 'failed', x.failure, 'refinery')
