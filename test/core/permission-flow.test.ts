@@ -95,6 +95,31 @@ test('a request whose hook goes away (the user answered in the terminal) is reso
   }
 })
 
+test('a turn that ends before the async PostToolUse report: the request first says the turn ended, then that it was approved in the terminal', async () => {
+  const cues = tempDir('cues')
+  try {
+    await t.core.dispatch('rigs.add', { name: 'late', source: t.repo }, human)
+    const bead = (await t.core.dispatch('beads.create', { title: 'Late report', rig: 'late' }, human)) as { id: string }
+    const pc = (await t.core.dispatch('sling', { bead: bead.id, rig: 'late', agentCmd: fakeAgentCmd(cues, [{ permission: { tool: 'Bash', input: { command: 'echo late' } } }, { hang: true }]) }, human)) as Polecat
+    const item = await openPermission('echo late')
+    const session = t.core.sessions.find(t.core.polecats.get(pc.id).sessionId!)!
+    // Claude Code's Stop hook is synchronous, its PostToolUse runs in the background: under load Stop comes first.
+    await t.core.hooks.handle(session, { runtime: 'claude', event: 'Stop', input: {} })
+    assert.equal(t.core.inbox.get(item.id).closedBy, 'core')
+    assert.match(t.core.inbox.get(item.id).resolution ?? '', /turn ended without it/)
+    await t.core.hooks.handle(session, { runtime: 'claude', event: 'PostToolUse', input: { tool_name: 'Bash', tool_input: { command: 'echo other' } } })
+    assert.equal(t.core.inbox.get(item.id).closedBy, 'core', 'another call does not amend it')
+    await t.core.hooks.handle(session, { runtime: 'claude', event: 'PostToolUse', input: { tool_name: 'Bash', tool_input: { command: 'echo late' } } })
+    const amended = t.core.inbox.get(item.id)
+    assert.equal(amended.status, 'resolved')
+    assert.equal(amended.closedBy, 'agent')
+    assert.equal(amended.resolution, 'approved in the agent’s terminal')
+    assert.ok(t.core.ledger.list({ subject: bead.id }).some((e) => e.kind === 'inbox.resolved' && (e.data as { amends?: string }).amends?.includes('turn ended')), 'the ledger keeps both')
+  } finally {
+    removeDir(cues)
+  }
+})
+
 test('a request still waiting when the control room quits is there after the restart, saying its agent was restarted', async () => {
   const { createCore } = await import('../../src/main/core/core')
   const { GT_SCRIPT, makeRepo } = await import('../support/fixtures')

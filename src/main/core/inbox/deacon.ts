@@ -10,6 +10,9 @@ import { now, type Ledger } from '../ledger/ledger'
 import { newId } from '../ids'
 import type { Inbox } from './inbox'
 import { PermissionGate, type PermissionDecision } from './permission-gate'
+
+/** How late a background hook's report may correct what the core concluded at the turn's end. */
+const LATE_REPORT_MS = 60_000
 import { commandOf, suggestedPrefix, type PermissionRules } from './permission-rules'
 
 export interface PermissionAsk {
@@ -132,7 +135,13 @@ export class Deacon {
     const open = this.d.inbox.openPermissions(sessionId).filter((i) => i.tool?.name === tool)
     const key = JSON.stringify(input ?? null)
     const item = open.find((i) => JSON.stringify(i.tool!.input ?? null) === key) ?? open[0]
-    if (!item) return
+    if (!item) {
+      // PostToolUse runs in the background and the Stop hook does not: a turn can end (closing the request as
+      // "turn ended without it") before the report that the call was approved in the terminal arrives.
+      const late = this.d.inbox.recentlyClosedByCore(sessionId, LATE_REPORT_MS).find((i) => i.tool?.name === tool && JSON.stringify(i.tool.input ?? null) === key)
+      if (late) this.d.inbox.amendResolution(late.id, 'agent', 'approved in the agent’s terminal')
+      return
+    }
     this.d.inbox.close(item.id, { status: 'resolved', by: 'agent', resolution: 'approved in the agent’s terminal' })
     this.gate.decide(item.id, { behavior: 'allow' })
   }

@@ -185,6 +185,30 @@ export class Inbox {
     return done ? this.changed(id) : null
   }
 
+  /**
+   * Permission requests of a session the core closed itself (its turn or session ended) within the last
+   * `withinMs`: a report that comes late (an async hook) may still say what really happened to them.
+   */
+  recentlyClosedByCore(sessionId: string, withinMs: number): InboxItem[] {
+    const since = new Date(Date.now() - withinMs).toISOString()
+    const rows = this.db
+      .prepare("SELECT * FROM inbox_items WHERE session_id = ? AND kind = 'permission' AND status = 'resolved' AND closed_by = 'core' AND closed_at >= ? ORDER BY closed_at DESC, id")
+      .all(sessionId, since) as ItemRow[]
+    return rows.map(toItem)
+  }
+
+  /** A resolved item's resolution corrected by a later, better report (who resolved it and how). */
+  amendResolution(id: string, by: string, resolution: string): InboxItem | null {
+    const done = inTransaction(this.db, () => {
+      const row = this.db.prepare("SELECT * FROM inbox_items WHERE id = ? AND status = 'resolved'").get(id) as ItemRow | undefined
+      if (!row) return false
+      this.db.prepare('UPDATE inbox_items SET closed_by = ?, resolution = ?, updated_at = ? WHERE id = ?').run(by, resolution, now(), id)
+      this.ledger.append(by, 'inbox.resolved', row.bead_id ?? row.polecat_id ?? id, { id, kind: row.kind, resolution, amends: row.resolution })
+      return true
+    })
+    return done ? this.changed(id) : null
+  }
+
   ack(id: string, actor: string): InboxItem {
     const item = this.get(id)
     if (item.status !== 'open' && item.status !== 'orphaned') return item
