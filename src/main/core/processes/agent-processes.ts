@@ -96,14 +96,23 @@ export interface DirectoryHolder {
   command: string
 }
 
-/** Live processes whose working directory is `dir` or inside it (Linux: /proc; elsewhere: none found). */
+/**
+ * Live processes whose working directory is `dir` or inside it (Linux: /proc; elsewhere: none found) — but
+ * not the core's own git commands: they run in the core's process group (agents run in a PTY session of
+ * their own) and a recovery or a keeper may be working in that worktree at the same moment; they end by
+ * themselves and are no agent.
+ */
 export function processesInside(dir: string): DirectoryHolder[] {
   const root = dir.endsWith('/') ? dir.slice(0, -1) : dir
+  const ownGroup = processInfo(process.pid)?.pgid ?? null
   const out: DirectoryHolder[] = []
   for (const p of liveProcesses()) {
     if (p.pid === process.pid) continue
     const cwd = processCwd(p.pid)
-    if (cwd && (cwd === root || cwd.startsWith(root + '/'))) out.push({ pid: p.pid, command: processCommand(p.pid) })
+    if (!cwd || (cwd !== root && !cwd.startsWith(root + '/'))) continue
+    const command = processCommand(p.pid)
+    if (ownGroup !== null && p.pgid === ownGroup && /^(?:\S*\/)?git(?:\s|$)/.test(command)) continue
+    out.push({ pid: p.pid, command })
   }
   return out
 }
