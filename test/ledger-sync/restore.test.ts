@@ -112,7 +112,8 @@ test("restore from the rigs' remotes into an empty folder gives a town the contr
       assert.equal(git(after.worktree, 'log', '-1', '--format=%s'), 'Half of the page', "the agent's pushed work is on its branch")
       assert.equal(readFileSync(join(after.worktree, 'page.txt'), 'utf8'), 'half of the page\n')
       const [session] = (await core.dispatch('sessions.list', { bead: appBead.id }, human)) as Session[]
-      assert.equal(session.endReason, 'app-restart', 'the session the lost town was running is ended by start-up reconciliation')
+      // The running control room wrote its ledger once more at quit, after it ended its sessions.
+      assert.equal(session.endReason, 'app-quit', 'the session as the lost town ended it when it quit')
       const restored = core.ledger.list({ kinds: ['town.restored'] })
       assert.equal(restored.length, 1)
       // The restored town writes its ledger on top of the lost town's last commit, with no event twice.
@@ -131,7 +132,7 @@ test("restore from the rigs' remotes into an empty folder gives a town the contr
       await waitForFile(join(cues, 'primed'))
       const prime = JSON.parse(readFileSync(join(after.worktree, '..', 'prime.json'), 'utf8'))
       assert.deepEqual(prime.checkpoint.data, { step: 'page half done', next: 'the form' })
-      assert.deepEqual(prime.attempts.map((a: Session) => a.endReason), ['app-restart'])
+      assert.deepEqual(prime.attempts.map((a: Session) => a.endReason), ['app-quit'])
       assert.ok(prime.notes.some((n: { kind: string; data: { text: string } }) => n.kind === 'agent.note' && /half done/.test(n.data.text)))
     } finally {
       await core.close()
