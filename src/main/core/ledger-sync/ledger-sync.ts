@@ -59,7 +59,8 @@ export class LedgerSync {
       beadPrefix: o.beadPrefix,
       retry: o.retry,
       onFailure: (f) => this.failed(f),
-      onRecovered: (t) => this.recovered(t.target, `the ledger was written to ${t.remote} (${t.branch}) again`)
+      // On every write, not only a recovery: a target whose remote was changed (gt town config) starts afresh.
+      onWritten: (w) => this.recovered(w.target, `the ledger was written to ${w.remote} (${w.branch}) at ${w.commit.slice(0, 10)}`)
     })
   }
 
