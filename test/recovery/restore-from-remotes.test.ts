@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Bead, LedgerEvent, Polecat, PrimeContext } from '../../src/shared/domain'
+import type { Bead, LedgerEvent, Polecat, PrimeContext, RecoveryReport } from '../../src/shared/domain'
 import type { BeadDetail } from '../../src/shared/contract'
 import { startServe, type Served } from '../../e2e/support/serve'
 import { endpointRpc, type Rpc } from '../support/endpoint-rpc'
@@ -83,7 +83,12 @@ test('from an empty folder with only the remotes: gt town restore rebuilds beads
     assert.deepEqual(prime.checkpoint?.data, { step: 1, next: 'step two' }, 'the checkpoint made before the crash')
     assert.equal(prime.attempts[0].endReason, 'app-restart')
     assert.ok(existsSync(join(resumed.worktree, 'step1.txt')), 'the pushed work is in the recreated worktree')
-    assert.equal(now.find((p) => p.id === finished.id)!.state !== 'working', true, 'the bead finished before the crash is not restarted')
+    const report: RecoveryReport = await eventually(async () => {
+      const r: RecoveryReport | null = await rpc('town.recovery')
+      return r?.finishedAt ? r : null
+    }, 'the recovery report')
+    assert.match(report.polecats.find((p) => p.name === finished.id)!.detail ?? '', /finished.*never dispatched again/)
+    assert.notEqual(((await rpc('polecats.list')) as Polecat[]).find((p) => p.id === finished.id)!.state, 'working', 'the bead finished before the crash is not restarted')
 
     const shown: BeadDetail = await rpc('beads.show', { id: page.id })
     assert.deepEqual(shown.bead.deps, [{ type: 'blocks', target: api.id }])
