@@ -82,6 +82,7 @@ test('an unreachable ledger remote is an inbox alarm and the town keeps working;
     await core.dispatch('beads.create', { title: 'Keep working' }, human)
     const alarm = await eventually(() => core.inbox.list().find((i) => i.kind === 'alarm' && /ledger could not be written/.test(i.title)) ?? null, 'the ledger alarm')
     assert.equal(alarm.severity, 'P1')
+    assert.equal(alarm.incident, 'ledger_unwritten')
     assert.ok(alarm.title.includes(`the town's ledger remote ${nowhere} (gt/ledger)`), alarm.title)
     assert.match(alarm.body, /could not reach .*missing\/ledger\.git/)
     assert.match(alarm.body, /keeps working/)

@@ -345,7 +345,7 @@ export class Core implements CoreApi {
       openMergeRequests: (rig, branch) => this.beads.list({ rig, type: 'merge-request' }).filter((b) => b.labels.includes(`branch:${branch}`)).map((b) => b.id),
       changed: () => this.changed('ledger')
     })
-    // The ledger branch: every append moves the exporter's debounce; a failure is an inbox alarm like a branch's.
+    // The ledger branch: every append moves the exporter's debounce; a failure is an inbox alarm (no Dogs: a human fixes it).
     this.ledgerSync = new LedgerSync({
       db: this.db,
       ledger: this.ledger,
@@ -353,7 +353,7 @@ export class Core implements CoreApi {
       town,
       settings: this.settings.ledger,
       beadPrefix: () => this.settings.beadPrefix,
-      alarm: (a) => this.routing.branchUnsafe({ severity: 'P1', rig: a.rig ?? '', polecatId: null, beadId: null, sessionId: null, title: a.title, body: a.body, groupKey: a.key })
+      alarm: (a) => this.routing.report({ kind: 'ledger_unwritten', severity: 'P1', rig: a.rig ?? '', polecatId: null, beadId: null, sessionId: null, title: a.title, body: a.body, excerpt: null, groupKey: a.key })
     })
     this.ledger.appended = () => this.ledgerSync.touched()
     this.hooks = new AgentHooks({ ledger: this.ledger, sessions: this.sessions, polecats: this.polecats, deacon: this.deacon, mail: this.mail, agents: this.agents, witness: this.witness })
