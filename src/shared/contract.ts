@@ -33,6 +33,7 @@ import {
   type FilePatch,
   type ReviewComment
 } from './domain'
+import type { ExportedFile, ImportReport } from './beads-jsonl'
 import { FLOW, NOTIFY_METHODS, SAFE_NAME, TOPICS, type NotifyMethod, type Topic } from './constants'
 
 export { FLOW, NOTIFY_METHODS, SAFE_NAME, TOPICS, type NotifyMethod, type Topic }
@@ -272,6 +273,27 @@ export const humanMethods = {
     result: {} as Bead
   },
   'beads.close': { params: z.object({ id: beadId, reason: text('a close reason', 2000).default('done') }).strict(), result: {} as Bead },
+  /**
+   * Beads JSONL files (or Beads backup folders) read by the core, imported in one transaction: any bad record
+   * refuses the whole import, naming its file, line and field. Absolute paths: the core's cwd is not gt's.
+   */
+  'beads.import': {
+    params: z
+      .object({
+        paths: z
+          .array(line('a file path', 4096, { min: 1 }).refine((v) => v.startsWith('/'), 'an absolute path (gt makes the paths it is given absolute)'))
+          .min(1, 'name the Beads files (or a backup folder) to import')
+          .max(1000),
+        dryRun: z.boolean().default(false)
+      })
+      .strict(),
+    result: {} as ImportReport
+  },
+  /** The ledger's beads as Beads JSONL: one `bd export` file, or the backup folder's files (with the history). */
+  'beads.export': {
+    params: z.object({ rig: safeName.optional(), layout: z.enum(['file', 'backup']).default('file') }).strict(),
+    result: {} as { files: ExportedFile[] }
+  },
   sling: {
     params: z
       .object({

@@ -28,7 +28,6 @@ test("restore from the rigs' remotes into an empty folder gives a town the contr
   const cues = join(tempDir('cues'), 'cues')
   const fresh = join(tempDir('restored'), 'town')
   let core = await createCore({ town: old, gtScript: GT_SCRIPT })
-  const exporter = new LedgerExporter({ db: core.db, town: old, settings, beadPrefix: () => 'gt' })
   let beadsBefore: Bead[]
   let pc: Polecat
   let appBead: Bead
@@ -60,13 +59,13 @@ test("restore from the rigs' remotes into an empty folder gives a town the contr
       human
     )) as Polecat
     await waitForFile(join(cues, 'ready'))
-    const flushed = await exporter.flush()
+    // The control room's own exporter (it may have written some already): both targets written, none failing.
+    const flushed = await core.ledgerSync.flush()
     assert.deepEqual(flushed.failed, [])
-    assert.deepEqual(flushed.written.map((w) => w.target), ['rig-app', 'rig-lib'])
+    assert.deepEqual(core.ledgerSync.status().map((s) => [s.target, s.failing, !!s.lastCommit]), [['rig-app', null, true], ['rig-lib', null, true]])
     beadsBefore = core.beads.list({ includeClosed: true })
     restoredTownId = JSON.parse(ledgerFile(app, 'gt-town.json')).town_id
   } finally {
-    exporter.stop()
     await core.close()
   }
   // The disk is gone: only the remotes are left.
@@ -91,6 +90,7 @@ test("restore from the rigs' remotes into an empty folder gives a town the contr
     assert.deepEqual(report.rigs[0].worktrees.map((w) => [w.polecat, w.branch, w.fromRemote, w.error]), [[pc.id, pc.branch, true, null]])
     assert.ok(progress.some((m) => m.startsWith('Cloning app')))
 
+    const lostTip = ledgerTip(app)!
     core = await createCore({ town: fresh, gtScript: GT_SCRIPT })
     try {
       assert.deepEqual(core.beads.list({ includeClosed: true }), beadsBefore, 'every bead, with its labels, dependencies, status and assignee')
@@ -112,15 +112,15 @@ test("restore from the rigs' remotes into an empty folder gives a town the contr
       assert.equal(git(after.worktree, 'log', '-1', '--format=%s'), 'Half of the page', "the agent's pushed work is on its branch")
       assert.equal(readFileSync(join(after.worktree, 'page.txt'), 'utf8'), 'half of the page\n')
       const [session] = (await core.dispatch('sessions.list', { bead: appBead.id }, human)) as Session[]
-      assert.equal(session.endReason, 'app-restart', 'the session the lost town was running is ended by start-up reconciliation')
+      // The running control room wrote its ledger once more at quit, after it ended its sessions.
+      assert.equal(session.endReason, 'app-quit', 'the session as the lost town ended it when it quit')
       const restored = core.ledger.list({ kinds: ['town.restored'] })
       assert.equal(restored.length, 1)
       // The restored town writes its ledger on top of the lost town's last commit, with no event twice.
-      const oldTip = ledgerTip(app)
-      const next = new LedgerExporter({ db: core.db, town: fresh, settings, beadPrefix: () => 'gt' })
-      const written = await next.flush()
-      next.stop()
-      assert.equal(written.written.find((w) => w.target === 'rig-app')!.parent, oldTip)
+      assert.deepEqual((await core.ledgerSync.flush()).failed, [])
+      const newTip = ledgerTip(app)!
+      assert.notEqual(newTip, lostTip)
+      assert.ok(git(app, 'rev-list', '--first-parent', newTip).split('\n').includes(lostTip), "built on the lost town's last commit")
       const events = jsonl(ledgerFile(app, 'events.jsonl')).map((e) => JSON.stringify([e.created_at, e.actor, e.event_type, e.issue_id, e.new_value]))
       assert.equal(new Set(events).size, events.length, 'no event twice')
       assert.equal(JSON.parse(ledgerFile(app, 'gt-town.json')).town_id, restoredTownId, 'the same town')
@@ -131,7 +131,7 @@ test("restore from the rigs' remotes into an empty folder gives a town the contr
       await waitForFile(join(cues, 'primed'))
       const prime = JSON.parse(readFileSync(join(after.worktree, '..', 'prime.json'), 'utf8'))
       assert.deepEqual(prime.checkpoint.data, { step: 'page half done', next: 'the form' })
-      assert.deepEqual(prime.attempts.map((a: Session) => a.endReason), ['app-restart'])
+      assert.deepEqual(prime.attempts.map((a: Session) => a.endReason), ['app-quit'])
       assert.ok(prime.notes.some((n: { kind: string; data: { text: string } }) => n.kind === 'agent.note' && /half done/.test(n.data.text)))
     } finally {
       await core.close()

@@ -23,6 +23,12 @@ Humans (talk to the running control room of the town: --town DIR, $GT_TOWN, or ~
   gt town drain                               save every agent's work (WIP commits, pushed), stop them, pause dispatch
   gt town resume                              resume dispatch after a mass death paused it (gt town status says why)
   gt town check                               full integrity check of the ledger (works without a running control room)
+  gt town config [KEY VALUE | KEY --unset]    the ledger branch: ledger.remote (one URL for the whole town; default:
+                                              each rig's origin), ledger.branch (gt/ledger), ledger.enabled,
+                                              ledger.debounceSeconds (settings.json; a running control room follows)
+  gt town restore --from REMOTE… [--town DIR] [--branch B] [--source RIG=URL]…
+                                              build a new town from the ledger branches on the remotes alone
+                                              (no control room needed; DIR must be empty or new)
   gt rig add NAME SOURCE                      add a repository (local path or git URL) as a rig
   gt rig list | gt rig remove NAME [--force]
   gt rig config RIG [KEY VALUE | KEY --unset]  the rig's check commands (build, test, coverage), witness
@@ -35,6 +41,9 @@ Humans (talk to the running control room of the town: --town DIR, $GT_TOWN, or ~
   gt bead update ID [--title T] [-d TEXT] [--status S] [-p 0-4] [--assignee A] [--add-label L] [--remove-label L]
                  [--blocked-by ID]… [--add-dep TYPE:ID]… [--remove-dep TYPE:ID]…
   gt bead close ID [--reason TEXT]
+  gt bead import FILE|DIR… [--dry-run]        Beads JSONL (a file, or a backup folder) into the ledger, all or nothing
+  gt bead export [--rig R] [--out FILE|DIR/]  the ledger's beads as Beads JSONL (stdout: one bd export file;
+                                              DIR/: the backup layout with the history)
   gt ready [--rig R]                          open, unblocked beads by priority
   gt sling BEAD RIG [--agent NAME | --agent-cmd 'COMMAND']
   gt polecat list | gt polecat stop RIG/NAME
@@ -362,6 +371,18 @@ function parsePort(v: string | undefined): number {
   return Number(v)
 }
 
+/** What the ledger commands (cli/ledger.ts) need of gt: the control room if one answers, and where to write. */
+function ledgerContext(town: string): import('./ledger').LedgerCliContext {
+  return {
+    town,
+    call: async (method, params) => call(humanTarget(town), method, params),
+    isNotRunning: (err) => err instanceof NotRunningError,
+    usage: (m) => new UsageError(m),
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text)
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [cmd, sub, ...rest] = argv
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') return out(HELP)
@@ -375,6 +396,11 @@ async function main(argv: string[]): Promise<void> {
       return serve({ town, port: parsePort(a.values.port as string | undefined), outMain: __dirname })
     }
     case 'town': {
+      if (sub === 'restore' || sub === 'config') {
+        const { townRestoreCommand, townConfigCommand } = await import('./ledger')
+        if (sub === 'config') return void townConfigCommand(rest, ledgerContext(town))
+        return void (await townRestoreCommand(rest, ledgerContext(town)))
+      }
       if (sub === 'check') {
         const a = parse(rest, {})
         let r: TownCheck
@@ -410,7 +436,7 @@ async function main(argv: string[]): Promise<void> {
         const st = await call<{ dispatchPaused: string | null }>(human(), 'town.status', {})
         return a.values.json ? json(st) : out(st.dispatchPaused ? `Dispatch is PAUSED: ${L(st.dispatchPaused)}\nResume with: gt town resume` : 'Dispatch runs.')
       }
-      throw new UsageError('gt town check|status|drain|resume')
+      throw new UsageError('gt town check|status|drain|resume|config|restore')
     }
     case 'rig': {
       if (sub === 'add') {
@@ -478,6 +504,10 @@ async function main(argv: string[]): Promise<void> {
       throw new UsageError('gt rig add|list|remove|config|permissions')
     }
     case 'bead': {
+      if (sub === 'import' || sub === 'export') {
+        const { beadImportCommand, beadExportCommand } = await import('./ledger')
+        return void (await (sub === 'import' ? beadImportCommand : beadExportCommand)(rest, ledgerContext(town)))
+      }
       if (sub === 'create') {
         const a = parse(rest, {
           title: { type: 'string' },
@@ -549,7 +579,7 @@ async function main(argv: string[]): Promise<void> {
         const bead = await call<Bead>(human(), 'beads.close', { id: need(a.positionals[0], 'ID'), reason: a.values.reason })
         return a.values.json ? json(bead) : out(`Closed ${bead.id}: ${L(bead.closeReason ?? '')}`)
       }
-      throw new UsageError('gt bead create|list|show|update|close')
+      throw new UsageError('gt bead create|list|show|update|close|import|export')
     }
     case 'ready': {
       const a = parse([sub, ...rest].filter((x) => x !== undefined), { rig: { type: 'string' } })

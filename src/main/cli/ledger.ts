@@ -1,7 +1,7 @@
 // gt's ledger commands: `gt bead import`, `gt bead export` (through the running control room, or on the
-// town's ledger directly when none runs) and `gt town restore` (never with a control room: it builds a new
-// town). gt.ts hands each its arguments and a context: how to call the control room, how to tell that none
-// answers, where to write.
+// town's ledger directly when none runs), `gt town restore` (never with a control room: it builds a new
+// town) and `gt town config` (the ledger settings in settings.json). gt.ts hands each its arguments and a
+// context: how to call the control room, how to tell that none answers, where to write.
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -9,6 +9,7 @@ import { safeJson, safeLine, safeText } from '../../shared/safe-text'
 import type { ExportedFile, ImportReport } from '../core/ledger-sync/import-beads'
 import { exportOffline, importOffline, readImportFiles } from '../core/ledger-sync/offline'
 import { restoreTown, type RestoreReport } from '../core/ledger-sync/restore'
+import { readLedgerSettingRows, writeLedgerSetting, type LedgerSettingRow } from '../core/ledger-sync/ledger-settings'
 
 export interface LedgerCliContext {
   town: string
@@ -140,3 +141,33 @@ export function formatRestoreReport(r: RestoreReport): string {
   return out.join('\n')
 }
 
+
+/**
+ * `gt town config [KEY VALUE | KEY --unset]`: the town's ledger settings in settings.json. Works with or
+ * without a control room: a running one reads the file again before its next ledger commit.
+ */
+export function townConfigCommand(args: string[], ctx: LedgerCliContext): LedgerSettingRow[] {
+  const a = parse(args, { unset: { type: 'boolean' } }, ctx)
+  const [key, ...value] = a.positionals
+  let rows: LedgerSettingRow[]
+  try {
+    if (key === undefined) rows = readLedgerSettingRows(ctx.town)
+    else {
+      if (!a.values.unset && !value.length) throw ctx.usage(`give a value for ${key} (or --unset to go back to its default)`)
+      if (a.values.unset && value.length) throw ctx.usage(`--unset takes no value: gt town config ${key} --unset`)
+      rows = writeLedgerSetting(ctx.town, key, a.values.unset ? null : value.join(' '))
+    }
+  } catch (err) {
+    if (err instanceof Error && /is not a town setting/.test(err.message)) throw ctx.usage(err.message)
+    throw err
+  }
+  const shown = key === undefined ? rows : rows.filter((r) => r.key === key)
+  if (a.values.json) ctx.stdout(line(safeJson(shown, 2)))
+  else {
+    const table = [['KEY', 'VALUE', '', 'MEANING'], ...shown.map((r) => [r.key, r.value === null ? '(none)' : safeLine(String(r.value)), r.isSet ? 'set' : 'default', r.help])]
+    const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)))
+    ctx.stdout(line(table.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n')))
+    if (key !== undefined) ctx.stdout(line(`Saved in ${join(ctx.town, 'settings.json')}; a running control room uses it from its next ledger commit.`))
+  }
+  return shown
+}

@@ -56,6 +56,7 @@ import { startEndpointServer } from './endpoint/endpoint-server'
 import { removeEndpoint, writeEndpoint } from './endpoint/endpoint-file'
 import { BranchDiffs } from './review/branch-diff'
 import { ReviewComments } from './review/review-comments'
+import { LedgerSync } from './ledger-sync/ledger-sync'
 
 export const VERSION = '0.1.0'
 const HUMAN = 'human'
@@ -120,6 +121,7 @@ export class Core implements CoreApi {
   readonly moleculeLibrary: MoleculeLibrary
   readonly molecules: Molecules
   readonly moleculeTimeouts: MoleculeTimeouts
+  readonly ledgerSync: LedgerSync
   private settings: TownSettings
   private reescalation: NodeJS.Timeout | null = null
   private clients = new Map<string, ClientConnection>()
@@ -343,6 +345,17 @@ export class Core implements CoreApi {
       openMergeRequests: (rig, branch) => this.beads.list({ rig, type: 'merge-request' }).filter((b) => b.labels.includes(`branch:${branch}`)).map((b) => b.id),
       changed: () => this.changed('ledger')
     })
+    // The ledger branch: every append moves the exporter's debounce; a failure is an inbox alarm (no Dogs: a human fixes it).
+    this.ledgerSync = new LedgerSync({
+      db: this.db,
+      ledger: this.ledger,
+      inbox: this.inbox,
+      town,
+      settings: this.settings.ledger,
+      beadPrefix: () => this.settings.beadPrefix,
+      alarm: (a) => this.routing.report({ kind: 'ledger_unwritten', severity: 'P1', rig: a.rig ?? '', polecatId: null, beadId: null, sessionId: null, title: a.title, body: a.body, excerpt: null, groupKey: a.key })
+    })
+    this.ledger.appended = () => this.ledgerSync.touched()
     this.hooks = new AgentHooks({ ledger: this.ledger, sessions: this.sessions, polecats: this.polecats, deacon: this.deacon, mail: this.mail, agents: this.agents, witness: this.witness })
   }
 
@@ -390,6 +403,7 @@ export class Core implements CoreApi {
       throw new TownStartError(`could not write ${join(this.town, 'endpoint.json')}: ${describeFsError(err)}`)
     }
     this.ledger.append('core', 'town.started', null, { pid: process.pid, version: VERSION })
+    this.ledgerSync.start()
     // The merge queues pick up where they were: a landing half done is settled, the rest tested again.
     this.refinery.recover()
     // Interrupted work resumes in the background (clones, worktrees, then after a grace period the agents).
@@ -585,6 +599,12 @@ export class Core implements CoreApi {
       this.changed('beads', 'ledger')
       return bead
     },
+    'beads.import': (p) => {
+      const report = this.ledgerSync.importFiles(p.paths, p.dryRun, HUMAN)
+      if (!p.dryRun) this.changed('beads', 'ledger')
+      return report
+    },
+    'beads.export': (p) => ({ files: this.ledgerSync.exportFiles(p) }),
     sling: (p) => this.polecats.sling(p, HUMAN),
     'polecats.list': () => this.polecats.list(),
     'polecats.stop': (p) => this.polecats.stop(p.polecat, HUMAN),
@@ -761,10 +781,14 @@ export class Core implements CoreApi {
     if (this.endpoint) await new Promise<void>((r) => this.endpoint!.server.close(() => r()))
     this.endpoint?.server.closeAllConnections?.()
     removeEndpoint(this.town, process.pid)
+    // The last ledger commit reads the database now and pushes after it closed, bounded in time.
+    let ledgerFlush: Promise<unknown> = Promise.resolve()
     try {
       this.ledger.append('core', 'town.stopped', null, { pid: process.pid })
+      ledgerFlush = this.ledgerSync.close()
     } finally {
       this.db.close()
+      await ledgerFlush.catch(() => {})
       this.lock.release()
     }
   }

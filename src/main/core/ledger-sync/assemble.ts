@@ -11,12 +11,8 @@ import type { BeadDep } from '../../../shared/domain'
 import { stableStringify, type RecordProblem } from './jsonl'
 import { isBeadId, type EventRecord, type IncomingDep, type IncomingEvent, type IncomingIssue, type IncomingLabel, type ParsedBeads } from './beads-format'
 
-export interface Orphan {
-  file: string
-  line: number
-  kind: 'label' | 'dependency'
-  issueId: string
-}
+import type { ImportOrphan as Orphan } from '../../../shared/beads-jsonl'
+export type { Orphan }
 
 export interface Assembled {
   beads: Map<string, IncomingIssue>

@@ -9,6 +9,7 @@
 import { z } from 'zod'
 import { BEAD_STATUSES, BEAD_TYPES, DEP_TYPES, type BeadDep, type BeadStatus, type BeadType, type DepType } from '../../../shared/domain'
 import { readJsonl, type RecordProblem } from './jsonl'
+import type { BeadsRecordKind } from '../../../shared/beads-jsonl'
 
 // ---- the town's side ----
 
@@ -252,7 +253,7 @@ const issueSchema = z.object({
 
 // ---- reading ----
 
-export type BeadsRecordKind = 'issue' | 'dependency' | 'label' | 'comment' | 'event'
+export type { BeadsRecordKind }
 
 /** Beads' file names, and what each holds (a backup folder); other names are read record by record. */
 const KIND_OF_FILE: Record<string, BeadsRecordKind> = {

@@ -11,6 +11,7 @@ import { bdExportRecord, depFromBeads, isNote, parseBeadsFiles, type BeadRecord,
 import { assembleBeads, eventKey, type Orphan } from './assemble'
 import { BEADS_FILES, readBeadRecords, readSnapshot, snapshotFiles, makeManifest } from './snapshot'
 import { isTownFile } from './town-records'
+import type { ExportedFile, ImportConflict, ImportReport } from '../../../shared/beads-jsonl'
 
 export interface ImportFile {
   /** How the file is named in messages (the path the user gave); its base name tells Beads' layouts apart. */
@@ -18,25 +19,7 @@ export interface ImportFile {
   text: string
 }
 
-export interface ImportConflict {
-  id: string
-  file: string
-  line: number
-  why: string
-}
-
-export interface ImportReport {
-  dryRun: boolean
-  files: { file: string; kinds: Partial<Record<BeadsRecordKind, number>> }[]
-  /** Files read and left alone (Beads' config.jsonl), and why. */
-  ignored: { file: string; why: string }[]
-  beads: { created: number; updated: number; unchanged: number; conflicts: ImportConflict[] }
-  labels: { added: number }
-  dependencies: { added: number; external: number }
-  events: { added: number; duplicates: number }
-  /** Labels and dependencies of beads that are neither in the files nor in the ledger: nothing to attach them to. */
-  skipped: Orphan[]
-}
+export type { ImportConflict, ImportReport } from '../../../shared/beads-jsonl'
 
 const BLOCKING = ['blocks', 'parent-child']
 
@@ -293,10 +276,7 @@ function findCycle(db: Db, added: { dep: BeadDep & { from: string }; file: strin
   return null
 }
 
-export interface ExportedFile {
-  name: string
-  text: string
-}
+export type { ExportedFile } from '../../../shared/beads-jsonl'
 
 /**
  * The ledger's beads as Beads files. `file`: one issues.jsonl in `bd export`'s layout (labels, dependencies

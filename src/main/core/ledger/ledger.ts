@@ -18,6 +18,8 @@ const toEvent = (r: EventRow): LedgerEvent => ({ ...r, data: JSON.parse(r.data) 
 
 export class Ledger {
   private insert
+  /** Told after every append (the core's ledger-branch exporter): must be cheap and must not throw. */
+  appended: (() => void) | null = null
   constructor(private db: Db) {
     this.insert = db.prepare('INSERT INTO events (at, actor, kind, subject, data) VALUES (?, ?, ?, ?, ?)')
   }
@@ -26,6 +28,7 @@ export class Ledger {
     const at = now()
     const json = JSON.stringify(data ?? null)
     const id = Number(this.insert.run(at, actor, kind, subject, json).lastInsertRowid)
+    this.appended?.()
     return { id, at, actor, kind, subject, data: data ?? null }
   }
 

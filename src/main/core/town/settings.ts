@@ -6,6 +6,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import type { RuntimePreset } from '../../../shared/domain'
+import { DEFAULT_LEDGER_SETTINGS, ledgerSettingsSchema, type LedgerSettings } from '../ledger-sync/ledger-settings'
 
 // Each preset passes the first prompt the way that CLI accepts it while staying interactive.
 export const RUNTIME_PRESETS: RuntimePreset[] = [
@@ -41,7 +42,8 @@ const settingsSchema = z
     permissionTimeoutMinutes: z.number().int().min(1).max(100_000).nullable().default(null),
     claudeConfig: z.enum(['user', 'town']).default('user'),
     recoveryGraceSeconds: z.number().min(0).max(3600).default(10),
-    maxRespawnsPerHour: z.number().int().min(1).max(100).default(3)
+    maxRespawnsPerHour: z.number().int().min(1).max(100).default(3),
+    ledger: ledgerSettingsSchema.default(() => ({ ...DEFAULT_LEDGER_SETTINGS }))
   })
   .strict()
 
@@ -61,6 +63,8 @@ export interface TownSettings {
   recoveryGraceSeconds: number
   /** Starts of one bead within an hour before recovery stops resuming it and asks the human. */
   maxRespawnsPerHour: number
+  /** Where and how often the ledger goes to its git branch (ledger-sync/ledger-settings.ts). */
+  ledger: LedgerSettings
 }
 
 export function loadSettings(town: string): TownSettings {
@@ -94,6 +98,7 @@ export function loadSettings(town: string): TownSettings {
     permissionTimeoutMinutes: d.permissionTimeoutMinutes,
     claudeConfig: d.claudeConfig,
     recoveryGraceSeconds: d.recoveryGraceSeconds,
-    maxRespawnsPerHour: d.maxRespawnsPerHour
+    maxRespawnsPerHour: d.maxRespawnsPerHour,
+    ledger: d.ledger
   }
 }

@@ -16,7 +16,8 @@ export const INCIDENT_KINDS = [
   'branch_unsafe',
   'merge_failed',
   'merge_conflict',
-  'molecule_timeout'
+  'molecule_timeout',
+  'ledger_unwritten'
 ] as const
 export type IncidentKind = (typeof INCIDENT_KINDS)[number]
 
@@ -58,7 +59,9 @@ export const DOG_ACTION: Record<IncidentKind, 'nudge' | 'restart' | 'none'> = {
   merge_failed: 'nudge',
   merge_conflict: 'nudge',
   // Whether to give it more time, take over or stop it is the human's call.
-  molecule_timeout: 'none'
+  molecule_timeout: 'none',
+  // The town's ledger could not reach its git branch: a remote or a record for the human to fix.
+  ledger_unwritten: 'none'
 }
 
 export const DEFAULT_SEVERITY: Record<Exclude<IncidentKind, 'check_failed' | 'escalated'>, Severity> = {
@@ -73,7 +76,8 @@ export const DEFAULT_SEVERITY: Record<Exclude<IncidentKind, 'check_failed' | 'es
   branch_unsafe: 'P2',
   merge_failed: 'P1',
   merge_conflict: 'P1',
-  molecule_timeout: 'P1'
+  molecule_timeout: 'P1',
+  ledger_unwritten: 'P1'
 }
 
 /** The subject of the nudge's mail: merge failures are the FIX_NEEDED the agent's instructions speak of. */

@@ -29,7 +29,8 @@ export const INCIDENTS: Record<string, IncidentInfo> = {
   branch_unsafe: { words: 'its branch is not safe on its remote: a push or a save of its work failed', dogs: 'none', outputHeuristic: false },
   merge_failed: { words: "its merge request failed the rig's checks in the merge queue", dogs: 'nudge', outputHeuristic: false },
   merge_conflict: { words: 'its merge request conflicts with the target or the batch', dogs: 'nudge', outputHeuristic: false },
-  molecule_timeout: { words: "its bead's molecule ran past its timeout", dogs: 'none', outputHeuristic: false }
+  molecule_timeout: { words: "its bead's molecule ran past its timeout", dogs: 'none', outputHeuristic: false },
+  ledger_unwritten: { words: "the town's ledger could not be written to its git branch: a lost disk would lose what changed since", dogs: 'none', outputHeuristic: false }
 }
 
 export function incidentWords(kind: string): string {
