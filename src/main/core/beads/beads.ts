@@ -32,11 +32,25 @@ function shortHash(len: number): string {
 }
 
 export class Beads {
+  private listeners: ((id: string) => void)[] = []
+
   constructor(
     private db: Db,
     private ledger: Ledger,
     private prefix = 'gt'
   ) {}
+
+  /**
+   * Told of each bead whose status or dependencies changed here (close, update), inside the change's
+   * transaction: a listener that acts should do so after it (setImmediate), when the change is committed.
+   */
+  onChange(fn: (id: string) => void): void {
+    this.listeners.push(fn)
+  }
+
+  private told(id: string): void {
+    for (const fn of this.listeners) fn(id)
+  }
 
   private newId(): string {
     for (let len = 5; ; len++) {
@@ -215,6 +229,7 @@ export class Beads {
       }
       const { id: _id, ...change } = p
       this.ledger.append(actor, 'bead.updated', p.id, change)
+      if ((p.status !== undefined && p.status !== before.status) || p.addDeps?.length || p.removeDeps?.length) this.told(p.id)
       return this.get(p.id)
     })
   }
@@ -226,6 +241,7 @@ export class Beads {
       const at = now()
       this.db.prepare("UPDATE beads SET status = 'closed', closed_at = ?, close_reason = ?, updated_at = ? WHERE id = ?").run(at, reason, at, id)
       this.ledger.append(actor, 'bead.closed', id, { reason })
+      this.told(id)
       return this.get(id)
     })
   }

@@ -18,7 +18,7 @@ import { useUi } from '../../stores/ui'
 import { OpenDiffButton, diffTargetOfItem } from '../diff/open-diff'
 import { openMergeQueue } from '../merge-queue/open-merge-queue'
 
-const KIND_WORDS = { permission: 'permission request', escalation: 'escalation', alarm: 'alarm', merge: 'merge batch' } as const
+const KIND_WORDS = { permission: 'permission request', escalation: 'escalation', alarm: 'alarm', merge: 'merge batch', convoy: 'convoy wave' } as const
 
 export function KindBadge({ kind }: { kind: InboxItem['kind'] }) {
   return <span className={`badge kind-${kind}`}>{KIND_WORDS[kind]}</span>

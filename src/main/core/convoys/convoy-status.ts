@@ -1,0 +1,121 @@
+// Where each bead of a convoy is, and why the convoy has not landed: worked out from the facts (the beads,
+// who holds them, their merge requests, the inbox) every time it is asked, so it is never out of date. The
+// dispatcher acts on the same answer: it slings what is `ready` and offers what waits for `approval`.
+import type { Bead, Convoy, ConvoyBead, ConvoyStatus, InboxItem, MergeQueueEntry, Polecat } from '../../../shared/domain'
+import type { MemberRow } from './convoy-store'
+import { DependencyCycleError, planWaves, type WavePlan } from './wave-planner'
+
+export interface StatusFacts {
+  convoy: Convoy
+  members: MemberRow[]
+  bead: (id: string) => Bead | null
+  /** The polecat whose hook holds the bead, if any. */
+  holderOf: (beadId: string) => Polecat | null
+  mergeRequestOf: (beadId: string) => MergeQueueEntry | null
+  /** An open inbox item saying the bead's failure outlasted the Dogs' retries. */
+  stallOf: (beadId: string) => InboxItem | null
+  /** The convoy's gated wave waiting in the inbox. */
+  wave: { item: string; wave: number; beads: string[] } | null
+}
+
+const MERGING = new Set(['pending', 'testing', 'awaiting_approval'])
+
+/** The blocks dependencies of a bead: what it needs closed before it may start. */
+export const needsOf = (b: Bead): string[] => b.deps.filter((d) => d.type === 'blocks').map((d) => d.target)
+
+export function convoyStatus(f: StatusFacts): ConvoyStatus {
+  const beads = new Map(f.members.map((m) => [m.bead_id, f.bead(m.bead_id)]))
+  let plan: WavePlan | null = null
+  let cycle: string[] | null = null
+  try {
+    plan = planWaves(
+      f.members.map((m) => {
+        const b = beads.get(m.bead_id)
+        return { id: m.bead_id, closed: b?.status === 'closed', needs: b ? needsOf(b) : [] }
+      }),
+      (id) => f.bead(id)?.status === 'closed'
+    )
+  } catch (err) {
+    if (!(err instanceof DependencyCycleError)) throw err
+    cycle = err.cycle
+  }
+
+  // What a needed bead is doing, in a few words, for "waits for …".
+  const describeNeed = (id: string): string => {
+    const b = beads.get(id) ?? f.bead(id)
+    if (!b) return `${id} (no such bead)`
+    const member = f.members.find((m) => m.bead_id === id)
+    const where = b.rig ? ` in ${b.rig}` : ''
+    if (!member) return `${id} (not in this convoy, ${b.status}${where}: add it or close it)`
+    if (member.skipped_at) return `${id} (skipped${where}: ${member.skip_reason})`
+    const pc = f.holderOf(id)
+    if (pc) return `${id} (worked on by ${pc.id})`
+    const mr = f.mergeRequestOf(id)
+    if (mr && MERGING.has(mr.state)) return `${id} (merge request ${mr.id} ${mr.state.replace(/_/g, ' ')}${where})`
+    return `${id} (${b.status}${where})`
+  }
+
+  const rows: ConvoyBead[] = f.members.map((m) => {
+    const b = beads.get(m.bead_id) ?? null
+    const needs = b ? needsOf(b) : []
+    const waitsFor = plan?.waitsFor.get(m.bead_id) ?? []
+    const holder = b && b.status !== 'closed' ? f.holderOf(b.id) : null
+    const mr = b ? f.mergeRequestOf(b.id) : null
+    const base = {
+      id: m.bead_id,
+      title: b?.title ?? '(bead missing)',
+      rig: b?.rig ?? null,
+      status: b?.status ?? 'open',
+      wave: plan?.waveOf.get(m.bead_id) ?? 0,
+      needs,
+      waitsFor,
+      polecatId: holder?.id ?? m.polecat_id,
+      mergeRequest: mr ? { id: mr.id, state: mr.state } : null,
+      addedAt: m.added_at,
+      dispatchedAt: m.dispatched_at,
+      skipped: null as ConvoyBead['skipped']
+    }
+    const row = (state: ConvoyBead['state'], detail: string): ConvoyBead => ({ ...base, state, detail })
+    if (!b) return row('blocked', `there is no bead ${m.bead_id} any more`)
+    if (b.status === 'closed') return row('landed', `closed${b.closeReason ? `: ${b.closeReason}` : ''}`)
+    const stall = m.skipped_at ? null : f.stallOf(b.id)
+    if (m.skipped_at || stall) {
+      const reason = m.skip_reason ?? stall!.title
+      const item = m.skip_item ?? stall?.id ?? null
+      return {
+        ...row('skipped', `skipped: ${reason}${item ? ` (inbox ${item})` : ''}; the rest go on. Once it is fixed and merged it lands; gt convoy add ${f.convoy.id} ${b.id} slings it again`),
+        skipped: { at: m.skipped_at ?? stall!.createdAt, reason, inboxItem: item }
+      }
+    }
+    if (cycle) return row('blocked', `in the dependency cycle ${cycle.join(' → ')}: nothing in it can start`)
+    if (mr && MERGING.has(mr.state)) return row('merging', `its merge request ${mr.id} is ${mr.state.replace(/_/g, ' ')} in ${mr.rig}'s queue`)
+    if (holder) {
+      const back = mr && (mr.state === 'failed' || mr.state === 'changes_requested') ? `; its merge request ${mr.id} came back (${mr.failure?.kind ?? mr.state}) and the polecat fixes it` : ''
+      return row('working', `worked on by ${holder.id} (${holder.state}, ${holder.activity.replace(/_/g, ' ')})${back}`)
+    }
+    if (m.held_reason) return row('held', `held: ${m.held_reason}; gt convoy add ${f.convoy.id} ${b.id} offers it again`)
+    if (m.dispatched_at) {
+      return row('stopped', `slung to ${m.polecat_id ?? 'a polecat'} but no polecat holds it now and nothing of it is merging${mr ? ` (merge request ${mr.id} is ${mr.state.replace(/_/g, ' ')})` : ''}; gt convoy add ${f.convoy.id} ${b.id} slings it again`)
+    }
+    if (waitsFor.length) return row('waiting', `waits for ${waitsFor.map(describeNeed).join(', ')}`)
+    if (!b.rig) return row('blocked', `it has no rig to run in: gt bead update ${b.id} --rig RIG`)
+    if (b.status !== 'open') return row('blocked', `its status is ${b.status}: gt bead update ${b.id} --status open lets it start`)
+    const failed = m.sling_error ? ` (the last sling failed: ${m.sling_error}; tried again when anything changes, or within a minute)` : ''
+    if (f.convoy.mode === 'gated' && !m.approved_at) {
+      const w = f.wave?.beads.includes(b.id) ? f.wave : null
+      return row('approval', w ? `ready: waits for your approval of wave ${w.wave} (inbox ${w.item})` : 'ready: waits for its wave to be offered for approval')
+    }
+    return row('ready', `ready: everything it needs is closed${failed}`)
+  })
+
+  const landed = rows.filter((r) => r.state === 'landed').length
+  return {
+    ...f.convoy,
+    beads: rows,
+    waves: plan?.waves ?? [],
+    progress: { landed, total: rows.length, skipped: rows.filter((r) => r.state === 'skipped').length },
+    notLanding: f.convoy.state === 'landed' ? [] : rows.filter((r) => r.state !== 'landed').map((r) => ({ bead: r.id, why: `${r.state}: ${r.detail}` })),
+    cycle,
+    approval: f.wave
+  }
+}
