@@ -217,13 +217,16 @@ const convoyMethods = {
         title: line('a convoy title', 300, { trim: true, min: 1 }),
         beads: convoyBeads,
         molecule: moleculeName.optional(),
+        /** The molecule's variables, for every bead's pour. */
+        vars: moleculeVars.default({}),
         /** mountain: each wave is slung at once; gated: each wave waits in the inbox for approval. Default: the molecule's, else mountain. */
         mode: z.enum(CONVOY_MODES).optional(),
         agent: line('an agent runtime name', 64, { min: 1 }).optional(),
         agentCmd: text('an agent command', 4096, { min: 1 }).optional()
       })
       .strict()
-      .refine((v) => !(v.agent && v.agentCmd), 'give either agent or agentCmd, not both'),
+      .refine((v) => !(v.agent && v.agentCmd), 'give either agent or agentCmd, not both')
+      .refine((v) => v.molecule || Object.keys(v.vars).length === 0, 'vars are for a molecule: give molecule too'),
     result: {} as ConvoyStatus
   },
   /** Adds beads (a landed convoy opens again); a bead already in it is offered again (after a skip, a denied wave). */

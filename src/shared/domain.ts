@@ -599,6 +599,8 @@ export interface Convoy {
   title: string
   mode: ConvoyMode
   molecule: string | null
+  /** The molecule's variables, the same for every bead (besides the built-in bead, bead_title and rig). */
+  moleculeVars: Record<string, string>
   /** The runtime its beads are slung to (null: the town's default), or a custom command. */
   agent: string | null
   agentCmd: string | null

@@ -4,10 +4,11 @@ import type { ConvoyStatus } from '../../shared/domain'
 import { safeJson, safeLine, safeText } from '../../shared/safe-text'
 import type { CliKit } from './diff-commands'
 
-export const CONVOY_HELP = `  gt convoy create TITLE BEAD… [--molecule NAME] [--mode mountain|gated] [--agent NAME | --agent-cmd CMD]
+export const CONVOY_HELP = `  gt convoy create TITLE BEAD… [--molecule NAME [--var KEY=VALUE]…] [--mode mountain|gated] [--agent NAME | --agent-cmd CMD]
                                               a batch of beads (each runs in its own rig), slung in waves: a bead
                                               starts when everything it needs is closed (merged). mountain: each
-                                              wave at once; gated: each wave waits in the inbox for your approval
+                                              wave at once; gated: each wave waits in the inbox for your approval;
+                                              the molecule is poured on each bead that has none
   gt convoy add ID BEAD…                      more beads (a landed convoy opens again; a bead already in it that
                                               was skipped, held or stopped is slung again)
   gt convoy status ID                         its waves, each bead's state, and why it has not landed
@@ -50,8 +51,19 @@ function printStatus(c: ConvoyStatus): void {
   out(lines.join('\n'))
 }
 
+/** --var KEY=VALUE, repeated; the core checks the names and values. */
+function parseVars(specs: string[] | undefined, kit: CliKit): Record<string, string> {
+  const vars: Record<string, string> = {}
+  for (const spec of specs ?? []) {
+    const i = spec.indexOf('=')
+    if (i <= 0) throw kit.usage(`--var takes KEY=VALUE, not ${JSON.stringify(spec)}`)
+    vars[spec.slice(0, i)] = spec.slice(i + 1)
+  }
+  return vars
+}
+
 export async function runConvoy(sub: string | undefined, rest: string[], kit: CliKit): Promise<void> {
-  const a = kit.parse(rest, { molecule: { type: 'string' }, mode: { type: 'string' }, agent: { type: 'string' }, 'agent-cmd': { type: 'string' }, force: { type: 'boolean' }, all: { type: 'boolean' } })
+  const a = kit.parse(rest, { molecule: { type: 'string' }, var: { type: 'string', multiple: true }, mode: { type: 'string' }, agent: { type: 'string' }, 'agent-cmd': { type: 'string' }, force: { type: 'boolean' }, all: { type: 'boolean' } })
   const show = (c: ConvoyStatus) => (a.values.json ? json(c) : printStatus(c))
   const id = () => {
     if (!a.positionals[0]) throw kit.usage('missing ID (gt convoy list shows them)')
@@ -62,7 +74,7 @@ export async function runConvoy(sub: string | undefined, rest: string[], kit: Cl
     if (!title) throw kit.usage('missing TITLE')
     if (!beads.length) throw kit.usage('missing BEAD…: name the beads of the convoy')
     if (a.values.agent && a.values['agent-cmd']) throw kit.usage('give --agent or --agent-cmd, not both')
-    return show(await kit.call<ConvoyStatus>('convoys.create', { title, beads, molecule: a.values.molecule, mode: a.values.mode, agent: a.values.agent, agentCmd: a.values['agent-cmd'] }))
+    return show(await kit.call<ConvoyStatus>('convoys.create', { title, beads, molecule: a.values.molecule, vars: parseVars(a.values.var as string[] | undefined, kit), mode: a.values.mode, agent: a.values.agent, agentCmd: a.values['agent-cmd'] }))
   }
   if (sub === 'add') {
     const beads = a.positionals.slice(1)

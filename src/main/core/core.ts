@@ -369,7 +369,7 @@ export class Core implements CoreApi {
         return row ? this.mergeQueue.find(row.id) : null
       },
       moleculeOf: (beadId) => this.molecules.forBead(beadId),
-      pour: (name, bead, actor) => this.molecules.pour({ name, bead, vars: {} }, actor),
+      pour: (name, bead, vars, actor) => this.molecules.pour({ name, bead, vars }, actor),
       sling: (p, actor) => this.polecats.sling(p, actor),
       announce: (convoy) => this.broadcast({ type: 'convoy', convoy })
     })

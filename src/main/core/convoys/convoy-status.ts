@@ -40,6 +40,15 @@ export function convoyStatus(f: StatusFacts): ConvoyStatus {
     cycle = err.cycle
   }
 
+  // A skip written down, or one the dispatcher is about to write down (its inbox item is open now).
+  const skips = new Map<string, NonNullable<ConvoyBead['skipped']>>()
+  for (const m of f.members) {
+    if (beads.get(m.bead_id)?.status === 'closed') continue
+    const stall = m.skipped_at ? null : f.stallOf(m.bead_id)
+    if (m.skipped_at) skips.set(m.bead_id, { at: m.skipped_at, reason: m.skip_reason ?? 'its retries ran out', inboxItem: m.skip_item })
+    else if (stall) skips.set(m.bead_id, { at: stall.createdAt, reason: stall.title, inboxItem: stall.id })
+  }
+
   // What a needed bead is doing, in a few words, for "waits for …".
   const describeNeed = (id: string): string => {
     const b = beads.get(id) ?? f.bead(id)
@@ -47,7 +56,8 @@ export function convoyStatus(f: StatusFacts): ConvoyStatus {
     const member = f.members.find((m) => m.bead_id === id)
     const where = b.rig ? ` in ${b.rig}` : ''
     if (!member) return `${id} (not in this convoy, ${b.status}${where}: add it or close it)`
-    if (member.skipped_at) return `${id} (skipped${where}: ${member.skip_reason})`
+    const skip = skips.get(id)
+    if (skip) return `${id} (skipped${where}: ${skip.reason})`
     const pc = f.holderOf(id)
     if (pc) return `${id} (worked on by ${pc.id})`
     const mr = f.mergeRequestOf(id)
@@ -78,13 +88,11 @@ export function convoyStatus(f: StatusFacts): ConvoyStatus {
     const row = (state: ConvoyBead['state'], detail: string): ConvoyBead => ({ ...base, state, detail })
     if (!b) return row('blocked', `there is no bead ${m.bead_id} any more`)
     if (b.status === 'closed') return row('landed', `closed${b.closeReason ? `: ${b.closeReason}` : ''}`)
-    const stall = m.skipped_at ? null : f.stallOf(b.id)
-    if (m.skipped_at || stall) {
-      const reason = m.skip_reason ?? stall!.title
-      const item = m.skip_item ?? stall?.id ?? null
+    const skip = skips.get(b.id)
+    if (skip) {
       return {
-        ...row('skipped', `skipped: ${reason}${item ? ` (inbox ${item})` : ''}; the rest go on. Once it is fixed and merged it lands; gt convoy add ${f.convoy.id} ${b.id} slings it again`),
-        skipped: { at: m.skipped_at ?? stall!.createdAt, reason, inboxItem: item }
+        ...row('skipped', `skipped: ${skip.reason}${skip.inboxItem ? ` (inbox ${skip.inboxItem})` : ''}; the rest go on. Once it is fixed and merged it lands; gt convoy add ${f.convoy.id} ${b.id} slings it again`),
+        skipped: skip
       }
     }
     if (cycle) return row('blocked', `in the dependency cycle ${cycle.join(' → ')}: nothing in it can start`)

@@ -11,6 +11,7 @@ interface ConvoyRow {
   title: string
   mode: ConvoyMode
   molecule: string | null
+  molecule_vars: string | null
   agent: string | null
   agent_cmd: string | null
   state: 'open' | 'landed'
@@ -44,6 +45,7 @@ const toConvoy = (r: ConvoyRow): Convoy => ({
   title: r.title,
   mode: r.mode,
   molecule: r.molecule,
+  moleculeVars: r.molecule_vars ? JSON.parse(r.molecule_vars) : {},
   agent: r.agent,
   agentCmd: r.agent_cmd,
   state: r.state,
@@ -59,6 +61,7 @@ export interface NewConvoy {
   title: string
   mode: ConvoyMode
   molecule: string | null
+  moleculeVars: Record<string, string>
   agent: string | null
   agentCmd: string | null
 }
@@ -107,8 +110,8 @@ export class ConvoyStore {
       const id = newId('convoy')
       const at = now()
       this.db
-        .prepare("INSERT INTO convoys (id, title, mode, molecule, agent, agent_cmd, state, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)")
-        .run(id, c.title, c.mode, c.molecule, c.agent, c.agentCmd, at, actor, at)
+        .prepare("INSERT INTO convoys (id, title, mode, molecule, molecule_vars, agent, agent_cmd, state, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)")
+        .run(id, c.title, c.mode, c.molecule, c.molecule ? JSON.stringify(c.moleculeVars) : null, c.agent, c.agentCmd, at, actor, at)
       this.insertMembers(id, beads, actor, at)
       this.ledger.append(actor, 'convoy.created', id, { title: c.title, mode: c.mode, molecule: c.molecule, agent: c.agent, agentCmd: c.agentCmd ? true : undefined, beads })
       return this.get(id)

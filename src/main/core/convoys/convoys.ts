@@ -24,7 +24,7 @@ export interface ConvoyDeps {
   polecats: () => Polecat[]
   mergeRequestOf: (beadId: string) => MergeQueueEntry | null
   moleculeOf: (beadId: string) => MoleculeInstance | null
-  pour: (name: string, beadId: string, actor: string) => MoleculeInstance
+  pour: (name: string, beadId: string, vars: Record<string, string>, actor: string) => MoleculeInstance
   sling: (p: { bead: string; rig: string; agent?: string; agentCmd?: string }, actor: string) => Promise<Polecat>
   announce: (status: ConvoyStatus) => void
 }
@@ -81,10 +81,10 @@ export class Convoys {
     if (p.agent && !this.d.runtimeNames().includes(p.agent)) throw new CoreError('invalid_params', `unknown agent runtime "${p.agent}"; known: ${this.d.runtimeNames().join(', ')}`)
     this.checkCycle(beads.map((b) => b.id))
     const id = inTransaction(this.d.db, () => {
-      const poured = p.molecule ? this.pourOn(p.molecule, beads, actor) : []
+      const poured = p.molecule ? this.pourOn(p.molecule, p.vars, beads, actor) : []
       // The molecule's [convoy] mode is the default; the command line wins.
       const mode: ConvoyMode = p.mode ?? poured.find((m) => m.convoy?.mode)?.convoy?.mode ?? 'mountain'
-      return this.store.create({ title: p.title, mode, molecule: p.molecule ?? null, agent: p.agent ?? null, agentCmd: p.agentCmd ?? null }, beads.map((b) => b.id), actor).id
+      return this.store.create({ title: p.title, mode, molecule: p.molecule ?? null, moleculeVars: p.vars, agent: p.agent ?? null, agentCmd: p.agentCmd ?? null }, beads.map((b) => b.id), actor).id
     })
     this.dispatcher.convoyChanged(id)
     return this.status(id)
@@ -97,7 +97,7 @@ export class Convoys {
     this.checkCycle([...new Set([...members, ...beads.map((b) => b.id)])])
     inTransaction(this.d.db, () => {
       const fresh = beads.filter((b) => !members.includes(b.id))
-      if (convoy.molecule) this.pourOn(convoy.molecule, fresh, actor)
+      if (convoy.molecule) this.pourOn(convoy.molecule, convoy.moleculeVars, fresh, actor)
       this.store.add(convoy.id, beads.map((b) => b.id), actor)
     })
     this.dispatcher.convoyChanged(convoy.id)
@@ -197,12 +197,12 @@ export class Convoys {
     }
   }
 
-  private pourOn(name: string, beads: Bead[], actor: string): MoleculeInstance[] {
+  private pourOn(name: string, vars: Record<string, string>, beads: Bead[], actor: string): MoleculeInstance[] {
     return beads.map((b) => {
       const existing = this.d.moleculeOf(b.id)
       if (existing) return existing
       try {
-        return this.d.pour(name, b.id, actor)
+        return this.d.pour(name, b.id, vars, actor)
       } catch (err) {
         throw new CoreError(err instanceof CoreError ? err.code : 'failed', `could not pour molecule ${name} on ${b.id}: ${(err as Error).message}`)
       }

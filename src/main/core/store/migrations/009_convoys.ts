@@ -11,6 +11,7 @@ CREATE TABLE convoys (
   title TEXT NOT NULL,
   mode TEXT NOT NULL CHECK (mode IN ('mountain','gated')),
   molecule TEXT,
+  molecule_vars TEXT,
   agent TEXT,
   agent_cmd TEXT,
   state TEXT NOT NULL CHECK (state IN ('open','landed')),
