@@ -364,10 +364,6 @@ export class Core implements CoreApi {
       rigExists: (rig) => void this.rigs.get(rig),
       runtimeNames: () => this.settings.runtimes.map((r) => r.name),
       polecats: () => this.polecats.list(),
-      mergeRequestOf: (beadId) => {
-        const row = this.db.prepare('SELECT id FROM merge_queue WHERE bead_id = ? ORDER BY enqueued_at DESC, id DESC LIMIT 1').get(beadId) as { id: string } | undefined
-        return row ? this.mergeQueue.find(row.id) : null
-      },
       moleculeOf: (beadId) => this.molecules.forBead(beadId),
       pour: (name, bead, vars, actor) => this.molecules.pour({ name, bead, vars }, actor),
       sling: (p, actor) => this.polecats.sling(p, actor),

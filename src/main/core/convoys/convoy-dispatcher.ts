@@ -108,18 +108,21 @@ export class ConvoyDispatcher {
     const convoy = this.d.store.find(convoyId)
     if (!convoy) return
     let s = this.d.status(convoyId)
+    // Most passes (a polecat's activity changed) find nothing to do: the status is worked out again only after an act.
+    let acted = false
     if (convoy.state === 'open') {
       // A skip is written down once, when first seen: it stays reported even after its inbox item is dealt with.
+      const written = new Set(this.d.store.members(convoyId).filter((m) => m.skipped_at).map((m) => m.bead_id))
       for (const b of s.beads) {
-        if (b.state === 'skipped' && b.skipped && !this.d.store.members(convoyId).find((m) => m.bead_id === b.id)?.skipped_at) {
-          this.d.store.skipped(convoyId, b.id, b.skipped.reason, b.skipped.inboxItem)
-        }
+        if (b.state === 'skipped' && b.skipped && !written.has(b.id)) acted = this.d.store.skipped(convoyId, b.id, b.skipped.reason, b.skipped.inboxItem) || acted
       }
       if (s.beads.length && s.beads.every((b) => b.state === 'landed')) {
+        acted = true
         this.d.store.land(convoyId, [], ACTOR)
         this.refreshMembers()
       } else {
         const ready = s.beads.filter((b) => b.state === 'ready' && b.rig)
+        if (ready.length) acted = true
         await Promise.all(
           ready.map(async (b) => {
             try {
@@ -133,10 +136,13 @@ export class ConvoyDispatcher {
         if (this.closed) return
         if (s.mode === 'gated' && !s.approval) {
           const waiting = s.beads.filter((b) => b.state === 'approval')
-          if (waiting.length) this.d.offerWave(s, Math.min(...waiting.map((b) => b.wave)), waiting.map((b) => b.id))
+          if (waiting.length) {
+            this.d.offerWave(s, Math.min(...waiting.map((b) => b.wave)), waiting.map((b) => b.id))
+            acted = true
+          }
         }
       }
-      s = this.d.status(convoyId)
+      if (acted) s = this.d.status(convoyId)
     }
     const json = JSON.stringify(s)
     if (this.announced.get(convoyId) !== json) {

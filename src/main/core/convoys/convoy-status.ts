@@ -1,30 +1,27 @@
 // Where each bead of a convoy is, and why the convoy has not landed: worked out from the facts (the beads,
 // who holds them, their merge requests, the inbox) every time it is asked, so it is never out of date. The
 // dispatcher acts on the same answer: it slings what is `ready` and offers what waits for `approval`.
-import type { Bead, Convoy, ConvoyBead, ConvoyStatus, InboxItem, MergeQueueEntry, Polecat } from '../../../shared/domain'
+import type { Convoy, ConvoyBead, ConvoyStatus, Polecat } from '../../../shared/domain'
 import type { MemberRow } from './convoy-store'
+import { needsOf, type ConvoyFacts } from './convoy-facts'
 import { DependencyCycleError, planWaves, type WavePlan } from './wave-planner'
 
 export interface StatusFacts {
   convoy: Convoy
   members: MemberRow[]
-  bead: (id: string) => Bead | null
+  /** Its beads and what they need, merge requests, stalls (failures past the Dogs' retries), the waiting wave. */
+  facts: ConvoyFacts
   /** The polecat whose hook holds the bead, if any. */
   holderOf: (beadId: string) => Polecat | null
-  mergeRequestOf: (beadId: string) => MergeQueueEntry | null
-  /** An open inbox item saying the bead's failure outlasted the Dogs' retries. */
-  stallOf: (beadId: string) => InboxItem | null
-  /** The convoy's gated wave waiting in the inbox. */
-  wave: { item: string; wave: number; beads: string[] } | null
 }
 
 const MERGING = new Set(['pending', 'testing', 'awaiting_approval'])
 
-/** The blocks dependencies of a bead: what it needs closed before it may start. */
-export const needsOf = (b: Bead): string[] => b.deps.filter((d) => d.type === 'blocks').map((d) => d.target)
-
 export function convoyStatus(f: StatusFacts): ConvoyStatus {
-  const beads = new Map(f.members.map((m) => [m.bead_id, f.bead(m.bead_id)]))
+  const bead = (id: string) => f.facts.beads.get(id) ?? null
+  const beads = new Map(f.members.map((m) => [m.bead_id, bead(m.bead_id)]))
+  const memberOf = new Map(f.members.map((m) => [m.bead_id, m]))
+  const mergeRequestOf = (id: string) => f.facts.mergeRequests.get(id) ?? null
   let plan: WavePlan | null = null
   let cycle: string[] | null = null
   try {
@@ -33,7 +30,7 @@ export function convoyStatus(f: StatusFacts): ConvoyStatus {
         const b = beads.get(m.bead_id)
         return { id: m.bead_id, closed: b?.status === 'closed', needs: b ? needsOf(b) : [] }
       }),
-      (id) => f.bead(id)?.status === 'closed'
+      (id) => bead(id)?.status === 'closed'
     )
   } catch (err) {
     if (!(err instanceof DependencyCycleError)) throw err
@@ -44,23 +41,23 @@ export function convoyStatus(f: StatusFacts): ConvoyStatus {
   const skips = new Map<string, NonNullable<ConvoyBead['skipped']>>()
   for (const m of f.members) {
     if (beads.get(m.bead_id)?.status === 'closed') continue
-    const stall = m.skipped_at ? null : f.stallOf(m.bead_id)
+    const stall = m.skipped_at ? null : f.facts.stalls.get(m.bead_id)
     if (m.skipped_at) skips.set(m.bead_id, { at: m.skipped_at, reason: m.skip_reason ?? 'its retries ran out', inboxItem: m.skip_item })
     else if (stall) skips.set(m.bead_id, { at: stall.createdAt, reason: stall.title, inboxItem: stall.id })
   }
 
   // What a needed bead is doing, in a few words, for "waits for …".
   const describeNeed = (id: string): string => {
-    const b = beads.get(id) ?? f.bead(id)
+    const b = bead(id)
     if (!b) return `${id} (no such bead)`
-    const member = f.members.find((m) => m.bead_id === id)
+    const member = memberOf.get(id)
     const where = b.rig ? ` in ${b.rig}` : ''
     if (!member) return `${id} (not in this convoy, ${b.status}${where}: add it or close it)`
     const skip = skips.get(id)
     if (skip) return `${id} (skipped${where}: ${skip.reason})`
     const pc = f.holderOf(id)
     if (pc) return `${id} (worked on by ${pc.id})`
-    const mr = f.mergeRequestOf(id)
+    const mr = mergeRequestOf(id)
     if (mr && MERGING.has(mr.state)) return `${id} (merge request ${mr.id} ${mr.state.replace(/_/g, ' ')}${where})`
     return `${id} (${b.status}${where})`
   }
@@ -70,7 +67,7 @@ export function convoyStatus(f: StatusFacts): ConvoyStatus {
     const needs = b ? needsOf(b) : []
     const waitsFor = plan?.waitsFor.get(m.bead_id) ?? []
     const holder = b && b.status !== 'closed' ? f.holderOf(b.id) : null
-    const mr = b ? f.mergeRequestOf(b.id) : null
+    const mr = b ? mergeRequestOf(b.id) : null
     const base = {
       id: m.bead_id,
       title: b?.title ?? '(bead missing)',
@@ -98,7 +95,7 @@ export function convoyStatus(f: StatusFacts): ConvoyStatus {
     if (cycle) return row('blocked', `in the dependency cycle ${cycle.join(' → ')}: nothing in it can start`)
     if (mr && MERGING.has(mr.state)) return row('merging', `its merge request ${mr.id} is ${mr.state.replace(/_/g, ' ')} in ${mr.rig}'s queue`)
     if (holder) {
-      const back = mr && (mr.state === 'failed' || mr.state === 'changes_requested') ? `; its merge request ${mr.id} came back (${mr.failure?.kind ?? mr.state}) and the polecat fixes it` : ''
+      const back = mr && (mr.state === 'failed' || mr.state === 'changes_requested') ? `; its merge request ${mr.id} came back (${mr.failureKind ?? mr.state}) and the polecat fixes it` : ''
       return row('working', `worked on by ${holder.id} (${holder.state}, ${holder.activity.replace(/_/g, ' ')})${back}`)
     }
     if (m.held_reason) return row('held', `held: ${m.held_reason}; gt convoy add ${f.convoy.id} ${b.id} offers it again`)
@@ -110,7 +107,7 @@ export function convoyStatus(f: StatusFacts): ConvoyStatus {
     if (b.status !== 'open') return row('blocked', `its status is ${b.status}: gt bead update ${b.id} --status open lets it start`)
     const failed = m.sling_error ? ` (the last sling failed: ${m.sling_error}; tried again when anything changes, or within a minute)` : ''
     if (f.convoy.mode === 'gated' && !m.approved_at) {
-      const w = f.wave?.beads.includes(b.id) ? f.wave : null
+      const w = f.facts.wave?.beads.includes(b.id) ? f.facts.wave : null
       return row('approval', w ? `ready: waits for your approval of wave ${w.wave} (inbox ${w.item})` : 'ready: waits for its wave to be offered for approval')
     }
     return row('ready', `ready: everything it needs is closed${failed}`)
@@ -124,6 +121,6 @@ export function convoyStatus(f: StatusFacts): ConvoyStatus {
     progress: { landed, total: rows.length, skipped: rows.filter((r) => r.state === 'skipped').length },
     notLanding: f.convoy.state === 'landed' ? [] : rows.filter((r) => r.state !== 'landed').map((r) => ({ bead: r.id, why: `${r.state}: ${r.detail}` })),
     cycle,
-    approval: f.wave
+    approval: f.facts.wave
   }
 }

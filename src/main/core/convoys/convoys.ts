@@ -1,16 +1,16 @@
 // Convoys as the contract offers them: create (a molecule poured on each bead that has none), add (a landed
 // convoy opens again), status, land, list, and the human's decision on a gated wave. What moves a convoy on
 // is the dispatcher (convoy-dispatcher.ts); where each bead is, convoy-status.ts.
-import type { Bead, ConvoyMode, ConvoyStatus, InboxItem, MergeQueueEntry, MoleculeInstance, Polecat } from '../../../shared/domain'
+import type { Bead, ConvoyMode, ConvoyStatus, InboxItem, MoleculeInstance, Polecat } from '../../../shared/domain'
 import { CoreError, type Params } from '../../../shared/contract'
 import { inTransaction, type Db } from '../store/db'
 import type { Ledger } from '../ledger/ledger'
 import type { Beads } from '../beads/beads'
 import type { Inbox } from '../inbox/inbox'
-import { DOG_ACTION, INCIDENT_KINDS } from '../witness/incidents'
 import { ConvoyStore } from './convoy-store'
 import { ConvoyDispatcher } from './convoy-dispatcher'
-import { convoyStatus, needsOf } from './convoy-status'
+import { convoyStatus } from './convoy-status'
+import { needsOf, readFacts } from './convoy-facts'
 import { DependencyCycleError, planWaves } from './wave-planner'
 
 export interface ConvoyDeps {
@@ -22,15 +22,12 @@ export interface ConvoyDeps {
   rigExists: (rig: string) => void
   runtimeNames: () => string[]
   polecats: () => Polecat[]
-  mergeRequestOf: (beadId: string) => MergeQueueEntry | null
   moleculeOf: (beadId: string) => MoleculeInstance | null
   pour: (name: string, beadId: string, vars: Record<string, string>, actor: string) => MoleculeInstance
   sling: (p: { bead: string; rig: string; agent?: string; agentCmd?: string }, actor: string) => Promise<Polecat>
   announce: (status: ConvoyStatus) => void
 }
 
-// Failures the Dogs retry: one of them open in the inbox means the retries ran out (or it was a P0 at once).
-const RETRIED = INCIDENT_KINDS.filter((k) => DOG_ACTION[k] !== 'none')
 // Gas Town's bookkeeping types are not work a polecat does.
 const NOT_WORK = new Set<Bead['type']>(['merge-request', 'escalation', 'convoy', 'molecule', 'agent'])
 
@@ -54,22 +51,7 @@ export class Convoys {
     const holders = new Map<string, Polecat>()
     for (const pc of this.d.polecats()) if (pc.beadId) holders.set(pc.beadId, pc)
     const members = this.store.members(id)
-    const stall = this.d.db.prepare(
-      `SELECT id FROM inbox_items WHERE bead_id = ? AND status = 'open' AND incident IN (${RETRIED.map(() => '?').join(',')}) AND updated_at >= ? ORDER BY created_at LIMIT 1`
-    )
-    return convoyStatus({
-      convoy,
-      members,
-      bead: (b) => this.d.beads.find(b),
-      holderOf: (b) => holders.get(b) ?? null,
-      mergeRequestOf: this.d.mergeRequestOf,
-      stallOf: (b) => {
-        const since = members.find((m) => m.bead_id === b)?.added_at ?? ''
-        const row = stall.get(b, ...RETRIED, since) as { id: string } | undefined
-        return row ? this.d.inbox.find(row.id) : null
-      },
-      wave: this.openWave(id)
-    })
+    return convoyStatus({ convoy, members, facts: readFacts(this.d.db, this.d.beads, id, members), holderOf: (b) => holders.get(b) ?? null })
   }
 
   list(p: { includeLanded?: boolean }): ConvoyStatus[] {
@@ -162,15 +144,6 @@ export class Convoys {
       'convoys',
       'convoy.awaiting-approval'
     )
-  }
-
-  private openWave(convoyId: string): ConvoyStatus['approval'] {
-    const rows = this.d.db.prepare("SELECT id, convoy_wave FROM inbox_items WHERE kind = 'convoy' AND status = 'open' AND convoy_wave IS NOT NULL ORDER BY created_at").all() as { id: string; convoy_wave: string }[]
-    for (const r of rows) {
-      const w = JSON.parse(r.convoy_wave) as { convoy: string; wave: number; beads: string[] }
-      if (w.convoy === convoyId) return { item: r.id, wave: w.wave, beads: w.beads }
-    }
-    return null
   }
 
   /** Each bead exists, is work (not a merge request or the like), has a rig the town has, and is in no other open convoy. */
