@@ -96,7 +96,9 @@ export function convoyStatus(f: StatusFacts): ConvoyStatus {
     if (mr && MERGING.has(mr.state)) return row('merging', `its merge request ${mr.id} is ${mr.state.replace(/_/g, ' ')} in ${mr.rig}'s queue`)
     if (holder) {
       const back = mr && (mr.state === 'failed' || mr.state === 'changes_requested') ? `; its merge request ${mr.id} came back (${mr.failureKind ?? mr.state}) and the polecat fixes it` : ''
-      return row('working', `worked on by ${holder.id} (${holder.state}, ${holder.activity.replace(/_/g, ' ')})${back}`)
+      // Its state, not its activity: the activity changes all the time, and each change would send the whole
+      // convoy to every view (the views have the polecat's activity from its own events).
+      return row('working', `worked on by ${holder.id} (${holder.state})${back}`)
     }
     if (m.held_reason) return row('held', `held: ${m.held_reason}; gt convoy add ${f.convoy.id} ${b.id} offers it again`)
     if (m.dispatched_at) {
