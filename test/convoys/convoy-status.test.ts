@@ -39,9 +39,10 @@ test('every state, in words, and why the convoy is not landing', () => {
     bead('gone', { status: 'in_progress' }),
     bead('homeless', { rig: null }),
     bead('ready', { deps: needs('done') }),
-    bead('outside', { rig: 'other' })
+    bead('outside', { rig: 'other' }),
+    bead('rejected', { status: 'in_progress' })
   ]
-  const members = ['done', 'work', 'merge', 'bad', 'after-bad', 'after-work', 'held', 'gone', 'homeless', 'ready'].map((id, i) =>
+  const members = ['done', 'work', 'merge', 'bad', 'after-bad', 'after-work', 'held', 'gone', 'homeless', 'ready', 'rejected'].map((id, i) =>
     member(id, i, id === 'held' ? { held_reason: 'wave 1 was denied by human: later' } : id === 'gone' ? { dispatched_at: AT, polecat_id: 'app/old' } : id === 'ready' ? { sling_error: 'dispatch is paused' } : {})
   )
   const holders = new Map([['work', polecat('app/nux', 'work')]])
@@ -49,7 +50,10 @@ test('every state, in words, and why the convoy is not landing', () => {
     convoy: convoy(),
     members,
     facts: facts(beads, {
-      mergeRequests: new Map([['merge', { id: 'gt-mr1', rig: 'app', state: 'testing', failureKind: null }]]),
+      mergeRequests: new Map([
+        ['merge', { id: 'gt-mr1', rig: 'app', state: 'testing', failureKind: null, failureMessage: null }],
+        ['rejected', { id: 'gt-mr2', rig: 'app', state: 'rejected', failureKind: 'rejected', failureMessage: 'not this way' }]
+      ]),
       stalls: new Map([['bad', { id: 'alarm-1', title: 'the build breaks (the Dogs tried 1 time)', createdAt: AT }]])
     }),
     holderOf: (id) => holders.get(id) ?? null
@@ -57,8 +61,9 @@ test('every state, in words, and why the convoy is not landing', () => {
   const by = new Map(s.beads.map((b) => [b.id, b]))
   const state = Object.fromEntries(s.beads.map((b) => [b.id, b.state]))
   assert.deepEqual(state, {
-    done: 'landed', work: 'working', merge: 'merging', bad: 'skipped', 'after-bad': 'waiting', 'after-work': 'waiting', held: 'held', gone: 'stopped', homeless: 'blocked', ready: 'ready'
+    done: 'landed', work: 'working', merge: 'merging', bad: 'skipped', 'after-bad': 'waiting', 'after-work': 'waiting', held: 'held', gone: 'stopped', homeless: 'blocked', ready: 'ready', rejected: 'skipped'
   })
+  assert.match(by.get('rejected')!.detail, /^skipped: its merge request gt-mr2 was rejected: not this way; the rest go on/)
   assert.equal(by.get('work')!.detail, 'worked on by app/nux (working)')
   assert.equal(by.get('merge')!.detail, "its merge request gt-mr1 is testing in app's queue")
   assert.deepEqual(by.get('bad')!.skipped, { at: AT, reason: 'the build breaks (the Dogs tried 1 time)', inboxItem: 'alarm-1' })
@@ -68,8 +73,8 @@ test('every state, in words, and why the convoy is not landing', () => {
   assert.match(by.get('gone')!.detail, /slung to app\/old but no polecat holds it now/)
   assert.match(by.get('homeless')!.detail, /has no rig to run in/)
   assert.match(by.get('ready')!.detail, /the last sling failed: dispatch is paused/)
-  assert.deepEqual(s.progress, { landed: 1, total: 10, skipped: 1 })
-  assert.equal(s.notLanding.length, 9)
+  assert.deepEqual(s.progress, { landed: 1, total: 11, skipped: 2 })
+  assert.equal(s.notLanding.length, 10)
   assert.equal(s.notLanding.find((n) => n.bead === 'after-bad')!.why.startsWith('waiting: waits for bad'), true)
 })
 

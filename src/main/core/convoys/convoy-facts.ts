@@ -17,6 +17,7 @@ export interface MergeFact {
   rig: string
   state: MergeState
   failureKind: string | null
+  failureMessage: string | null
 }
 
 export interface StallFact {
@@ -56,7 +57,10 @@ export function readFacts(db: Db, beads: Beads, convoyId: string, members: Membe
   const mrs = inChunks(ids, (chunk, marks) =>
     db.prepare(`SELECT id, bead_id, rig, state, failure FROM merge_queue WHERE bead_id IN (${marks}) ORDER BY enqueued_at, id`).all(...chunk) as { id: string; bead_id: string; rig: string; state: MergeState; failure: string | null }[]
   )
-  for (const r of mrs) mergeRequests.set(r.bead_id, { id: r.id, rig: r.rig, state: r.state, failureKind: r.failure ? ((JSON.parse(r.failure) as { kind?: string }).kind ?? null) : null })
+  for (const r of mrs) {
+    const failure = r.failure ? (JSON.parse(r.failure) as { kind?: string; message?: string }) : null
+    mergeRequests.set(r.bead_id, { id: r.id, rig: r.rig, state: r.state, failureKind: failure?.kind ?? null, failureMessage: failure?.message ?? null })
+  }
 
   // Only items raised or raised again since the bead joined (or was offered again): an older failure was dealt with then.
   const since = new Map(members.map((m) => [m.bead_id, m.added_at]))

@@ -42,8 +42,11 @@ export function convoyStatus(f: StatusFacts): ConvoyStatus {
   for (const m of f.members) {
     if (beads.get(m.bead_id)?.status === 'closed') continue
     const stall = m.skipped_at ? null : f.facts.stalls.get(m.bead_id)
+    // A rejected merge request is over for good (a later gt done would open a new one): nothing will land it.
+    const mr = mergeRequestOf(m.bead_id)
     if (m.skipped_at) skips.set(m.bead_id, { at: m.skipped_at, reason: m.skip_reason ?? 'its retries ran out', inboxItem: m.skip_item })
     else if (stall) skips.set(m.bead_id, { at: stall.createdAt, reason: stall.title, inboxItem: stall.id })
+    else if (mr?.state === 'rejected' && !f.holderOf(m.bead_id)) skips.set(m.bead_id, { at: m.dispatched_at ?? m.added_at, reason: `its merge request ${mr.id} was rejected${mr.failureMessage ? `: ${mr.failureMessage}` : ''}`, inboxItem: null })
   }
 
   // What a needed bead is doing, in a few words, for "waits for …".
