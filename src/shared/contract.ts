@@ -31,7 +31,9 @@ import {
   type SessionLogLine,
   type BranchDiff,
   type FilePatch,
-  type ReviewComment
+  type ReviewComment,
+  CONVOY_MODES,
+  type ConvoyStatus
 } from './domain'
 import type { ExportedFile, ImportReport } from './beads-jsonl'
 import { FLOW, NOTIFY_METHODS, SAFE_NAME, TOPICS, type NotifyMethod, type Topic } from './constants'
@@ -201,6 +203,40 @@ const diffMethods = {
   },
   /** The comments on the target's branch (whichever target they were made on), oldest first. */
   'review.list': { params: z.object({ ...diffTarget, path: repoPath.optional() }).strict().superRefine(oneTarget), result: [] as ReviewComment[] }
+} as const
+
+// ---- convoys: a batch of beads dispatched in dependency waves and tracked together to landing ----
+
+const convoyId = z.string().regex(/^convoy-[a-z0-9]{1,40}$/, 'a convoy id looks like convoy-mf3k2a9c1e (gt convoy list shows them)')
+const convoyBeads = z.array(beadId).min(1, 'name at least one bead').max(500, 'at most 500 beads at once')
+
+const convoyMethods = {
+  /** A convoy of beads (each runs in its own rig); the molecule is poured on each bead that has none. */
+  'convoys.create': {
+    params: z
+      .object({
+        title: line('a convoy title', 300, { trim: true, min: 1 }),
+        beads: convoyBeads,
+        molecule: moleculeName.optional(),
+        /** The molecule's variables, for every bead's pour. */
+        vars: moleculeVars.default({}),
+        /** mountain: each wave is slung at once; gated: each wave waits in the inbox for approval. Default: the molecule's, else mountain. */
+        mode: z.enum(CONVOY_MODES).optional(),
+        agent: line('an agent runtime name', 64, { min: 1 }).optional(),
+        agentCmd: text('an agent command', 4096, { min: 1 }).optional()
+      })
+      .strict()
+      .refine((v) => !(v.agent && v.agentCmd), 'give either agent or agentCmd, not both')
+      .refine((v) => v.molecule || Object.keys(v.vars).length === 0, 'vars are for a molecule: give molecule too'),
+    result: {} as ConvoyStatus
+  },
+  /** Adds beads (a landed convoy opens again); a bead already in it is offered again (after a skip, a denied wave). */
+  'convoys.add': { params: z.object({ id: convoyId, beads: convoyBeads }).strict(), result: {} as ConvoyStatus },
+  /** Where each bead is, the waves, and why it has not landed. */
+  'convoys.status': { params: z.object({ id: convoyId }).strict(), result: {} as ConvoyStatus },
+  /** Lands it now if every bead is closed; with force, also when some are not (they are recorded as left out). */
+  'convoys.land': { params: z.object({ id: convoyId, force: z.boolean().default(false) }).strict(), result: {} as ConvoyStatus },
+  'convoys.list': { params: z.object({ includeLanded: z.boolean().default(false) }).strict(), result: [] as ConvoyStatus[] }
 } as const
 
 /** Methods a human (renderer or `gt` with the town's endpoint token) may call. */
@@ -402,7 +438,8 @@ export const humanMethods = {
   /** The template a name means (for a rig's beads: rig > town > shipped), whole. */
   'molecules.show': { params: z.object({ name: moleculeName, rig: safeName.optional() }).strict(), result: {} as MoleculeDetail },
   /** Pours a template on a bead: its steps become the bead's child beads, in one transaction. */
-  'molecules.pour': { params: z.object({ name: moleculeName, bead: beadId, vars: moleculeVars.default({}) }).strict(), result: {} as MoleculeInstance }
+  'molecules.pour': { params: z.object({ name: moleculeName, bead: beadId, vars: moleculeVars.default({}) }).strict(), result: {} as MoleculeInstance },
+  ...convoyMethods
 } as const
 
 /** Methods an agent calls with its own GT_TOKEN; the core knows which polecat it is from the token alone. */
@@ -476,6 +513,8 @@ export type CoreEvent =
   | { type: 'mq.run'; run: MergeRun }
   /** A candidate's check output as it comes (terminal text, CRLF line ends). */
   | { type: 'mq.output'; runId: string; data: string }
+  /** A convoy changed (created, a bead moved, landed, reopened): the convoy as it now is. */
+  | { type: 'convoy'; convoy: ConvoyStatus }
   /** `data`: the PTY's UTF-8 bytes, whole characters; a view acknowledges data.length (bytes). */
   | { type: 'terminal.output'; polecatId: string; sessionId: string; seq: number; data: Uint8Array }
   | { type: 'terminal.exit'; polecatId: string; sessionId: string; exitCode: number | null; reason: string }

@@ -138,7 +138,7 @@ export type SessionLogLine =
   | { t: string; kind: 'event'; event: string; data?: unknown }
 
 /** What an inbox item is: an agent's permission request, an agent's escalation, or an alarm of the app's own. */
-export const INBOX_KINDS = ['permission', 'escalation', 'alarm', 'merge'] as const
+export const INBOX_KINDS = ['permission', 'escalation', 'alarm', 'merge', 'convoy'] as const
 export type InboxKind = (typeof INBOX_KINDS)[number]
 
 /**
@@ -187,6 +187,8 @@ export interface InboxItem {
   affected: string[]
   /** A gated merge batch (kind 'merge'): the candidate that passed the checks and the requests it lands. Approve lands it. */
   merge: { landing: string; requests: string[]; target: string; candidate: string } | null
+  /** A gated convoy wave (kind 'convoy'): the beads it slings when approved. Absent on items from before convoys. */
+  convoy?: { convoy: string; wave: number; beads: string[] } | null
 }
 
 /** What happens to a tool's permission request in a rig without asking: allowed, denied, or asked (the default). */
@@ -277,7 +279,8 @@ export const GLOSSARY: Record<string, string> = {
   Deacon: 'what needs a human: permission requests, escalations and alarms, in one inbox',
   Seance: 'asking the history: past sessions and why they ended',
   Refinery: 'the merge queue',
-  Molecule: 'a task template (TOML): steps, timeout, convoy mode, escalation thresholds'
+  Molecule: 'a task template (TOML): steps, timeout, convoy mode, escalation thresholds',
+  Convoy: 'a batch of work dispatched in dependency waves and tracked together to landing'
 }
 
 // ---- molecules (task templates) ----
@@ -553,3 +556,74 @@ export const DIFF_LIMITS = {
   /** A file larger than this (either side) gets no patch at all, only its stats. */
   fileBytes: 64 * 1024 * 1024
 } as const
+
+// ---- convoys (a batch of beads dispatched in dependency waves, tracked to landing) ----
+
+export const CONVOY_STATES = ['open', 'landed'] as const
+export type ConvoyState = (typeof CONVOY_STATES)[number]
+
+/**
+ * Where a bead of a convoy is. landed: closed (merged by the refinery, or closed by hand). waiting: something it
+ * needs is not closed. ready: everything it needs is closed and it is about to be slung. approval: ready, in a
+ * gated wave waiting in the inbox. working: a polecat holds it. merging: its merge request is in the queue.
+ * skipped: its retries ran out (a failure reached the inbox); the rest go on. held: its wave was denied.
+ * stopped: slung once, now neither held by a polecat nor merging (gt convoy add slings it again). blocked:
+ * it cannot be slung (a sling failed, or its status is blocked/deferred).
+ */
+export const CONVOY_BEAD_STATES = ['landed', 'waiting', 'ready', 'approval', 'working', 'merging', 'skipped', 'held', 'stopped', 'blocked'] as const
+export type ConvoyBeadState = (typeof CONVOY_BEAD_STATES)[number]
+
+export interface ConvoyBead {
+  id: string
+  title: string
+  rig: string | null
+  status: BeadStatus
+  /** Its dependency level in the convoy, from 1: wave 1 needs nothing in the convoy. */
+  wave: number
+  state: ConvoyBeadState
+  /** The beads it needs (blocks dependencies), in the convoy or not. */
+  needs: string[]
+  /** What of that is not closed yet. */
+  waitsFor: string[]
+  /** In words: what it waits for or what happens to it now. */
+  detail: string
+  polecatId: string | null
+  mergeRequest: { id: string; state: MergeState } | null
+  addedAt: string
+  dispatchedAt: string | null
+  skipped: { at: string; reason: string; inboxItem: string | null } | null
+}
+
+export interface Convoy {
+  id: string
+  title: string
+  mode: ConvoyMode
+  molecule: string | null
+  /** The molecule's variables, the same for every bead (besides the built-in bead, bead_title and rig). */
+  moleculeVars: Record<string, string>
+  /** The runtime its beads are slung to (null: the town's default), or a custom command. */
+  agent: string | null
+  agentCmd: string | null
+  state: ConvoyState
+  createdAt: string
+  createdBy: string
+  updatedAt: string
+  landedAt: string | null
+  landedBy: string | null
+  /** Beads not closed when the convoy was landed by force (gt convoy land --force). */
+  leftOut: string[]
+}
+
+/** A convoy with where each of its beads is: what gt convoy status, the board and the `convoy` event carry. */
+export interface ConvoyStatus extends Convoy {
+  beads: ConvoyBead[]
+  /** Bead ids by dependency level: waves[0] is wave 1. */
+  waves: string[][]
+  progress: { landed: number; total: number; skipped: number }
+  /** Why it has not landed: one line per bead not closed (empty once landed). */
+  notLanding: { bead: string; why: string }[]
+  /** A dependency cycle among its beads ([a, b, a]): nothing in it can ever be ready. */
+  cycle: string[] | null
+  /** A gated wave waiting in the inbox. */
+  approval: { item: string; wave: number; beads: string[] } | null
+}

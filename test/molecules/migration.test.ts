@@ -14,7 +14,7 @@ test('008 adds molecules and their steps to a town at 004', () => {
     assert.equal(schemaVersion(db), 4)
     const bead = db.prepare("INSERT INTO beads (id, title, status, created_at, updated_at) VALUES (?, 't', 'open', 't', 't')")
     for (const id of ['gt-a', 'gt-s1', 'gt-s2']) bead.run(id)
-    assert.equal(migrate(db, MIGRATIONS), 8)
+    assert.equal(migrate(db, MIGRATIONS.filter((m) => m.version <= 8)), 8)
     const add = db.prepare("INSERT INTO molecules (id, bead_id, name, origin, source_file, shape, poured_at, poured_by, timeout_s, convoy_mode) VALUES (?, ?, 'feature', 'shipped', '/f.toml', 'molecule', 't', 'human', ?, ?)")
     add.run('mol-1', 'gt-a', 7200, 'mountain')
     assert.throws(() => add.run('mol-2', 'gt-a', null, null), /UNIQUE/, 'one molecule per bead')
@@ -26,7 +26,7 @@ test('008 adds molecules and their steps to a town at 004', () => {
     assert.throws(() => step.run('design', 1, 'gt-s2'), /UNIQUE|PRIMARY/, 'a step id once per molecule')
     assert.throws(() => step.run('code', 0, 'gt-s2'), /UNIQUE/, 'one step per position')
     assert.throws(() => db.prepare("INSERT INTO molecules (id, bead_id, name, origin, source_file, shape, poured_at, poured_by) VALUES ('m', 'gt-nope', 'x', 'town', 'f', 'formula', 't', 'h')").run(), /FOREIGN KEY/)
-    assert.equal(migrate(db, MIGRATIONS), 8, 'running it again changes nothing')
+    assert.equal(migrate(db, MIGRATIONS.filter((m) => m.version <= 8)), 8, 'running it again changes nothing')
     assert.equal((db.prepare('SELECT count(*) AS n FROM molecules').get() as { n: number }).n, 1)
     db.close()
   } finally {

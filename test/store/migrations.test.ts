@@ -124,3 +124,38 @@ test('006 adds the merge queue and rebuilds the inbox with a merge kind, every i
     removeDir(dir)
   }
 })
+
+test('009 adds convoys and their beads and rebuilds the inbox with a convoy kind, every item and its merge batch kept', () => {
+  const dir = tempDir('db')
+  try {
+    const db = openDatabase(join(dir, 'town.db'), MIGRATIONS.filter((m) => m.version <= 8))
+    db.prepare(
+      `INSERT INTO inbox_items (id, kind, severity, status, title, body, rig, created_at, updated_at, incident, group_key, excerpt, attempts, raised_levels, count, affected, merge_batch)
+       VALUES ('merge-1', 'merge', 'P2', 'open', 'merge it', 'b', 'app', 't1', 't1', NULL, NULL, NULL, 0, 0, 1, NULL, '{"landing":"l"}'),
+              ('esc-1', 'alarm', 'P1', 'open', 'checks fail', 'b', 'app', 't1', 't1', 'check_failed', 'g', 'out', 2, 1, 3, '["app/nux"]', NULL)`
+    ).run()
+    const indexesBefore = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inbox_items'").all() as { name: string }[]).map((r) => r.name).sort()
+    assert.throws(() => db.prepare("INSERT INTO inbox_items (id, kind, severity, status, title, created_at, updated_at) VALUES ('w', 'convoy', 'P2', 'open', 't', 't', 't')").run(), /CHECK/)
+    assert.equal(migrate(db, MIGRATIONS.filter((m) => m.version <= 9)), 9)
+    assert.deepEqual(db.prepare('SELECT id, kind, incident, group_key, excerpt, attempts, raised_levels, count, affected, merge_batch, convoy_wave FROM inbox_items ORDER BY id').all(), [
+      { id: 'esc-1', kind: 'alarm', incident: 'check_failed', group_key: 'g', excerpt: 'out', attempts: 2, raised_levels: 1, count: 3, affected: '["app/nux"]', merge_batch: null, convoy_wave: null },
+      { id: 'merge-1', kind: 'merge', incident: null, group_key: null, excerpt: null, attempts: 0, raised_levels: 0, count: 1, affected: null, merge_batch: '{"landing":"l"}', convoy_wave: null }
+    ])
+    db.prepare("INSERT INTO inbox_items (id, kind, severity, status, title, created_at, updated_at, convoy_wave) VALUES ('w', 'convoy', 'P2', 'open', 't', 't', 't', '{}')").run()
+    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inbox_items'").all() as { name: string }[]).map((r) => r.name).sort()
+    assert.deepEqual(indexes, indexesBefore, 'the rebuilt table has every index the old one had')
+
+    db.prepare("INSERT INTO beads (id, title, status, created_at, updated_at) VALUES ('gt-a', 'a', 'open', 't', 't')").run()
+    db.prepare("INSERT INTO convoys (id, title, mode, state, created_at, created_by, updated_at) VALUES ('convoy-1', 'c', 'mountain', 'open', 't', 'human', 't')").run()
+    db.prepare("INSERT INTO convoy_beads (convoy_id, bead_id, position, added_at, added_by) VALUES ('convoy-1', 'gt-a', 0, 't', 'human')").run()
+    assert.throws(() => db.prepare("INSERT INTO convoy_beads (convoy_id, bead_id, position, added_at, added_by) VALUES ('convoy-1', 'gt-a', 1, 't', 'human')").run(), /UNIQUE|PRIMARY/, 'a bead once per convoy')
+    assert.throws(() => db.prepare("INSERT INTO convoy_beads (convoy_id, bead_id, position, added_at, added_by) VALUES ('convoy-1', 'gt-none', 1, 't', 'human')").run(), /FOREIGN KEY/)
+    assert.throws(() => db.prepare("UPDATE convoys SET mode = 'downhill'").run(), /CHECK/)
+    assert.throws(() => db.prepare("UPDATE convoys SET state = 'lost'").run(), /CHECK/)
+    assert.throws(() => db.prepare("UPDATE convoys SET agent = 'claude', agent_cmd = 'sh'").run(), /CHECK/, 'a runtime or a command, not both')
+    assert.equal(migrate(db, MIGRATIONS.filter((m) => m.version <= 9)), 9, 'running it again changes nothing')
+    db.close()
+  } finally {
+    removeDir(dir)
+  }
+})

@@ -7,7 +7,7 @@ import { safeJson, safeLine, safeText } from '../../shared/safe-text'
 export interface CliKit {
   call<T>(method: string, params: unknown): Promise<T>
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- option values are checked by the core's schemas
-  parse(args: string[], options: Record<string, { type: 'string' | 'boolean'; short?: string }>): { values: Record<string, any>; positionals: string[] }
+  parse(args: string[], options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>): { values: Record<string, any>; positionals: string[] }
   usage(message: string): Error
 }
 

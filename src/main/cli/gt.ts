@@ -11,6 +11,7 @@ import { readEndpoint } from '../core/endpoint/endpoint-file'
 import { safeJson, safeLine, safeText } from '../../shared/safe-text'
 import { primeText } from '../core/agents/prime-text'
 import { DIFF_HELP, runDiff, runReview, type CliKit } from './diff-commands'
+import { CONVOY_HELP, runConvoy } from './convoy-commands'
 
 class UsageError extends Error {}
 /** Nothing answers for the town: some commands (gt town check) can do without a running control room. */
@@ -67,6 +68,7 @@ Humans (talk to the running control room of the town: --town DIR, $GT_TOWN, or ~
   gt mol show NAME [--rig R]                  one template whole: variables, steps, needs, acceptance, timeout
   gt mol pour NAME BEAD [--var KEY=VALUE]…    make the template's steps child beads of BEAD (its agent walks them)
 ${DIFF_HELP}
+${CONVOY_HELP}
 
 Agents (from a polecat's terminal; GT_TOKEN identifies the agent):
   gt prime                                    your identity, hooked bead, checkpoint, mail, notes, past attempts
@@ -669,6 +671,11 @@ async function main(argv: string[]): Promise<void> {
     case 'review': {
       const kit: CliKit = { call: (method, params) => call(human(), method, params), parse, usage: (m) => new UsageError(m) }
       return cmd === 'diff' ? runDiff(argv.slice(1), kit) : runReview(sub, rest, kit)
+    }
+    case 'convoy': {
+      // `gt convoy --all` lists: an option is not a subcommand.
+      if (sub?.startsWith('-')) return main(['convoy', 'list', sub, ...rest])
+      return runConvoy(sub, rest, { call: (method, params) => call(human(), method, params), parse, usage: (m) => new UsageError(m) })
     }
     case 'inbox': {
       // `gt inbox --all` lists: an option is not a subcommand.

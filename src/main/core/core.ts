@@ -57,6 +57,7 @@ import { removeEndpoint, writeEndpoint } from './endpoint/endpoint-file'
 import { BranchDiffs } from './review/branch-diff'
 import { ReviewComments } from './review/review-comments'
 import { LedgerSync } from './ledger-sync/ledger-sync'
+import { Convoys } from './convoys/convoys'
 
 export const VERSION = '0.1.0'
 const HUMAN = 'human'
@@ -122,6 +123,7 @@ export class Core implements CoreApi {
   readonly molecules: Molecules
   readonly moleculeTimeouts: MoleculeTimeouts
   readonly ledgerSync: LedgerSync
+  readonly convoys: Convoys
   private settings: TownSettings
   private reescalation: NodeJS.Timeout | null = null
   private clients = new Map<string, ClientConnection>()
@@ -153,7 +155,12 @@ export class Core implements CoreApi {
     this.beads = new Beads(this.db, this.ledger, this.settings.beadPrefix)
     this.rigs = new Rigs(this.db, this.ledger, town, () => this.settings.rigCloneStallSeconds * 1000)
     this.sessions = new Sessions(this.db)
-    this.inbox = new Inbox(this.db, this.ledger, (item) => this.broadcast({ type: 'inbox.item', item }))
+    this.inbox = new Inbox(this.db, this.ledger, (item) => {
+      this.broadcast({ type: 'inbox.item', item })
+      // A failure about a convoy's bead that reached the inbox may skip it; a wave decided moves the convoy.
+      this.convoys?.dispatcher.beadChanged(item.beadId)
+      if (item.convoy) this.convoys?.dispatcher.convoyChanged(item.convoy.convoy)
+    })
     this.rules = new PermissionRules(this.db, this.ledger)
     this.dispatchSwitch = new DispatchSwitch(this.db, this.ledger)
     this.moleculeLibrary = new MoleculeLibrary(town)
@@ -188,7 +195,10 @@ export class Core implements CoreApi {
       claudeConfig: () => this.settings.claudeConfig,
       instructions: this.instructions,
       changed,
-      polecatChanged: (polecat) => this.broadcast({ type: 'polecat', polecat }),
+      polecatChanged: (polecat) => {
+        this.broadcast({ type: 'polecat', polecat })
+        this.convoys?.dispatcher.beadChanged(polecat.beadId)
+      },
       handedBack: (id) => this.mail.atPrompt(id),
       dispatchPaused: () => this.dispatchSwitch.paused(),
       branchTrouble: (pc, message) =>
@@ -205,7 +215,10 @@ export class Core implements CoreApi {
     this.mergeQueue = new MergeQueue(
       this.db,
       this.ledger,
-      (entry) => this.broadcast({ type: 'mq.entry', entry }),
+      (entry) => {
+        this.broadcast({ type: 'mq.entry', entry })
+        this.convoys?.dispatcher.beadChanged(entry.beadId)
+      },
       (run) => this.broadcast({ type: 'mq.run', run })
     )
     this.agents = new AgentApi({
@@ -356,6 +369,21 @@ export class Core implements CoreApi {
       alarm: (a) => this.routing.report({ kind: 'ledger_unwritten', severity: 'P1', rig: a.rig ?? '', polecatId: null, beadId: null, sessionId: null, title: a.title, body: a.body, excerpt: null, groupKey: a.key })
     })
     this.ledger.appended = () => this.ledgerSync.touched()
+    this.convoys = new Convoys({
+      db: this.db,
+      ledger: this.ledger,
+      beads: this.beads,
+      inbox: this.inbox,
+      rigExists: (rig) => void this.rigs.get(rig),
+      runtimeNames: () => this.settings.runtimes.map((r) => r.name),
+      polecats: () => this.polecats.list(),
+      moleculeOf: (beadId) => this.molecules.forBead(beadId),
+      pour: (name, bead, vars, actor) => this.molecules.pour({ name, bead, vars }, actor),
+      sling: (p, actor) => this.polecats.sling(p, actor),
+      announce: (convoy) => this.broadcast({ type: 'convoy', convoy })
+    })
+    // A bead of a convoy closing (or reopening, or gaining a dependency) is what moves the convoy on.
+    this.beads.onChange((id) => this.convoys.dispatcher.beadChanged(id))
     this.hooks = new AgentHooks({ ledger: this.ledger, sessions: this.sessions, polecats: this.polecats, deacon: this.deacon, mail: this.mail, agents: this.agents, witness: this.witness })
   }
 
@@ -394,6 +422,8 @@ export class Core implements CoreApi {
       if (!this.db.open) return
       this.routing.reescalateDue()
       this.moleculeTimeouts.check()
+      // Slings that failed (dispatch paused, a rig's clone missing) are tried again.
+      this.convoys.dispatcher.pumpAll()
     }, 60_000)
     this.reescalation.unref()
     this.endpoint = await startEndpointServer(this)
@@ -406,6 +436,8 @@ export class Core implements CoreApi {
     this.ledgerSync.start()
     // The merge queues pick up where they were: a landing half done is settled, the rest tested again.
     this.refinery.recover()
+    // Convoys go on where they were: what became ready while the app was closed is slung (or offered).
+    this.convoys.dispatcher.pumpAll()
     // Interrupted work resumes in the background (clones, worktrees, then after a grace period the agents).
     void this.recovery.run().catch((err: unknown) => !this.closed && console.error(`recovery failed: ${(err as Error).stack ?? err}`))
   }
@@ -631,6 +663,11 @@ export class Core implements CoreApi {
     'inbox.get': (p) => this.inbox.get(p.id),
     'inbox.approve': (p) => {
       const merge = this.inbox.get(p.id)
+      if (merge.kind === 'convoy') {
+        if (p.always) throw new CoreError('invalid_params', `${p.id} is a convoy wave: "always" is for permission requests`)
+        this.convoys.approveWave(merge, HUMAN)
+        return this.inbox.get(p.id)
+      }
       if (merge.kind === 'merge') {
         if (p.always) throw new CoreError('invalid_params', `${p.id} is a merge batch: "always" is for permission requests`)
         this.refinery.approve(merge, HUMAN)
@@ -642,6 +679,10 @@ export class Core implements CoreApi {
     },
     'inbox.deny': (p) => {
       const item = this.inbox.get(p.id)
+      if (item.kind === 'convoy') {
+        this.convoys.denyWave(item, p.reason, HUMAN)
+        return this.inbox.get(p.id)
+      }
       if (item.kind !== 'merge') return this.deacon.deny(p.id, p.reason, HUMAN)
       this.refinery.deny(item, p.reason, HUMAN)
       return this.inbox.get(p.id)
@@ -649,6 +690,7 @@ export class Core implements CoreApi {
     'inbox.ack': (p) => {
       const item = this.inbox.get(p.id)
       if (item.kind === 'merge' && item.status === 'open') throw new CoreError('conflict', `${p.id} is a merge batch waiting for a decision: approve it (it lands) or deny it (its requests go back with your reason)`)
+      if (item.kind === 'convoy' && item.status === 'open') throw new CoreError('conflict', `${p.id} is a convoy wave waiting for a decision: approve it (its beads are slung) or deny it (they are held)`)
       return this.inbox.ack(p.id, HUMAN)
     },
     'inbox.snooze': (p) => this.inbox.snooze(p.id, new Date(p.until).toISOString(), HUMAN),
@@ -734,7 +776,24 @@ export class Core implements CoreApi {
       const m = this.molecules.pour(p, HUMAN)
       this.changed('beads', 'ledger')
       return m
-    }
+    },
+    'convoys.create': (p) => {
+      const c = this.convoys.create(p, HUMAN)
+      this.changed('beads', 'ledger')
+      return c
+    },
+    'convoys.add': (p) => {
+      const c = this.convoys.add(p, HUMAN)
+      this.changed('beads', 'ledger')
+      return c
+    },
+    'convoys.status': (p) => this.convoys.status(p.id),
+    'convoys.land': (p) => {
+      const c = this.convoys.land(p, HUMAN)
+      this.changed('ledger')
+      return c
+    },
+    'convoys.list': (p) => this.convoys.list(p)
   }
 
   // ---- events ----
@@ -773,6 +832,7 @@ export class Core implements CoreApi {
     this.witness.dispose()
     await this.checks.close()
     await this.refinery.close()
+    await this.convoys.dispatcher.close()
     this.deacon.gate.releaseAll()
     await this.polecats.shutdown((done, total, polecatId) => {
       this.broadcast({ type: 'quitting', done, total, polecatId })

@@ -16,6 +16,7 @@ import { MergeQueueView } from './views/merge-queue/MergeQueueView'
 import { PolecatsView } from './views/polecats/PolecatsView'
 import { RigsView } from './views/rigs/RigsView'
 import { WorkView } from './views/work/WorkView'
+import { ConvoysView } from './views/convoys/ConvoysView'
 import { useDiff } from './stores/diff'
 import { startRecoverySync } from './stores/recovery'
 
@@ -53,6 +54,7 @@ export function App() {
           {view === 'inbox' && !diff ? <InboxView /> : null}
           {view === 'history' && !diff ? <HistoryView /> : null}
           {view === 'refinery' && !diff ? <MergeQueueView /> : null}
+          {view === 'convoys' && !diff ? <ConvoysView /> : null}
           {diff ? (
             <Suspense fallback={<div className="view-body muted">Opening the diff…</div>}>
               <DiffView />

@@ -32,11 +32,25 @@ function shortHash(len: number): string {
 }
 
 export class Beads {
+  private listeners: ((id: string) => void)[] = []
+
   constructor(
     private db: Db,
     private ledger: Ledger,
     private prefix = 'gt'
   ) {}
+
+  /**
+   * Told of each bead whose status or dependencies changed here (close, update), inside the change's
+   * transaction: a listener that acts should do so after it (setImmediate), when the change is committed.
+   */
+  onChange(fn: (id: string) => void): void {
+    this.listeners.push(fn)
+  }
+
+  private told(id: string): void {
+    for (const fn of this.listeners) fn(id)
+  }
 
   private newId(): string {
     for (let len = 5; ; len++) {
@@ -82,6 +96,17 @@ export class Beads {
   find(id: string): Bead | null {
     const row = this.db.prepare('SELECT * FROM beads WHERE id = ?').get(id) as BeadRow | undefined
     return row ? this.hydrate([row])[0] : null
+  }
+
+  /** The beads of these ids that exist, in a few queries however many there are (a convoy's status). */
+  findMany(ids: string[]): Bead[] {
+    const out: Bead[] = []
+    // SQLite's limit on bound parameters is 32766 since 3.32, 999 before: chunks of 500 are safe on both.
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500)
+      out.push(...this.hydrate(this.db.prepare(`SELECT * FROM beads WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as BeadRow[]))
+    }
+    return out
   }
 
   list(p: Partial<Params<'beads.list'>> = {}): Bead[] {
@@ -215,6 +240,7 @@ export class Beads {
       }
       const { id: _id, ...change } = p
       this.ledger.append(actor, 'bead.updated', p.id, change)
+      if ((p.status !== undefined && p.status !== before.status) || p.addDeps?.length || p.removeDeps?.length) this.told(p.id)
       return this.get(p.id)
     })
   }
@@ -226,6 +252,7 @@ export class Beads {
       const at = now()
       this.db.prepare("UPDATE beads SET status = 'closed', closed_at = ?, close_reason = ?, updated_at = ? WHERE id = ?").run(at, reason, at, id)
       this.ledger.append(actor, 'bead.closed', id, { reason })
+      this.told(id)
       return this.get(id)
     })
   }

@@ -39,6 +39,7 @@ interface ItemRow {
   count: number
   affected: string | null
   merge_batch: string | null
+  convoy_wave?: string | null
 }
 
 const toItem = (r: ItemRow): InboxItem => ({
@@ -68,7 +69,8 @@ const toItem = (r: ItemRow): InboxItem => ({
   raisedLevels: r.raised_levels,
   count: r.count,
   affected: r.affected ? JSON.parse(r.affected) : r.polecat_id ? [r.polecat_id] : [],
-  merge: r.merge_batch ? JSON.parse(r.merge_batch) : null
+  merge: r.merge_batch ? JSON.parse(r.merge_batch) : null,
+  convoy: r.convoy_wave ? JSON.parse(r.convoy_wave) : null
 })
 
 export interface NewItem {
@@ -84,6 +86,7 @@ export interface NewItem {
   screen?: string | null
   diffStat?: string | null
   merge?: InboxItem['merge']
+  convoy?: InboxItem['convoy']
 }
 
 /** The order a human reads the inbox in: P0 pinned on top, then most severe, then newest. */
@@ -149,7 +152,7 @@ export class Inbox {
   /** Puts a new item in the inbox, with its ledger event (`event`, by `actor`) in the same transaction. */
   raise(e: NewItem, actor: string, event: string): InboxItem {
     const at = now()
-    const id = newId(e.kind === 'permission' ? 'perm' : e.kind === 'alarm' ? 'alarm' : e.kind === 'merge' ? 'merge' : 'esc')
+    const id = newId(e.kind === 'permission' ? 'perm' : e.kind === 'alarm' ? 'alarm' : e.kind === 'merge' ? 'merge' : e.kind === 'convoy' ? 'wave' : 'esc')
     inTransaction(this.db, () => {
       this.db
         .prepare(
@@ -161,6 +164,7 @@ export class Inbox {
           e.tool?.name ?? null, e.tool ? JSON.stringify(e.tool.input ?? null) : null, e.tool?.useId ?? null, e.screen ?? null, e.diffStat ?? null, e.merge ? JSON.stringify(e.merge) : null, at, at
         )
       this.ledger.append(actor, event, e.beadId ?? e.polecatId ?? null, { id, kind: e.kind, severity: e.severity, title: e.title, ...(e.tool ? { tool: e.tool.name } : {}) })
+      if (e.convoy) this.db.prepare('UPDATE inbox_items SET convoy_wave = ? WHERE id = ?').run(JSON.stringify(e.convoy), id)
     })
     return this.changed(id)
   }

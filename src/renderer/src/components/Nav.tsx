@@ -9,7 +9,8 @@ export const VIEW_META: Record<View, { name: string; meaning: string; glossary: 
   polecats: { name: 'Polecats', meaning: 'worker agents', glossary: GLOSSARY.Polecat },
   inbox: { name: 'Deacon', meaning: 'escalation inbox', glossary: GLOSSARY.Deacon },
   history: { name: 'Seance', meaning: 'past sessions', glossary: GLOSSARY.Seance },
-  refinery: { name: 'Refinery', meaning: 'merge queue', glossary: GLOSSARY.Refinery }
+  refinery: { name: 'Refinery', meaning: 'merge queue', glossary: GLOSSARY.Refinery },
+  convoys: { name: 'Convoys', meaning: 'batches of work', glossary: GLOSSARY.Convoy }
 }
 
 const mod = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform) ? '⌘' : 'Ctrl+'

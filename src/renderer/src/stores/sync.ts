@@ -7,6 +7,7 @@ import type { Topic } from '../../../shared/contract'
 import { getClient } from '../transport'
 import { useBeadDetail, useBeads } from './beads'
 import { useCheckRuns } from './check-runs'
+import { useConvoys } from './convoys'
 import { useInbox } from './inbox'
 import { outputFeed, useMergeQueue } from './merge-queue'
 import { noteItem, noteList } from './notifications'
@@ -62,6 +63,7 @@ function refreshAll(): void {
   void useTown.getState().refresh()
   for (const fn of new Set(Object.values(refreshers))) fn()
   void refreshInbox()
+  void useConvoys.getState().refresh()
 }
 
 let started = false
@@ -88,6 +90,11 @@ export function startSync(): void {
     if (event.type === 'mq.entry') return useMergeQueue.getState().applyEntry(event.entry)
     if (event.type === 'mq.run') return useMergeQueue.getState().applyRun(event.run)
     if (event.type === 'mq.output') return outputFeed.deliver(event.runId, event.data)
+    // A convoy comes whole, each time it changes: applied as it is, nothing re-read.
+    if (event.type === 'convoy') {
+      useConvoys.getState().upsert(event.convoy)
+      return
+    }
     if (event.type !== 'changed') return
     // Several topics often share a refresher (beads + ledger): call each once.
     const fns = new Set<() => void>()

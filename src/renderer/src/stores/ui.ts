@@ -4,8 +4,8 @@ import { create } from 'zustand'
 import { errorText } from '../lib/format'
 import type { ConnStatus } from '../transport'
 
-// The refinery comes last so the keys of the views before it (Ctrl+1…5) stay what users learned.
-export const VIEWS = ['rigs', 'work', 'polecats', 'inbox', 'history', 'refinery'] as const
+// The refinery and convoys come last so the keys of the views before them (Ctrl+1…5) stay what users learned.
+export const VIEWS = ['rigs', 'work', 'polecats', 'inbox', 'history', 'refinery', 'convoys'] as const
 export type View = (typeof VIEWS)[number]
 export type Theme = 'dark' | 'light'
 

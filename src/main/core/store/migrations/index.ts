@@ -8,6 +8,7 @@ import { sql as m005 } from './005_beads_fields'
 import { sql as m006 } from './006_merge_queue'
 import { sql as m007 } from './007_review_comments'
 import { sql as m008 } from './008_molecules'
+import { sql as m009 } from './009_convoys'
 
 export interface Migration {
   version: number
@@ -23,5 +24,6 @@ export const MIGRATIONS: Migration[] = [
   { version: 5, name: 'Beads fields the town does not model, kept for export', sql: m005 },
   { version: 6, name: 'the refinery: merge queue, candidates, landings; gated merge items', sql: m006 },
   { version: 7, name: 'review comments on diff lines', sql: m007 },
-  { version: 8, name: 'poured molecules and their steps', sql: m008 }
+  { version: 8, name: 'poured molecules and their steps', sql: m008 },
+  { version: 9, name: 'convoys and their beads; gated convoy waves in the inbox', sql: m009 }
 ]

@@ -18,7 +18,7 @@ import { useUi } from '../../stores/ui'
 import { OpenDiffButton, diffTargetOfItem } from '../diff/open-diff'
 import { openMergeQueue } from '../merge-queue/open-merge-queue'
 
-const KIND_WORDS = { permission: 'permission request', escalation: 'escalation', alarm: 'alarm', merge: 'merge batch' } as const
+const KIND_WORDS = { permission: 'permission request', escalation: 'escalation', alarm: 'alarm', merge: 'merge batch', convoy: 'convoy wave' } as const
 
 export function KindBadge({ kind }: { kind: InboxItem['kind'] }) {
   return <span className={`badge kind-${kind}`}>{KIND_WORDS[kind]}</span>
@@ -148,7 +148,7 @@ export function InboxDetail({ item, polecat, now, mode, setMode }: Props) {
         {item.tool ? <ToolInput tool={item.tool} /> : null}
         {item.kind !== 'permission' && item.body ? (
           <section className="detail-section">
-            <h4>{item.kind === 'alarm' ? 'What happened' : item.kind === 'merge' ? 'The requests in the batch' : 'What the agent says'}</h4>
+            <h4>{item.kind === 'alarm' ? 'What happened' : item.kind === 'merge' ? 'The requests in the batch' : item.kind === 'convoy' ? 'The beads this wave slings' : 'What the agent says'}</h4>
             <pre className="description" data-testid="inbox-detail-body">
               {item.body}
             </pre>

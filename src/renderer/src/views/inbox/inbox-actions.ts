@@ -37,12 +37,15 @@ export function unavailable(action: ActionName, item: InboxItem, polecat: Poleca
     case 'approve':
     case 'always':
     case 'deny':
-      if (item.kind !== 'permission') return 'only a permission request can be approved or denied'
+      // A gated convoy wave: Approve slings its beads, Deny holds them ("always" is for permissions).
+      if (item.kind === 'convoy' && action !== 'always') return item.status === 'open' ? null : `this wave is already ${item.status}`
+      if (item.kind !== 'permission') return item.kind === 'convoy' ? '"always allow" is for permission requests: approve the wave once' : 'only a permission request or a convoy wave can be approved or denied'
       if (item.status === 'orphaned') return 'this request can no longer be answered: its agent was restarted'
       return decidable ? null : `this request is already ${item.status}`
     case 'ack':
       if (item.status === 'orphaned') return null
       if (item.status !== 'open') return `this item is already ${item.status}`
+      if (item.kind === 'convoy') return 'this wave waits for a decision: approve it (its beads are slung) or deny it (they are held)'
       return item.kind === 'permission' ? 'the agent waits on this request: approve or deny it (or take over its terminal)' : null
     case 'snooze':
       return item.status === 'open' ? null : 'only an open item can be snoozed'
