@@ -339,7 +339,8 @@ export class Core implements CoreApi {
       identity: () => this.settings.gitIdentity,
       alarm: (a) => this.routing.branchUnsafe({ severity: 'P1', rig: a.rig, polecatId: null, beadId: null, sessionId: null, title: a.title, body: a.body, groupKey: a.key }),
       output: (runId, data) => this.broadcast({ type: 'mq.output', runId, data }),
-      diffStat: diffStatBetween
+      diffStat: diffStatBetween,
+      moleculeConvoy: (beadId) => this.molecules.forBead(beadId)?.convoy ?? null
     })
     this.diffs = new BranchDiffs({ rigs: this.rigs, polecats: this.polecats, beads: this.beads })
     this.reviews = new ReviewComments({

@@ -36,6 +36,8 @@ export interface RefineryDeps {
   /** A candidate's check output as it comes (for the Merge queue view's terminal). */
   output: (runId: string, data: string) => void
   diffStat: (repo: string, from: string, to: string) => Promise<string | null>
+  /** The `[convoy]` of the molecule a bead belongs to (its mode and bundle_size override the rig's), or null. */
+  moleculeConvoy?: (beadId: string) => { mode: 'mountain' | 'gated' | null; bundleSize: number | null } | null
 }
 
 /** How long a blocked target (checked out with changes, a refused push) waits before the refinery tries again. */
@@ -228,7 +230,10 @@ export class Refinery {
     let targetSha: string = found
     const entries = new Map<string, MergeQueueEntry>(this.d.queue.waiting(rigName).map((e) => [e.id, e]))
     if (!entries.size) return
-    let state: ProbeState = { pending: [...entries.keys()], greenPrefix: 0, redPrefix: null, bundleSize: settings.bundle_size, parallel: settings.merge_parallel }
+    // The molecule of the request at the head of the queue sets the batch size (its [convoy] bundle_size).
+    const head = entries.values().next().value as MergeQueueEntry
+    const headBundle = head.beadId ? this.d.moleculeConvoy?.(head.beadId)?.bundleSize ?? null : null
+    let state: ProbeState = { pending: [...entries.keys()], greenPrefix: 0, redPrefix: null, bundleSize: headBundle ?? settings.bundle_size, parallel: settings.merge_parallel }
     // The red run that ends with each request: the culprit's failing output when the planner names it.
     const redRunEndingWith = new Map<string, Probe>()
     const key = checksKey(settings)
@@ -358,7 +363,12 @@ export class Refinery {
       return { kind: 'retest', targetSha: nowTarget ?? targetSha, refresh: ids }
     }
     const approved = requests.every((r) => this.d.queue.approvedSha(r.id) === r.headSha)
-    if (s.merge_mode === 'gated' && !approved) {
+    // Each request's mode is its molecule's, else the rig's: one gated request makes the batch wait for a human.
+    const modeOf = (id: string) => {
+      const bead = entries.get(id)!.beadId
+      return (bead ? this.d.moleculeConvoy?.(bead)?.mode : null) ?? s.merge_mode
+    }
+    if (requests.some((r) => modeOf(r.id) === 'gated') && !approved) {
       const landing = this.d.queue.createLanding({ rig: rig.name, targetBranch: target, expectedSha: targetSha, newSha: probe.candidate.sha, requests, runId: probe.run.id, state: 'awaiting_approval' })
       const diffStat = await this.d.diffStat(repo, targetSha, probe.candidate.sha).catch(() => null)
       const item = this.d.inbox.raise(
