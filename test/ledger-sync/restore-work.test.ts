@@ -109,6 +109,7 @@ test('gt town restore brings back convoys, poured molecules, the merge queue and
     assert.deepEqual(before.molecule.steps.map((s) => s.state).slice(0, 2), ['done', 'current'])
     assert.deepEqual(before.queue.map((e) => [e.id, e.state]), [[mrA.id, 'pending'], [mrB.id, 'changes_requested']])
     assert.equal(before.comments.length, 2)
+    assert.equal((before.mail as { delivered_at: string | null }).delivered_at, null, 'the REVIEW mail the agent has not read yet')
 
     const flushed = await core.ledgerSync.flush()
     assert.deepEqual(flushed.failed, [])
@@ -141,7 +142,7 @@ test('gt town restore brings back convoys, poured molecules, the merge queue and
     assert.deepEqual(after.queue, last.queue, 'the queue: one request waiting, one sent back by the review')
     assert.deepEqual(core.mergeQueue.waiting('app').map((e) => e.id), [last.queue.find((e) => e.state === 'pending')!.id], 'the refinery takes the waiting one')
     assert.deepEqual(after.comments, last.comments, "the engineer's comments, with their REVIEW mail")
-    assert.deepEqual(after.mail, last.mail)
+    assert.deepEqual(after.mail, last.mail, 'unread still: the resumed agent gets it (gt mail check, gt prime)')
     assert.deepEqual(last.comments.map((c) => c.body).sort(), ['Say which file crashes.', 'Two is the wrong word here.'])
 
     // The restored town's dispatcher has the convoy: its open bead's wave is offered again (the lost
