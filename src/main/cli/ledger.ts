@@ -129,7 +129,8 @@ export function formatRestoreReport(r: RestoreReport): string {
   const out = [
     `Restored the town ${r.town} from ${plural(r.remotes.filter((x) => x.status === 'restored').length, 'ledger branch', 'ledger branches')} (${r.branch}):`,
     `  ${plural(c.rigs, 'rig')}, ${plural(c.beads, 'bead')}, ${plural(c.dependencies, 'dependency', 'dependencies')}, ${plural(c.labels, 'label')}, ${plural(c.events, 'event')} of history,`,
-    `  ${plural(c.checkpoints, 'checkpoint')}, ${plural(c.polecats, 'polecat')}, ${plural(c.sessions, 'session')}, ${plural(c.permissionRules, 'permission rule')}`
+    `  ${plural(c.checkpoints, 'checkpoint')}, ${plural(c.polecats, 'polecat')}, ${plural(c.sessions, 'session')}, ${plural(c.permissionRules, 'permission rule')},`,
+    `  ${plural(c.convoys, 'convoy')}, ${plural(c.molecules, 'poured molecule')}, ${plural(c.mergeRequests, 'merge request')}, ${plural(c.reviewComments, 'review comment')}`
   ]
   for (const x of r.remotes) out.push(`  ${safeLine(x.remote)}: ${x.status === 'restored' ? `${x.scope} at ${x.commit?.slice(0, 10)}` : `NOT restored: ${safeLine(x.message ?? x.status)}`}`)
   if (r.externalDependencies) out.push(`  ${plural(r.externalDependencies, 'dependency', 'dependencies')} point at beads no branch had (kept as external references)`)

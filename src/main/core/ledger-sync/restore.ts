@@ -60,7 +60,21 @@ export interface RestoreReport {
   town: string
   branch: string
   remotes: RemoteOutcome[]
-  counts: { rigs: number; beads: number; dependencies: number; labels: number; events: number; checkpoints: number; polecats: number; sessions: number; permissionRules: number }
+  counts: {
+    rigs: number
+    beads: number
+    dependencies: number
+    labels: number
+    events: number
+    checkpoints: number
+    polecats: number
+    sessions: number
+    permissionRules: number
+    convoys: number
+    molecules: number
+    mergeRequests: number
+    reviewComments: number
+  }
   /** Dependencies on beads no restored branch had (kept on their bead, written back on export). */
   externalDependencies: number
   rigs: RigOutcome[]
@@ -263,8 +277,10 @@ function writeTown(db: Db, town: string, s: LedgerSnapshot, townIdValue: string,
     const rules = s.rules.filter((r) => rigNames.has(r.rig))
     for (const r of rules) insertRule.run(r.id, r.rig, r.tool, r.command_prefix, r.action, r.created_at, r.created_by)
 
+    const work = writeWork(db, s, ids, rigNames)
+
     db.prepare('INSERT INTO town_state (key, value, at) VALUES (?, ?, ?)').run(TOWN_ID_KEY, townIdValue, now())
-    const counts = { rigs: s.rigs.length, beads: s.beads.length, dependencies, labels, events: s.events.length, checkpoints: s.checkpoints.length, polecats: polecats.length, sessions: s.sessions.length, permissionRules: rules.length }
+    const counts = { rigs: s.rigs.length, beads: s.beads.length, dependencies, labels, events: s.events.length, checkpoints: s.checkpoints.length, polecats: polecats.length, sessions: s.sessions.length, permissionRules: rules.length, ...work }
     insertEvent.run(
       now(),
       'human',
@@ -274,6 +290,85 @@ function writeTown(db: Db, town: string, s: LedgerSnapshot, townIdValue: string,
     )
     return { counts, externalDependencies }
   })
+}
+
+/**
+ * Convoys, poured molecules, the merge queue and the review comments, so that the next start goes on with
+ * them: the dispatcher finds the open convoys' beads, an agent its molecule's current step (the steps' beads
+ * carry their state), the refinery its waiting requests, the polecat the engineer's comments. What refers to
+ * a bead or a rig no restored branch had is left out (a convoy keeps the members it has).
+ */
+function writeWork(db: Db, s: LedgerSnapshot, beadIds: Set<string>, rigNames: Set<string>) {
+  const js = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v))
+  const insertMolecule = db.prepare(
+    `INSERT INTO molecules (id, bead_id, name, origin, rig, source_file, shape, description, vars, timeout_s, timeout_text, escalation, escalation_origins,
+       convoy_mode, bundle_size, hooks, poured_at, poured_by, timeout_raised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+  )
+  const insertStep = db.prepare('INSERT INTO molecule_steps (molecule_id, step_id, position, bead_id, needs, acceptance) VALUES (?, ?, ?, ?, ?, ?)')
+  const stepBeads = new Set<string>()
+  const moleculeBeads = new Set<string>()
+  let molecules = 0
+  for (const m of s.molecules) {
+    // One molecule per bead, and a step in one molecule (unique columns): a second one is another branch's older copy.
+    if (!beadIds.has(m.bead_id) || moleculeBeads.has(m.bead_id) || !m.steps.every((x) => beadIds.has(x.bead_id) && !stepBeads.has(x.bead_id))) continue
+    insertMolecule.run(m.id, m.bead_id, m.name, m.origin, m.rig, m.source_file, m.shape, m.description, js(m.vars ?? {}), m.timeout_s, m.timeout_text, js(m.escalation ?? {}), js(m.escalation_origins ?? {}), m.convoy_mode, m.bundle_size, js(m.hooks), m.poured_at, m.poured_by, m.timeout_raised_at)
+    for (const x of m.steps) insertStep.run(m.id, x.step_id, x.position, x.bead_id, JSON.stringify(x.needs), x.acceptance)
+    moleculeBeads.add(m.bead_id)
+    for (const x of m.steps) stepBeads.add(x.bead_id)
+    molecules++
+  }
+
+  const insertConvoy = db.prepare(
+    `INSERT INTO convoys (id, title, mode, molecule, molecule_vars, agent, agent_cmd, state, created_at, created_by, updated_at, landed_at, landed_by, left_out)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+  )
+  const insertMember = db.prepare(
+    `INSERT INTO convoy_beads (convoy_id, bead_id, position, added_at, added_by, approved_at, approved_by, dispatched_at, polecat_id, sling_error, held_reason, skipped_at, skip_reason, skip_item)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+  )
+  // A bead travels in one open convoy at a time: should two branches disagree, the convoy changed last keeps it.
+  const inOpen = new Set<string>()
+  let convoys = 0
+  for (const c of [...s.convoys].sort((a, b) => b.updated_at.localeCompare(a.updated_at))) {
+    const members = c.beads.filter((m) => beadIds.has(m.bead_id) && !(c.state === 'open' && inOpen.has(m.bead_id)))
+    if (!members.length) continue
+    insertConvoy.run(c.id, c.title, c.mode, c.molecule, js(c.molecule_vars), c.agent, c.agent_cmd, c.state, c.created_at, c.created_by, c.updated_at, c.landed_at, c.landed_by, c.left_out?.length ? JSON.stringify(c.left_out) : null)
+    for (const m of members) {
+      insertMember.run(c.id, m.bead_id, m.position, m.added_at, m.added_by, m.approved_at, m.approved_by, m.dispatched_at, m.polecat_id, m.sling_error, m.held_reason, m.skipped_at, m.skip_reason, m.skip_item)
+      if (c.state === 'open') inOpen.add(m.bead_id)
+    }
+    convoys++
+  }
+
+  const insertRequest = db.prepare(
+    `INSERT INTO merge_queue (id, rig, branch, bead_id, polecat_id, priority, state, queued_sha, tested_sha, approved_sha, merged_sha, failure, enqueued_at, started_at, finished_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+  )
+  let mergeRequests = 0
+  for (const q of s.mergeRequests) {
+    if (!rigNames.has(q.rig)) continue
+    // A candidate being tested, or a gated batch in the inbox, was the lost town's (its runs and inbox are not
+    // on the branch): the request waits again, and the refinery tests it and asks again. A human's approval
+    // of a head (approved_sha) stands: that head lands without asking twice.
+    const state = q.state === 'testing' || q.state === 'awaiting_approval' ? 'pending' : q.state
+    insertRequest.run(q.id, q.rig, q.branch, q.bead_id, q.polecat_id, q.priority, state, q.queued_sha, q.tested_sha, q.approved_sha, q.merged_sha, js(q.failure), q.enqueued_at, q.started_at, q.finished_at, q.updated_at)
+    mergeRequests++
+  }
+
+  const insertMail = db.prepare('INSERT OR IGNORE INTO mail (id, sender, recipient, subject, body, created_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+  const insertComment = db.prepare(
+    `INSERT INTO review_comments (id, target_kind, target_id, rig, branch, polecat_id, path, line, side, section, body, head_sha, created_at, created_by, mail_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+  )
+  let reviewComments = 0
+  for (const c of s.reviewComments) {
+    if (!rigNames.has(c.rig)) continue
+    // The REVIEW mail too: one the agent had not read yet reaches the polecat when it resumes.
+    if (c.mail) insertMail.run(c.mail.id, c.mail.sender, c.mail.recipient, c.mail.subject, c.mail.body, c.mail.created_at, c.mail.delivered_at)
+    insertComment.run(c.id, c.target_kind, c.target_id, c.rig, c.branch, c.polecat_id, c.path, c.line, c.side, c.section, c.body, c.head_sha, c.created_at, c.created_by, c.mail?.id ?? null)
+    reviewComments++
+  }
+  return { convoys, molecules, mergeRequests, reviewComments }
 }
 
 async function cloneRig(town: string, rig: LedgerSnapshot['rigs'][number], s: LedgerSnapshot, progress: (m: string) => void): Promise<RigOutcome> {

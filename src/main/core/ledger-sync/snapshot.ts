@@ -28,7 +28,11 @@ import {
   redactSource,
   townEventRecord,
   type CheckpointRecord,
+  type ConvoyRecord,
   type Manifest,
+  type MergeRequestRecord,
+  type MoleculeRecord,
+  type ReviewCommentRecord,
   type PolecatRecord,
   type RigRecord,
   type RuleRecord,
@@ -48,9 +52,13 @@ export interface LedgerSnapshot {
   checkpoints: CheckpointRecord[]
   sessions: SessionRecord[]
   rules: RuleRecord[]
+  convoys: ConvoyRecord[]
+  molecules: MoleculeRecord[]
+  mergeRequests: MergeRequestRecord[]
+  reviewComments: ReviewCommentRecord[]
 }
 
-export const emptySnapshot = (): LedgerSnapshot => ({ beads: [], createdBy: {}, events: [], rigs: [], polecats: [], checkpoints: [], sessions: [], rules: [] })
+export const emptySnapshot = (): LedgerSnapshot => ({ beads: [], createdBy: {}, events: [], rigs: [], polecats: [], checkpoints: [], sessions: [], rules: [], convoys: [], molecules: [], mergeRequests: [], reviewComments: [] })
 
 export const BEADS_FILES = { issues: 'issues.jsonl', dependencies: 'dependencies.jsonl', labels: 'labels.jsonl', comments: 'comments.jsonl', events: 'events.jsonl' } as const
 export const README_FILE = 'README.md'
@@ -165,7 +173,60 @@ function readTownNow(db: Db): LedgerSnapshot {
     .prepare('SELECT id, polecat_id, rig, bead_id, runtime, command, started_at, ended_at, exit_code, end_reason, output_bytes, runtime_session_id FROM sessions ORDER BY started_at, id')
     .all() as SessionRecord[]
   const rules = db.prepare('SELECT id, rig, tool, command_prefix, action, created_at, created_by FROM permission_rules ORDER BY id').all() as RuleRecord[]
-  return { beads, createdBy, events, rigs, polecats, checkpoints, sessions, rules }
+  return { beads, createdBy, events, rigs, polecats, checkpoints, sessions, rules, ...readWorkRecords(db) }
+}
+
+type Row = Record<string, unknown>
+const json = (v: unknown): unknown => (typeof v === 'string' ? safeParse(v) : null)
+
+/** Convoys, poured molecules, the merge queue's requests and the review comments, as their records. */
+function readWorkRecords(db: Db): Pick<LedgerSnapshot, 'convoys' | 'molecules' | 'mergeRequests' | 'reviewComments'> {
+  const members = new Map<string, ConvoyRecord['beads']>()
+  for (const m of db.prepare('SELECT * FROM convoy_beads ORDER BY convoy_id, position').all() as (ConvoyRecord['beads'][number] & { convoy_id: string })[]) {
+    const { convoy_id, ...member } = m
+    members.set(convoy_id, [...(members.get(convoy_id) ?? []), member])
+  }
+  const convoys = (db.prepare('SELECT * FROM convoys ORDER BY id').all() as Row[]).map(
+    (c): ConvoyRecord => ({
+      ...(c as unknown as ConvoyRecord),
+      molecule_vars: json(c.molecule_vars) as ConvoyRecord['molecule_vars'],
+      left_out: json(c.left_out) as string[] | null,
+      beads: members.get(c.id as string) ?? []
+    })
+  )
+  const steps = new Map<string, MoleculeRecord['steps']>()
+  for (const s of db.prepare('SELECT molecule_id, step_id, position, bead_id, needs, acceptance FROM molecule_steps ORDER BY molecule_id, position').all() as Row[]) {
+    const id = s.molecule_id as string
+    steps.set(id, [...(steps.get(id) ?? []), { step_id: s.step_id as string, position: s.position as number, bead_id: s.bead_id as string, needs: json(s.needs) as string[], acceptance: s.acceptance as string | null }])
+  }
+  const molecules = (db.prepare('SELECT * FROM molecules ORDER BY id').all() as Row[]).map(
+    (m): MoleculeRecord => ({
+      ...(m as unknown as MoleculeRecord),
+      vars: json(m.vars),
+      escalation: json(m.escalation),
+      escalation_origins: json(m.escalation_origins),
+      hooks: json(m.hooks),
+      steps: steps.get(m.id as string) ?? []
+    })
+  )
+  const mergeRequests = (db.prepare('SELECT * FROM merge_queue ORDER BY id').all() as Row[]).map((q): MergeRequestRecord => ({ ...(q as unknown as MergeRequestRecord), failure: json(q.failure) }))
+  const reviewComments = (
+    db
+      .prepare(
+        `SELECT c.id, c.target_kind, c.target_id, c.rig, c.branch, c.polecat_id, c.path, c.line, c.side, c.section, c.body, c.head_sha, c.created_at, c.created_by,
+           m.id AS mail_id, m.sender AS mail_sender, m.recipient AS mail_recipient, m.subject AS mail_subject, m.body AS mail_body, m.created_at AS mail_created_at, m.delivered_at AS mail_delivered_at
+         FROM review_comments c LEFT JOIN mail m ON m.id = c.mail_id ORDER BY c.created_at, c.id`
+      )
+      .all() as Row[]
+  ).map((r): ReviewCommentRecord => {
+    const out: Row = {}
+    for (const [k, v] of Object.entries(r)) if (!k.startsWith('mail_')) out[k] = v
+    out.mail = r.mail_id
+      ? { id: r.mail_id, sender: r.mail_sender, recipient: r.mail_recipient, subject: r.mail_subject, body: r.mail_body, created_at: r.mail_created_at, delivered_at: r.mail_delivered_at }
+      : null
+    return out as unknown as ReviewCommentRecord
+  })
+  return { convoys, molecules, mergeRequests, reviewComments }
 }
 
 /**
@@ -204,7 +265,13 @@ export function scopeSnapshot(town: LedgerSnapshot, scope: LedgerScope): LedgerS
     polecats: town.polecats.filter((p) => p.rig === scope.rig),
     checkpoints: town.checkpoints.filter((c) => ofRig(c.polecat_id)),
     sessions: town.sessions.filter((x) => x.rig === scope.rig),
-    rules: town.rules.filter((r) => r.rig === scope.rig)
+    rules: town.rules.filter((r) => r.rig === scope.rig),
+    // A convoy may span rigs: it is on the branch of every rig one of its beads is in, whole (a restore from
+    // some of the rigs' branches keeps the members it has the beads of).
+    convoys: town.convoys.filter((c) => c.beads.some((m) => chosen.has(m.bead_id))),
+    molecules: town.molecules.filter((m) => chosen.has(m.bead_id)),
+    mergeRequests: town.mergeRequests.filter((q) => q.rig === scope.rig),
+    reviewComments: town.reviewComments.filter((c) => c.rig === scope.rig)
   }
 }
 
@@ -231,6 +298,10 @@ export function snapshotFingerprint(s: LedgerSnapshot, manifest: Manifest): stri
     polecats: s.polecats.map((p) => ({ ...p, updated_at: null })),
     sessions: s.sessions,
     rules: s.rules,
+    convoys: s.convoys,
+    molecules: s.molecules,
+    mergeRequests: s.mergeRequests,
+    reviewComments: s.reviewComments,
     events: [s.events.length, last(s.events.map((e) => e.sourceId))],
     checkpoints: [s.checkpoints.length, last(s.checkpoints.map((c) => c.id))]
   })
@@ -275,8 +346,21 @@ export function mergeSnapshots(ours: LedgerSnapshot, theirs: LedgerSnapshot, con
     sessions: [...sessions.values()].sort((a, b) => a.started_at.localeCompare(b.started_at) || a.id.localeCompare(b.id)),
     rigs: joinBy(ours.rigs, theirs.rigs, (r) => r.name),
     polecats: joinBy(ours.polecats, theirs.polecats, (p) => p.id, (x, y) => Date.parse(x.updated_at) > Date.parse(y.updated_at)),
-    rules: joinBy(ours.rules, theirs.rules, (r) => `${r.rig}\0${r.tool}\0${r.command_prefix ?? ''}`)
+    rules: joinBy(ours.rules, theirs.rules, (r) => `${r.rig}\0${r.tool}\0${r.command_prefix ?? ''}`),
+    // Work records are joined whatever `config` says (a convoy on two rigs' branches is one convoy): the one
+    // changed last wins; a molecule or a comment only ever gains a mark (the overrun raised, the mail delivered).
+    convoys: newest(ours.convoys, theirs.convoys, (a, b) => Date.parse(a.updated_at) > Date.parse(b.updated_at)),
+    molecules: newest(ours.molecules, theirs.molecules, (a, b) => a.timeout_raised_at !== null && b.timeout_raised_at === null),
+    mergeRequests: newest(ours.mergeRequests, theirs.mergeRequests, (a, b) => Date.parse(a.updated_at) > Date.parse(b.updated_at)),
+    reviewComments: newest(ours.reviewComments, theirs.reviewComments, (a, b) => !!a.mail?.delivered_at && !b.mail?.delivered_at, (c) => `${c.created_at}\0${c.id}`)
   }
+}
+
+/** Records by id, ours unless theirs `wins`; sorted by `order` (the id unless given). */
+function newest<T extends { id: string }>(ours: T[], theirs: T[], wins: (theirs: T, ours: T) => boolean, order: (x: T) => string = (x) => x.id): T[] {
+  const m = new Map(ours.map((x) => [x.id, x]))
+  for (const x of theirs) if (!m.has(x.id) || wins(x, m.get(x.id)!)) m.set(x.id, x)
+  return [...m.values()].sort((a, b) => order(a).localeCompare(order(b)))
 }
 
 // ---- files ----
@@ -289,7 +373,8 @@ the town's ledger so that a new town can be built from the remotes alone (\`gt t
 - issues.jsonl, dependencies.jsonl, labels.jsonl, comments.jsonl, events.jsonl: Beads' backup layout
   (\`bd backup restore\` reads this folder).
 - gt-*.jsonl, gt-town.json: the town's own records (rigs, polecats and their branches, checkpoints, sessions,
-  permission rules, the events that are not about a bead).
+  permission rules, the events that are not about a bead, convoys, poured molecules, merge requests, review
+  comments).
 
 The branch has nothing to do with the code of this repository; leave it to the control room.
 `
@@ -312,6 +397,10 @@ export function snapshotFiles(snap: LedgerSnapshot, manifest: Manifest): Map<str
   files.set(TOWN_FILES.checkpoints, toJsonl(snap.checkpoints))
   files.set(TOWN_FILES.sessions, toJsonl(snap.sessions))
   files.set(TOWN_FILES.rules, toJsonl(snap.rules))
+  files.set(TOWN_FILES.convoys, toJsonl(snap.convoys))
+  files.set(TOWN_FILES.molecules, toJsonl(snap.molecules))
+  files.set(TOWN_FILES.mergeRequests, toJsonl(snap.mergeRequests))
+  files.set(TOWN_FILES.reviewComments, toJsonl(snap.reviewComments))
   files.set(MANIFEST_FILE, JSON.stringify(JSON.parse(stableStringify(manifest)), null, 2) + '\n')
   files.set(README_FILE, README)
   return files
@@ -361,7 +450,11 @@ export function snapshotFromFiles(files: Map<string, string>, where: string): { 
       polecats: town.polecats,
       checkpoints: town.checkpoints,
       sessions: town.sessions,
-      rules: town.rules
+      rules: town.rules,
+      convoys: town.convoys,
+      molecules: town.molecules,
+      mergeRequests: town.mergeRequests,
+      reviewComments: town.reviewComments
     }
   }
 }
