@@ -119,6 +119,7 @@ export function BeadHistory({ bead, onClose }: { bead: ConvoyBead; onClose(): vo
               <span className="muted ts">{shortTime(e.at)}</span>
               <span className="mono actor">{e.actor}</span>
               <span className="mono kind">{e.kind}</span>
+              {e.subject !== bead.id ? <span className="mono muted convoy-history-subject">{e.subject}</span> : null}
               <span className="data">{compactJson(e.data)}</span>
             </li>
           ))}
