@@ -6,6 +6,8 @@
 //
 //   npx electron-vite build && npx node --import tsx --test e2e/convoys-board.e2e.ts
 import assert from 'node:assert/strict'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import type { ConvoyStatus } from '../src/shared/domain'
@@ -129,13 +131,27 @@ test('a convoy made on the board from a molecule and beads in two rigs lands the
     assert.match(seen.texts.join('\n'), /waiting/, 'the second bead was seen waiting for the first')
     await shot(t.page, 'convoys-board-landed')
 
-    // A gated convoy waits for approval; landing it by hand is refused in the core's words, then forced.
+    // Rig beta's own bugfix needs a variable the town-wide one does not: the core refuses the pour on beta's
+    // bead, the form shows it in the core's words and stays filled.
+    mkdirSync(join(t.town, 'rigs', 'beta', 'molecules'), { recursive: true })
+    writeFileSync(
+      join(t.town, 'rigs', 'beta', 'molecules', 'bugfix.toml'),
+      '[molecule]\nname = "bugfix"\ndescription = "Beta\'s bug fix"\n\n[vars.ticket]\ndescription = "the ticket number"\nrequired = true\n\n[[steps]]\nid = "fix"\ntitle = "Fix {{ticket}}"\ndescription = "Fix it"\n'
+    )
     await tid(t.page, 'convoy-new').click()
     await tid(t.page, 'new-convoy-title').fill('Held chore')
-    await tid(t.page, 'new-convoy-mode').selectOption('gated')
+    await tid(t.page, 'new-convoy-molecule').selectOption('bugfix')
     await tid(t.page, 'new-convoy-agent-cmd').fill(agentCmd)
     assert.equal(await tid(t.page, `pick-${first}`).count(), 0, 'a closed bead is not offered')
     await tid(t.page, `pick-${other}`).click()
+    await expectText(tid(t.page, 'new-convoy-molecule-detail'), /Reproduce the bug/, 'the town-wide bugfix')
+    await tid(t.page, 'new-convoy-submit').click()
+    await expectText(tid(t.page, 'new-convoy-error'), new RegExp(`could not pour molecule bugfix on ${other}: .*"ticket"`), "the core's refusal of the pour")
+    await shot(t.page, 'convoys-board-create-refused')
+    assert.equal(await tid(t.page, 'new-convoy-title').inputValue(), 'Held chore', 'the form kept what was typed')
+    // A gated convoy waits for approval; landing it by hand is refused in the core's words, then forced.
+    await tid(t.page, 'new-convoy-molecule').selectOption('')
+    await tid(t.page, 'new-convoy-mode').selectOption('gated')
     await tid(t.page, 'new-convoy-submit').click()
     await until(async () => (await tid(t.page, 'new-convoy').count()) === 0, 'the gated convoy created')
     await expectAttr(tid(t.page, `convoy-bead-${other}`), 'data-state', 'approval', 'the bead waits for approval')
