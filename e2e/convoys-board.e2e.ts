@@ -75,8 +75,9 @@ test('a convoy made on the board from a molecule and beads in two rigs lands the
     await tid(t.page, 'new-convoy-title').fill('Two rigs of fixes')
     // A molecule with a required variable holds the form back until it is given.
     await tid(t.page, 'new-convoy-molecule').selectOption('feature')
-    await expectText(tid(t.page, 'new-convoy-molecule-detail'), /\S/, "feature's description and steps")
-    assert.equal(await tid(t.page, 'new-convoy-var-feature').count(), 1, 'the required variable is asked for')
+    await expectText(tid(t.page, 'new-convoy-molecule-detail'), /Build[\s\S]*feature \(required\)/, "feature's description, steps and its required variable")
+    await until(async () => (await tid(t.page, 'new-convoy-var-feature').count()) === 1, 'the required variable asked for')
+    assert.match((await tid(t.page, 'new-convoy-submit').getAttribute('title')) ?? '', /feature needs "feature"/, 'Create held back until it is given')
     await tid(t.page, 'new-convoy-molecule').selectOption('bugfix')
     await expectText(tid(t.page, 'new-convoy-molecule-detail'), /Reproduce the bug/, "bugfix's steps")
     await tid(t.page, 'new-convoy-var-symptom').fill('it crashes on start')
@@ -112,8 +113,9 @@ test('a convoy made on the board from a molecule and beads in two rigs lands the
     await expectText(tid(t.page, 'convoy-history-events'), /bead\.created/, 'the history of the first bead')
     await expectText(tid(t.page, 'convoy-history-events'), /molecule\.poured/, 'the molecule poured on it')
 
-    // A bead added from the board on the way goes in wave 1 (it needs nothing).
-    await tid(t.page, 'convoy-add').click()
+    // A bead added from the board on the way (+) goes in wave 1 (it needs nothing).
+    await t.page.keyboard.press('+')
+    await expectText(tid(t.page, 'add-beads'), /Add beads to Two rigs of fixes/, 'the add form opened with +')
     assert.equal(await tid(t.page, `pick-${first}`).count(), 0, 'a bead of the convoy that is moving is not offered again')
     await pickByKeyboard(t.page, 'add-picker', 'extra', extra)
     await t.page.keyboard.press('Control+Enter')

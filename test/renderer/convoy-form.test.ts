@@ -97,6 +97,7 @@ test('the create call: typed variables only, mode only when chosen, a custom com
     params: { title: 'Dark mode', beads: ['gt-1', 'gt-2'], molecule: 'feature', vars: { feature: 'x', area: 'ui' }, mode: 'gated', agentCmd: 'my-agent --yolo' }
   })
   assert.deepEqual(createParams(form({ molecule: '', template: null, vars: { feature: 'left from before' } })), { params: { title: 'Dark mode', beads: ['gt-1', 'gt-2'], agent: 'claude' } }, 'no molecule: no vars')
+  assert.deepEqual(createParams(form({ runtime: '' })), { params: { title: 'Dark mode', beads: ['gt-1', 'gt-2'], molecule: 'feature', vars: { feature: 'dark mode' } } }, 'no runtime named: the town default')
 })
 
 test('the create call is held back, in words, while something is missing', () => {
@@ -105,6 +106,8 @@ test('the create call is held back, in words, while something is missing', () =>
   assert.deepEqual(createParams(form({ vars: {} })), { problem: 'feature needs "feature".' })
   assert.deepEqual(createParams(form({ template: null })), { problem: 'Molecule feature is still loading.' })
   assert.deepEqual(createParams(form({ runtime: 'custom' })), { problem: 'Type the command the custom runtime runs.' })
+  assert.deepEqual(createParams(form({ title: '', vars: {}, beads: [] })), { problem: 'Give the convoy a title.' }, 'the first missing field, top to bottom')
+  assert.deepEqual(createParams(form({ vars: {}, beads: [] })), { problem: 'feature needs "feature".' })
 })
 
 test('the multi-select: Space and click toggle, Shift extends a range from the anchor, a picks all shown', () => {

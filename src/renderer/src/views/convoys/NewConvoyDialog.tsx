@@ -60,7 +60,8 @@ export function NewConvoyDialog({ onClose }: { onClose(): void }) {
 
   const candidates = useMemo(() => candidateBeads(beads, convoys), [beads, convoys])
   const template = detail && detail.template.name === molecule ? detail.template : null
-  const form = { title, molecule, template, vars, mode, runtime, agentCmd, beads: pick.selected }
+  // The town's default runtime is not named: the convoy then follows the default (agent null), as gt convoy create does.
+  const form = { title, molecule, template, vars, mode, runtime: runtime === town?.defaultRuntime ? '' : runtime, agentCmd, beads: pick.selected }
   const built = createParams(form)
   const moleculeMode = template?.convoy?.mode ?? null
 

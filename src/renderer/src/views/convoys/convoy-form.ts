@@ -91,8 +91,8 @@ export interface NewConvoyForm {
  */
 export function createParams(f: NewConvoyForm): { params: ParamsIn<'convoys.create'> } | { problem: string } {
   const title = f.title.trim()
+  // In the form's order, top to bottom, so the first thing said is the first thing to fill.
   if (!title) return { problem: 'Give the convoy a title.' }
-  if (f.beads.length === 0) return { problem: 'Pick at least one bead.' }
   if (f.molecule && f.template?.name !== f.molecule) return { problem: `Molecule ${f.molecule} is still loading.` }
   const missing = missingVars(f.molecule ? f.template : null, f.vars)
   if (missing.length) return { problem: `${f.molecule} needs ${missing.map((n) => `"${n}"`).join(', ')}.` }
@@ -100,6 +100,7 @@ export function createParams(f: NewConvoyForm): { params: ParamsIn<'convoys.crea
   if (f.molecule) for (const v of askedVars(f.template)) if ((f.vars[v.name] ?? '').trim()) vars[v.name] = f.vars[v.name]!
   const cmd = f.agentCmd.trim()
   if (f.runtime === 'custom' && !cmd) return { problem: 'Type the command the custom runtime runs.' }
+  if (f.beads.length === 0) return { problem: 'Pick at least one bead.' }
   return {
     params: {
       title,
