@@ -74,7 +74,8 @@ export function BeadHistory({ bead, onClose }: { bead: ConvoyBead; onClose(): vo
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape' && !document.querySelector('[role="dialog"]')) onClose()
+      // A dialog's Esc (it prevents the default) is the dialog's, not the panel's.
+      if (e.key === 'Escape' && !e.defaultPrevented && !document.querySelector('[role="dialog"]')) onClose()
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)

@@ -23,6 +23,7 @@ export function NewConvoyDialog({ onClose }: { onClose(): void }) {
   const [moleculeError, setMoleculeError] = useState<string | null>(null)
   const [molecule, setMolecule] = useState('')
   const [detail, setDetail] = useState<MoleculeDetail | null>(null)
+  const [detailError, setDetailError] = useState<string | null>(null)
   const [vars, setVars] = useState<Record<string, string>>({})
   const [mode, setMode] = useState<'' | ConvoyMode>('')
   const [runtime, setRuntime] = useState(town?.defaultRuntime ?? '')
@@ -46,13 +47,14 @@ export function NewConvoyDialog({ onClose }: { onClose(): void }) {
   }, [town, runtime])
   useEffect(() => {
     setDetail(null)
+    setDetailError(null)
     setVars({})
     if (!molecule) return
     let live = true
     getClient()
       .call('molecules.show', { name: molecule })
       .then((d) => live && setDetail(d))
-      .catch((err) => live && setMoleculeError(`Could not read molecule ${molecule}: ${errorText(err)}`))
+      .catch((err) => live && setDetailError(`Could not read molecule ${molecule}: ${errorText(err)}`))
     return () => {
       live = false
     }
@@ -114,7 +116,8 @@ export function NewConvoyDialog({ onClose }: { onClose(): void }) {
         </label>
       </div>
       {moleculeError ? <div className="inline-error">{moleculeError}</div> : null}
-      {molecule && !template && !moleculeError ? <div className="muted small">Reading {molecule}…</div> : null}
+      {detailError ? <div className="inline-error">{detailError}</div> : null}
+      {molecule && !template && !detailError ? <div className="muted small">Reading {molecule}…</div> : null}
       {template ? (
         <div className="panel small molecule-summary" data-testid="new-convoy-molecule-detail">
           <div>{template.description || <span className="muted">no description</span>}</div>
