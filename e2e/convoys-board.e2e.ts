@@ -11,10 +11,10 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import type { ConvoyStatus } from '../src/shared/domain'
-import { fakeAgentCmd, requireBuild } from '../test/support/fixtures'
+import { fakeAgentCmd, requireBuild, waitForFile } from '../test/support/fixtures'
 import { runGt } from '../test/support/run-gt'
 import { BUILD, TESTS, bareOrigin } from '../test/support/merge-fixtures'
-import { expectAttr, expectText, launchChromium, recordAppearances, shot, until } from './support/browser'
+import { expectAttr, expectTerminal, expectText, launchChromium, recordAppearances, shot, until } from './support/browser'
 import { withTown } from './support/scenario'
 import { tid } from './support/ui'
 
@@ -55,12 +55,18 @@ test('a convoy made on the board from a molecule and beads in two rigs lands the
     const second = await bead('Beta fix after alpha', 'beta', '--blocked-by', first)
     const extra = await bead('Alpha extra fix', 'alpha')
     const other = await bead('Beta unrelated chore', 'beta')
+    // Each agent commits, then waits for its cue before gt done: the first bead is held working so its card's
+    // Diff and Terminal can be opened while it runs; the others are let through at once.
     const agentCmd = fakeAgentCmd(t.cues, [
+      { say: 'fake-agent: working on {{GT_BEAD}}' },
       { run: 'echo "fixed by $GT_BEAD" > "$GT_BEAD.txt"' },
       { commit: 'Fix of {{GT_BEAD}}' },
+      { signal: 'committed-{{GT_BEAD}}' },
+      { waitFor: 'go-{{GT_BEAD}}' },
       { run: 'gt done --summary "fixed"' },
       { exit: 0 }
     ])
+    for (const id of [second, extra]) writeFileSync(join(t.cues, `go-${id}`), '')
 
     await tid(t.page, 'nav-convoys').click()
     await expectText(tid(t.page, 'convoys-view'), /No convoys yet/, 'the empty board')
@@ -108,10 +114,23 @@ test('a convoy made on the board from a molecule and beads in two rigs lands the
     await expectText(tid(t.page, 'convoy-wave-2'), new RegExp(second), 'wave 2 holds the bead of the other rig that needs it')
     await shot(t.page, 'convoys-board-created')
 
+    // While the first bead is worked on: its card opens the polecat's branch diff and its terminal.
+    await waitForFile(join(t.cues, `committed-${first}`), 60_000)
+    await expectAttr(tid(t.page, `convoy-bead-${first}`), 'data-state', 'working', 'the first bead worked on')
+    await tid(t.page, `convoy-diff-${first}`).click()
+    await expectText(tid(t.page, 'diff-file-list'), `${first}.txt`, "the first bead's change on its polecat's branch")
+    await shot(t.page, 'convoys-board-working-diff')
+    await tid(t.page, 'diff-close').click()
+    const polecat = (JSON.parse(await gt('convoy', 'status', id, '--json')) as ConvoyStatus).beads.find((b) => b.id === first)!.polecatId!
+    await tid(t.page, `convoy-terminal-${first}`).click()
+    await expectTerminal(t.page, polecat, `fake-agent: working on ${first}`)
+    await tid(t.page, 'nav-convoys').click()
+
     // The first bead's history, open while it runs, grows without being reopened.
     await tid(t.page, `convoy-history-${first}`).click()
     await expectText(tid(t.page, 'convoy-history-events'), /bead\.created/, 'the history of the first bead')
     await expectText(tid(t.page, 'convoy-history-events'), /molecule\.poured/, 'the molecule poured on it')
+    writeFileSync(join(t.cues, `go-${first}`), '')
 
     // A bead added from the board on the way (+) goes in wave 1 (it needs nothing).
     await t.page.keyboard.press('+')
@@ -132,6 +151,12 @@ test('a convoy made on the board from a molecule and beads in two rigs lands the
     const seen = await record()
     assert.match(seen.texts.join('\n'), /waiting/, 'the second bead was seen waiting for the first')
     await shot(t.page, 'convoys-board-landed')
+
+    // Another bead's history; Esc closes it.
+    await tid(t.page, `convoy-history-${second}`).click()
+    await expectText(tid(t.page, 'convoy-history'), new RegExp(`${second}[\\s\\S]*bead\\.closed`), "the second bead's history")
+    await t.page.keyboard.press('Escape')
+    await until(async () => (await tid(t.page, 'convoy-history').count()) === 0, 'Esc to close the history')
 
     // Rig beta's own bugfix needs a variable the town-wide one does not: the core refuses the pour on beta's
     // bead, the form shows it in the core's words and stays filled.
