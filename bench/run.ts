@@ -867,6 +867,8 @@ async function main(): Promise<void> {
   mkdirSync(repo)
   makeRepo(repo)
   const core = await createCore({ town, gtScript: GT_SCRIPT })
+  // The flood runs CFG.agents agents at once, whatever the scheduler's default for this machine.
+  await core.dispatch('scheduler.limit', { limit: 1000 }, { caller: { kind: 'human' } })
   onCleanup('core', () => core.close())
   await call(core, 'rigs.add', { name: 'bench', source: repo })
   if (bgBytes !== null) {

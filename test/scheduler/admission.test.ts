@@ -71,10 +71,11 @@ test('random queues never exceed either limit, and every admitted entry beats ev
   }
 })
 
-test("the machine's default: two agents per core, 1 GiB each with 2 GiB kept back, at least one", () => {
-  assert.equal(machineTownLimit(2, 23 * GiB), 4)
-  assert.equal(machineTownLimit(16, 8 * GiB), 6)
-  assert.equal(machineTownLimit(8, 64 * GiB), 16)
+test("the machine's default: four agents per core, 512 MiB each with 2 GiB kept back, at least one", () => {
+  assert.equal(machineTownLimit(2, 23 * GiB), 8)
+  assert.equal(machineTownLimit(16, 8 * GiB), 12)
+  assert.equal(machineTownLimit(8, 64 * GiB), 32)
+  assert.equal(machineTownLimit(8, 4.9 * GiB), 5)
   assert.equal(machineTownLimit(1, 2 * GiB), 1)
   assert.equal(machineTownLimit(0, 0), 1)
 })

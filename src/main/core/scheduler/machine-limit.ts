@@ -1,13 +1,13 @@
-// The town's default limit on agents alive at once, from the machine. An agent is mostly waiting on its
-// model, so two per core keep the cores busy when they build and test; each agent CLI with what it runs
-// (node, a build, a test runner) is budgeted 1 GiB, and 2 GiB stay for the system and the control room.
+// The town's default limit on agents alive at once, from the machine. An agent CLI is a Node process of a few
+// hundred MB that mostly waits on its model, and uses the cores when it builds or tests: four per core, each
+// budgeted 512 MiB, with 2 GiB kept for the system and the control room; whichever is fewer.
 import { availableParallelism, totalmem } from 'node:os'
 
-export const MACHINE_FORMULA = 'min(2 × cores, floor((memory GiB − 2) / 1 GiB)), at least 1'
+export const MACHINE_FORMULA = 'min(4 × cores, floor((memory GiB − 2) / 0.5 GiB)), at least 1'
 
 export function machineTownLimit(cores: number, memoryBytes: number): number {
   const gib = memoryBytes / 2 ** 30
-  return Math.max(1, Math.min(2 * Math.max(1, cores), Math.floor(gib - 2)))
+  return Math.max(1, Math.min(4 * Math.max(1, cores), Math.floor((gib - 2) / 0.5)))
 }
 
 export function thisMachine(): { cores: number; memoryGiB: number; townDefault: number; formula: string } {
