@@ -270,7 +270,8 @@ export class Scheduler {
       row.released = true
       this.slots.delete(row.id)
       this.note({ kind: 'released', id: row.id, beadId: row.beadId, rig: row.rig })
-      this.schedulePump()
+      // The next start goes now, in this turn: a burst is ordered on arrival, a freed slot has nothing to wait for.
+      if (!this.closed) this.pump()
     }
     return {
       id: row.id,
