@@ -306,7 +306,7 @@ export class Core implements CoreApi {
       polecats: () => this.polecats.list(),
       restoreClone: (rig) => this.rigs.restoreClone(rig),
       beadFinished: (beadId) => this.beadFinished(beadId),
-      resume: (pc, why) => this.polecats.restart(pc.id, why, 'core'),
+      resume: (pc, why, waiting) => this.polecats.restart(pc.id, why, 'core', { progress: (m) => waiting(m) }),
       isRunning: (id) => this.polecats.isRunning(id),
       dispatchPaused: () => this.dispatchSwitch.paused(),
       alarm: (a) => this.routing.branchUnsafe({ severity: a.severity, rig: a.rig, polecatId: a.polecatId, beadId: a.beadId, sessionId: null, title: a.title, body: a.body, groupKey: a.key }),

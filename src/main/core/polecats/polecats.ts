@@ -117,8 +117,8 @@ export class Polecats {
   }
 
   /** A new session on the polecat's hooked bead, worktree and branch, saying why it resumes. */
-  restart(id: string, why: string, actor: string): Promise<Polecat> {
-    return this.slinger.restart(id, why, actor)
+  restart(id: string, why: string, actor: string, opts: AdmitOptions = {}): Promise<Polecat> {
+    return this.slinger.restart(id, why, actor, opts)
   }
 
   /** Stops the agent (its work saved first) and resolves once its session has ended. */

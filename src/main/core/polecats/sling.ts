@@ -123,13 +123,13 @@ export class Sling {
    * A new session for a polecat whose bead is still on its hook (the Dogs after a crash, the inbox's
    * Restart): same worktree, same branch, same runtime, and a first prompt that says why it resumes.
    */
-  async restart(polecatId: string, why: string, actor: string): Promise<Polecat> {
+  async restart(polecatId: string, why: string, actor: string, opts: AdmitOptions = {}): Promise<Polecat> {
     const pc = this.d.store.get(polecatId)
     if (!pc.beadId) throw new CoreError('conflict', `${polecatId} has nothing on its hook to restart`)
     const last = pc.sessionId ? this.d.sessions.find(pc.sessionId) : null
     if (!last) throw new CoreError('conflict', `${polecatId} has no earlier session to restart from`)
     const again = last.runtime === 'custom' ? { agentCmd: last.command } : { agent: last.runtime }
-    return this.sling({ bead: pc.beadId, rig: pc.rig, ...again }, actor, { resuming: why })
+    return this.sling({ bead: pc.beadId, rig: pc.rig, ...again }, actor, { ...opts, resuming: why })
   }
 
   private async slingNow(p: Params<'sling'>, actor: string, opts: { resuming?: string }, slot: Slot): Promise<Polecat> {
