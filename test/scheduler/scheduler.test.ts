@@ -25,7 +25,7 @@ class Process {
 
 const turn = () => new Promise((r) => setImmediate(r))
 
-function setup(opts: { dispatchPaused?: () => string | null; townDefault?: number } = {}) {
+function setup(opts: { dispatchPaused?: () => string | null; townDefault?: number; bead?: (id: string) => { priority: number; title: string } | null } = {}) {
   const dir = tempDir('sched')
   const db: Db = openDatabase(join(dir, 'town.db'))
   const ledger = new Ledger(db)
@@ -36,6 +36,7 @@ function setup(opts: { dispatchPaused?: () => string | null; townDefault?: numbe
       ledger,
       rigs: () => ['a', 'b'],
       dispatchPaused: opts.dispatchPaused ?? (() => null),
+      bead: opts.bead ?? (() => null),
       changed: (c) => changes.push(...c),
       machine: () => ({ cores: 2, memoryGiB: 8, townDefault: opts.townDefault ?? 3, formula: 'test' })
     })
@@ -178,6 +179,32 @@ test('the same bead cannot wait twice; a caller that goes away leaves the queue;
     s.close()
     await assert.rejects(last, /shutting down/)
     await assert.rejects(s.admit(req('a')), /shutting down/)
+  } finally {
+    t.done()
+  }
+})
+
+test("a bead's priority changed while it waits counts at the next admission", async () => {
+  const now = new Map<string, number>()
+  const t = setup({ townDefault: 1, bead: (id) => (now.has(id) ? { priority: now.get(id)!, title: `bead ${id}` } : null) })
+  try {
+    const s = t.make()
+    const holder = await s.admit(req('a'))
+    const order: string[] = []
+    const low = req('a', 4, '2026-01-01T00:00:01Z')
+    const high = req('b', 1, '2026-01-01T00:00:02Z')
+    for (const r of [low, high]) {
+      now.set(r.beadId, r.priority)
+      void s.admit(r).then((slot) => (order.push(r.beadId), slot.release()))
+    }
+    await turn()
+    assert.deepEqual(s.status().queue.map((q) => q.beadId), [high.beadId, low.beadId])
+    now.set(low.beadId, 0) // the human raised it to P0: gt bead update ID -p 0
+    assert.deepEqual(s.status().queue.map((q) => [q.beadId, q.priority]), [[low.beadId, 0], [high.beadId, 1]])
+    holder.release()
+    await turn()
+    await turn()
+    assert.deepEqual(order, [low.beadId, high.beadId])
   } finally {
     t.done()
   }

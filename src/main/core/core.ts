@@ -177,6 +177,7 @@ export class Core implements CoreApi {
       ledger: this.ledger,
       rigs: () => this.rigs.list().map((r) => r.name),
       dispatchPaused: () => this.dispatchSwitch.paused(),
+      bead: (id) => this.beads.find(id),
       changed: (changes, status) => {
         this.broadcast({ type: 'scheduler', changes, status })
         this.changed('ledger')

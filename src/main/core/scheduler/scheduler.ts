@@ -52,6 +52,8 @@ export interface SchedulerDeps {
   dispatchPaused: () => string | null
   /** Each batch of changes, with the status as it now is. */
   changed: (changes: SchedulerChange[], status: SchedulerStatus) => void
+  /** The bead as it is now: a priority changed while it waits counts at the next admission. */
+  bead: (id: string) => { priority: number; title: string } | null
   /** The machine's default (tests give a fixed one). */
   machine?: () => SchedulerStatus['machine']
 }
@@ -165,6 +167,7 @@ export class Scheduler {
 
   status(): SchedulerStatus {
     if (this.pumpQueued) this.pump()
+    this.refresh()
     const used = this.inUse()
     const town = this.townLimit()
     const plan = planAdmission(this.queue, used, { town: town.limit, rig: (r) => this.rigLimit(r).limit }, this.hold())
@@ -203,6 +206,16 @@ export class Scheduler {
     }
   }
 
+  private refresh(): void {
+    for (const e of this.queue) {
+      const b = this.d.bead(e.beadId)
+      if (b) {
+        e.priority = b.priority
+        e.title = b.title
+      }
+    }
+  }
+
   private hold(): Hold | null {
     const dispatch = this.d.dispatchPaused()
     if (dispatch) return { kind: 'dispatch_paused', why: `dispatch is paused: ${dispatch} (gt town resume)` }
@@ -228,6 +241,7 @@ export class Scheduler {
   /** One synchronous pass: what may start is given its slot here, before anything else can run. */
   private pump(): void {
     this.pumpQueued = false
+    this.refresh()
     const town = this.townLimit().limit
     const plan = planAdmission(this.queue, this.inUse(), { town, rig: (r) => this.rigLimit(r).limit }, this.hold())
     for (const e of plan.admit) {
