@@ -51,9 +51,9 @@ test('many admits at once: no more slots than the limits, the next one starts wh
   try {
     const s = t.make()
     s.setLimit('a', 2, 'human')
-    const granted: { rig: string; slot: Slot }[] = []
+    const granted: { rig: string; beadId: string; slot: Slot }[] = []
     const reqs = [...Array.from({ length: 5 }, () => req('a')), ...Array.from({ length: 5 }, () => req('b'))]
-    for (const r of reqs) void s.admit(r).then((slot) => granted.push({ rig: r.rig, slot }))
+    for (const r of reqs) void s.admit(r).then((slot) => granted.push({ rig: r.rig, beadId: r.beadId, slot }))
     await turn()
     await turn()
     const st = s.status()
@@ -67,6 +67,7 @@ test('many admits at once: no more slots than the limits, the next one starts wh
     granted[0].slot.release()
     granted[1].slot.started(procs[1], 'a/x', 's-1')
     granted[1].slot.release() // a late release of a started slot frees nothing: only the exit does
+    assert.throws(() => s.admit({ ...req('a'), beadId: granted[1].beadId }), /already hooked to a\/x, which is running/)
     await turn()
     await turn()
     assert.equal(granted.length, 4, 'the failed start made room for one')

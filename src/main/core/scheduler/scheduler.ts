@@ -94,7 +94,7 @@ export class Scheduler {
     const queued = this.queue.findIndex((e) => e.beadId === req.beadId)
     if (queued >= 0) throw new CoreError('conflict', `bead ${req.beadId} is already waiting to start (gt scheduler status shows it in the queue, for rig ${this.queue[queued].rig})`)
     const holding = [...this.slots.values()].find((s) => s.beadId === req.beadId)
-    if (holding) throw new CoreError('conflict', `bead ${req.beadId} is already ${holding.state === 'starting' ? 'starting' : `running as ${holding.polecatId}`}`)
+    if (holding) throw new CoreError('conflict', holding.state === 'starting' ? `bead ${req.beadId} is already starting` : `bead ${req.beadId} is already hooked to ${holding.polecatId}, which is running`)
     if (opts.signal?.aborted) throw new CoreError('failed', 'the caller went away before the start was queued')
     return new Promise<Slot>((resolve, reject) => {
       const id = `q${++this.seq}`
