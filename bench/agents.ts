@@ -93,6 +93,8 @@ async function setUp(): Promise<Run> {
   const root = tempDir('bench-agents')
   const repo = makeRepo()
   const core = await createCore({ town: join(root, 'town'), gtScript: GT_SCRIPT })
+  // These figures are about many agents alive at once, not about the scheduler's default for this machine.
+  await core.dispatch('scheduler.limit', { limit: 1000 }, human)
   const host = await startWebHost({ core, rendererDir: join(ROOT, 'out', 'renderer') })
   return { core, host, root, repo }
 }

@@ -43,6 +43,8 @@ export async function benchRecovery(): Promise<{ recoveryMs: number; rawMs: numb
     execFileSync('mkdir', ['-p', town])
     writeFileSync(join(town, 'settings.json'), JSON.stringify({ recoveryGraceSeconds: 120 }))
     let core = await createCore({ town, gtScript: GT_SCRIPT })
+    // All 30 agents alive at once, whatever the scheduler's default for this machine (kept in town.db).
+    await core.dispatch('scheduler.limit', { limit: 1000 }, human)
     const cues = join(root, 'cues')
     const pcs: Polecat[] = []
     for (let r = 0; r < CFG.rigs; r++) await core.dispatch('rigs.add', { name: `r${r}`, source: sources[r] }, human)

@@ -14,6 +14,9 @@
 //                  (BENCH_AGENTS_PHASE=0 skips it)
 //   6. recovery    bench/recovery.ts (its own process): 5 rigs and 30 polecats whose rigs/ folder was deleted,
 //                  against the raw git commands it has to run (BENCH_RECOVERY_PHASE=0 skips it)
+//   8. scheduler   bench/scheduler.ts (its own process): 50 beads slung at once into a town limited to 5
+//                  agents, to the last agent's end against the ideal, and a session's end to the next
+//                  admission (BENCH_SCHEDULER_PHASE=0 skips it)
 //
 // Chromium is driven over the DevTools protocol by bench/lib/cdp.ts, not playwright: playwright's Network
 // domain would copy every WebSocket frame out of Chromium into this process, which is the core's.
@@ -867,6 +870,8 @@ async function main(): Promise<void> {
   mkdirSync(repo)
   makeRepo(repo)
   const core = await createCore({ town, gtScript: GT_SCRIPT })
+  // The flood runs CFG.agents agents at once, whatever the scheduler's default for this machine.
+  await core.dispatch('scheduler.limit', { limit: 1000 }, { caller: { kind: 'human' } })
   onCleanup('core', () => core.close())
   await call(core, 'rigs.add', { name: 'bench', source: repo })
   if (bgBytes !== null) {
@@ -1050,6 +1055,20 @@ async function main(): Promise<void> {
     await new Promise((r) => child.once('exit', r))
     const m = /^REFINERY_ROWS (.*)$/m.exec(out)
     agentRows.push(...(m ? (JSON.parse(m[1]) as string[][]) : [['7. the refinery bench failed (see above)', '—', '—', '—', '—', 'MISS']]))
+  }
+
+  // 8. the scheduler: 50 beads slung at once into a town limited to 5 agents (bench/scheduler.ts, its own process)
+  if (process.env.BENCH_SCHEDULER_PHASE !== '0') {
+    log('\n[8] the scheduler: 50 beads slung at once, town limit 5 (bench/scheduler.ts)…')
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'scheduler.ts')], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d
+      for (const l of d.split('\n')) if (l && !l.startsWith('SCHEDULER_ROWS ') && !l.startsWith('|')) log(l)
+    })
+    await new Promise((r) => child.once('exit', r))
+    const m = /^SCHEDULER_ROWS (.*)$/m.exec(out)
+    agentRows.push(...(m ? (JSON.parse(m[1]) as string[][]) : [['8. the scheduler bench failed (see above)', '—', '—', '—', '—', 'MISS']]))
   }
 
   // ---------------------------------------------------------------- the table

@@ -37,6 +37,7 @@ import {
 } from './domain'
 import type { ExportedFile, ImportReport } from './beads-jsonl'
 import { FLOW, NOTIFY_METHODS, SAFE_NAME, TOPICS, type NotifyMethod, type Topic } from './constants'
+import type { SchedulerChange, SchedulerStatus } from './scheduler'
 
 export { FLOW, NOTIFY_METHODS, SAFE_NAME, TOPICS, type NotifyMethod, type Topic }
 
@@ -239,6 +240,22 @@ const convoyMethods = {
   'convoys.list': { params: z.object({ includeLanded: z.boolean().default(false) }).strict(), result: [] as ConvoyStatus[] }
 } as const
 
+// ---- the scheduler: limits on agents alive at once, and the queue of starts waiting for room ----
+const schedulerLimit = z
+  .number()
+  .int('a limit is a whole number of agents')
+  .min(1, 'a limit of 0 would start nothing: pause the scheduler instead (gt scheduler pause)')
+  .max(10_000, 'a limit is at most 10000 agents')
+const schedulerMethods = {
+  /** Agents alive per rig and town, the limits, and the queue in order with why each start waits. */
+  'scheduler.status': { params: empty, result: {} as SchedulerStatus },
+  /** Sets the town's limit, or a rig's (`rig`); `limit: null` goes back to the default. */
+  'scheduler.limit': { params: z.object({ rig: safeName.optional(), limit: schedulerLimit.nullable() }).strict(), result: {} as SchedulerStatus },
+  /** Holds the queue: running agents go on, nothing new starts until resume. */
+  'scheduler.pause': { params: z.object({ reason: line('a reason', 300, { trim: true }).optional() }).strict(), result: {} as { paused: boolean; status: SchedulerStatus } },
+  'scheduler.resume': { params: empty, result: {} as { resumed: boolean; status: SchedulerStatus } }
+} as const
+
 /** Methods a human (renderer or `gt` with the town's endpoint token) may call. */
 export const humanMethods = {
   'town.info': { params: empty, result: {} as TownInfo },
@@ -432,6 +449,7 @@ export const humanMethods = {
     result: [] as LedgerEvent[]
   },
   ...diffMethods,
+  ...schedulerMethods,
   // ---- molecules (task templates) ----
   /** Every template file: the app's, the town's, and a rig's (one rig, or every rig), broken ones with their error. */
   'molecules.list': { params: z.object({ rig: safeName.optional() }).strict(), result: [] as MoleculeEntry[] },
@@ -507,6 +525,8 @@ export type CoreEvent =
   /** The control room is quitting: the agents' work is being saved (WIP commits, pushed), `done` of `total`. */
   | { type: 'quitting'; done: number; total: number; polecatId: string | null }
   | { type: 'progress'; requestId: string; message: string; percent: number | null }
+  /** The scheduler's queue, slots, limits or pause changed: what changed, and the status as it now is. */
+  | { type: 'scheduler'; changes: SchedulerChange[]; status: SchedulerStatus }
   /** A merge request changed (queued, tested, merged, sent back): the entry as it now is. */
   | { type: 'mq.entry'; entry: MergeQueueEntry }
   /** A candidate was built, tested, or finished: the run as it now is. */

@@ -12,6 +12,7 @@ import { safeJson, safeLine, safeText } from '../../shared/safe-text'
 import { primeText } from '../core/agents/prime-text'
 import { DIFF_HELP, runDiff, runReview, type CliKit } from './diff-commands'
 import { CONVOY_HELP, runConvoy } from './convoy-commands'
+import { SCHEDULER_HELP, runScheduler } from './scheduler-commands'
 
 class UsageError extends Error {}
 /** Nothing answers for the town: some commands (gt town check) can do without a running control room. */
@@ -46,7 +47,8 @@ Humans (talk to the running control room of the town: --town DIR, $GT_TOWN, or ~
   gt bead export [--rig R] [--out FILE|DIR/]  the ledger's beads as Beads JSONL (stdout: one bd export file;
                                               DIR/: the backup layout with the history)
   gt ready [--rig R]                          open, unblocked beads by priority
-  gt sling BEAD RIG [--agent NAME | --agent-cmd 'COMMAND']
+  gt sling BEAD RIG [--agent NAME | --agent-cmd 'COMMAND']   starts when the scheduler has room (it says why it waits)
+${SCHEDULER_HELP}
   gt polecat list | gt polecat stop RIG/NAME
   gt check RIG/NAME [--wait]                  run the rig's checks in the polecat's worktree now
   gt check list [--rig R] [--polecat RIG/NAME] | gt check show RUN
@@ -591,7 +593,10 @@ async function main(argv: string[]): Promise<void> {
     case 'sling': {
       const a = parse([sub, ...rest].filter((x) => x !== undefined), { agent: { type: 'string' }, 'agent-cmd': { type: 'string' } })
       const [bead, rig] = a.positionals
-      const pc = await call<Polecat>(human(), 'sling', { bead: need(bead, 'BEAD'), rig: need(rig, 'RIG'), agent: a.values.agent, agentCmd: a.values['agent-cmd'] })
+      // With no room yet the call waits in the scheduler's queue, and says why on stderr.
+      const pc = await call<Polecat>(human(), 'sling', { bead: need(bead, 'BEAD'), rig: need(rig, 'RIG'), agent: a.values.agent, agentCmd: a.values['agent-cmd'] }, (m) => {
+        if (!a.values.json) process.stderr.write(`${L(m)}\n`)
+      })
       return a.values.json ? json(pc) : out(`Slung ${L(bead)} to ${pc.id} on ${L(pc.branch ?? '-')} (${L(pc.runtime ?? '-')}, session ${pc.sessionId})\n  worktree: ${L(pc.worktree)}`)
     }
     case 'check': {
@@ -666,6 +671,10 @@ async function main(argv: string[]): Promise<void> {
         return a.values.json ? json(s) : out(sessionTable(s))
       }
       throw new UsageError('gt session list|show')
+    }
+    case 'scheduler': {
+      const kit: CliKit = { call: (method, params) => call(human(), method, params), parse, usage: (m) => new UsageError(m) }
+      return runScheduler(sub, rest, kit)
     }
     case 'diff':
     case 'review': {

@@ -58,6 +58,8 @@ import { BranchDiffs } from './review/branch-diff'
 import { ReviewComments } from './review/review-comments'
 import { LedgerSync } from './ledger-sync/ledger-sync'
 import { Convoys } from './convoys/convoys'
+import { Scheduler } from './scheduler/scheduler'
+import { SchedulerSettings } from './scheduler/scheduler-settings'
 
 export const VERSION = '0.1.0'
 const HUMAN = 'human'
@@ -124,6 +126,7 @@ export class Core implements CoreApi {
   readonly moleculeTimeouts: MoleculeTimeouts
   readonly ledgerSync: LedgerSync
   readonly convoys: Convoys
+  readonly scheduler: Scheduler
   private settings: TownSettings
   private reescalation: NodeJS.Timeout | null = null
   private clients = new Map<string, ClientConnection>()
@@ -178,6 +181,17 @@ export class Core implements CoreApi {
       throw new TownStartError(`could not copy the polecat instructions into ${join(town, 'prompts')}: ${describeFsError(err)}`)
     }
     const changed = (...topics: Topic[]) => this.changed(...topics)
+    this.scheduler = new Scheduler({
+      settings: new SchedulerSettings(this.db, this.ledger),
+      ledger: this.ledger,
+      rigs: () => this.rigs.list().map((r) => r.name),
+      dispatchPaused: () => this.dispatchSwitch.paused(),
+      bead: (id) => this.beads.find(id),
+      changed: (changes, status) => {
+        this.broadcast({ type: 'scheduler', changes, status })
+        this.changed('ledger')
+      }
+    })
     this.polecats = new Polecats({
       db: this.db,
       ledger: this.ledger,
@@ -201,6 +215,7 @@ export class Core implements CoreApi {
       },
       handedBack: (id) => this.mail.atPrompt(id),
       dispatchPaused: () => this.dispatchSwitch.paused(),
+      admit: (req, opts) => this.scheduler.admit(req, opts),
       branchTrouble: (pc, message) =>
         this.routing.branchUnsafe({ severity: 'P2', rig: pc.rig, polecatId: pc.id, beadId: pc.beadId, sessionId: pc.sessionId, title: `${pc.id}'s branch is not safe on its remote yet`, body: message, groupKey: `branch:${pc.id}` }),
       // The witness is made below; these run only once sessions start.
@@ -307,7 +322,7 @@ export class Core implements CoreApi {
       polecats: () => this.polecats.list(),
       restoreClone: (rig) => this.rigs.restoreClone(rig),
       beadFinished: (beadId) => this.beadFinished(beadId),
-      resume: (pc, why) => this.polecats.restart(pc.id, why, 'core'),
+      resume: (pc, why, waiting) => this.polecats.restart(pc.id, why, 'core', { progress: (m) => waiting(m) }),
       isRunning: (id) => this.polecats.isRunning(id),
       dispatchPaused: () => this.dispatchSwitch.paused(),
       alarm: (a) => this.routing.branchUnsafe({ severity: a.severity, rig: a.rig, polecatId: a.polecatId, beadId: a.beadId, sessionId: null, title: a.title, body: a.body, groupKey: a.key }),
@@ -560,6 +575,8 @@ export class Core implements CoreApi {
     'town.resume': () => {
       const resumed = this.dispatchSwitch.resume(HUMAN)
       if (resumed) void this.recovery.resumeHeld()
+      // Starts queued while dispatch was paused may go now.
+      if (resumed) this.scheduler.kick()
       return { resumed }
     },
     'town.recovery': () => this.recovery.current(),
@@ -638,7 +655,7 @@ export class Core implements CoreApi {
       return report
     },
     'beads.export': (p) => ({ files: this.ledgerSync.exportFiles(p) }),
-    sling: (p) => this.polecats.sling(p, HUMAN),
+    sling: (p, ctx) => this.polecats.sling(p, HUMAN, { progress: ctx.progress, signal: ctx.signal }),
     'polecats.list': () => this.polecats.list(),
     'polecats.stop': (p) => this.polecats.stop(p.polecat, HUMAN),
     'terminal.attach': (p, ctx) => this.polecats.attach(p.polecat, this.requireClient(ctx)),
@@ -773,6 +790,13 @@ export class Core implements CoreApi {
       if (p.rig) this.rigs.get(p.rig)
       return this.moleculeLibrary.resolve(p.name, p.rig ?? null)
     },
+    'scheduler.status': () => this.scheduler.status(),
+    'scheduler.limit': (p) => {
+      if (p.rig) this.rigs.get(p.rig)
+      return this.scheduler.setLimit(p.rig ?? null, p.limit, HUMAN)
+    },
+    'scheduler.pause': (p) => this.scheduler.pause(p.reason ?? 'paused by the human', HUMAN),
+    'scheduler.resume': () => this.scheduler.resume(HUMAN),
     'molecules.pour': (p) => {
       const m = this.molecules.pour(p, HUMAN)
       this.changed('beads', 'ledger')
@@ -828,6 +852,8 @@ export class Core implements CoreApi {
     if (this.closed) return
     this.closed = true
     if (this.reescalation) clearInterval(this.reescalation)
+    // Queued starts are refused first: nothing new begins while the agents are being stopped.
+    this.scheduler.close()
     await this.recovery.stop()
     this.routing.dispose()
     this.witness.dispose()

@@ -22,6 +22,7 @@ import { hashToken } from './tokens'
 import type { GitIdentity } from './agent-git'
 import type { PolecatInstructions } from './instructions'
 import { BranchKeeper } from './branch-keeper'
+import type { AdmissionRequest, AdmitOptions, Slot } from '../scheduler/scheduler'
 
 export { hashToken }
 
@@ -53,6 +54,8 @@ export interface PolecatDeps {
   signals: AgentSignals
   /** A push or a WIP save of a polecat's branch failed: the human hears of it. */
   branchTrouble: (polecat: Polecat, message: string) => void
+  /** The scheduler's admission: every start of a session waits for a slot (scheduler/scheduler.ts). */
+  admit: (req: AdmissionRequest, opts: AdmitOptions) => Promise<Slot>
 }
 
 /** The signs of a polecat's sessions that the witness follows. */
@@ -108,13 +111,14 @@ export class Polecats {
     if (this.store.row(id)) this.store.set(id, { last_activity_at: activityAt, last_progress_at: progressAt })
   }
 
-  sling(p: Params<'sling'>, actor: string): Promise<Polecat> {
-    return this.slinger.sling(p, actor)
+  /** Starts once the scheduler has room (`opts.progress` hears why it waits); `opts.signal` leaves the queue. */
+  sling(p: Params<'sling'>, actor: string, opts: AdmitOptions = {}): Promise<Polecat> {
+    return this.slinger.sling(p, actor, opts)
   }
 
   /** A new session on the polecat's hooked bead, worktree and branch, saying why it resumes. */
-  restart(id: string, why: string, actor: string): Promise<Polecat> {
-    return this.slinger.restart(id, why, actor)
+  restart(id: string, why: string, actor: string, opts: AdmitOptions = {}): Promise<Polecat> {
+    return this.slinger.restart(id, why, actor, opts)
   }
 
   /** Stops the agent (its work saved first) and resolves once its session has ended. */

@@ -25,6 +25,7 @@ import type { AgentTerminals } from './agent-terminals'
 import type { SessionLifecycle } from './session-lifecycle'
 import type { RuntimePreset } from '../../../shared/domain'
 import { hashToken } from './tokens'
+import type { AdmissionRequest, AdmitOptions, Slot } from '../scheduler/scheduler'
 
 export interface SlingDeps {
   db: Db
@@ -52,6 +53,12 @@ export interface SlingDeps {
   gtPath: string
   claudeConfig: () => 'user' | 'town'
   changed: (...topics: ('beads' | 'polecats' | 'sessions' | 'ledger')[]) => void
+  /** The scheduler's admission: every start waits here for a slot within the limits (scheduler/). */
+  admit: (req: AdmissionRequest, opts: AdmitOptions) => Promise<Slot>
+}
+
+export interface SlingOptions extends AdmitOptions {
+  resuming?: string
 }
 
 export class Sling {
@@ -63,13 +70,27 @@ export class Sling {
    * Slings into one rig run one at a time: allocating a name and creating its worktree are async, and two at
    * once would pick the same idle polecat. Across rigs, the hook itself is the claim (PolecatStore.claimHook).
    */
-  async sling(p: Params<'sling'>, actor: string, opts: { resuming?: string } = {}): Promise<Polecat> {
+  async sling(p: Params<'sling'>, actor: string, opts: SlingOptions = {}): Promise<Polecat> {
     if (this.d.dispatchPaused()) throw new CoreError('conflict', `dispatch is paused: ${this.d.dispatchPaused()}. Resume it with \`gt town resume\` once the cause is fixed.`)
+    // What can never start is refused now, not after a wait in the scheduler's queue.
+    this.d.rigs.get(p.rig)
+    const bead = this.d.beads.get(p.bead)
+    if (bead.status === 'closed') throw new CoreError('conflict', `bead ${bead.id} is closed`)
+    if (bead.type === 'merge-request') throw new CoreError('conflict', `${bead.id} is a merge request, not work to sling`)
+    this.runtime(p)
+    // The slot is taken before the rig's line below: a start waiting for room must not hold up its rig.
+    const slot = await this.d.admit(
+      { beadId: bead.id, rig: p.rig, priority: bead.priority, beadCreatedAt: bead.createdAt, title: bead.title, kind: opts.resuming ? 'restart' : 'sling' },
+      { progress: opts.progress, signal: opts.signal }
+    )
     const previous = this.queue.get(p.rig) ?? Promise.resolve()
-    const run = previous.catch(() => {}).then(() => this.slingNow(p, actor, opts))
+    const run = previous.catch(() => {}).then(() => this.slingNow(p, actor, opts, slot))
     this.queue.set(p.rig, run)
     try {
       return await run
+    } catch (err) {
+      slot.release()
+      throw err
     } finally {
       if (this.queue.get(p.rig) === run) this.queue.delete(p.rig)
     }
@@ -102,16 +123,16 @@ export class Sling {
    * A new session for a polecat whose bead is still on its hook (the Dogs after a crash, the inbox's
    * Restart): same worktree, same branch, same runtime, and a first prompt that says why it resumes.
    */
-  async restart(polecatId: string, why: string, actor: string): Promise<Polecat> {
+  async restart(polecatId: string, why: string, actor: string, opts: AdmitOptions = {}): Promise<Polecat> {
     const pc = this.d.store.get(polecatId)
     if (!pc.beadId) throw new CoreError('conflict', `${polecatId} has nothing on its hook to restart`)
     const last = pc.sessionId ? this.d.sessions.find(pc.sessionId) : null
     if (!last) throw new CoreError('conflict', `${polecatId} has no earlier session to restart from`)
     const again = last.runtime === 'custom' ? { agentCmd: last.command } : { agent: last.runtime }
-    return this.sling({ bead: pc.beadId, rig: pc.rig, ...again }, actor, { resuming: why })
+    return this.sling({ bead: pc.beadId, rig: pc.rig, ...again }, actor, { ...opts, resuming: why })
   }
 
-  private async slingNow(p: Params<'sling'>, actor: string, opts: { resuming?: string } = {}): Promise<Polecat> {
+  private async slingNow(p: Params<'sling'>, actor: string, opts: { resuming?: string }, slot: Slot): Promise<Polecat> {
     const rig = this.d.rigs.get(p.rig)
     let bead = this.d.beads.get(p.bead)
     if (bead.status === 'closed') throw new CoreError('conflict', `bead ${bead.id} is closed`)
@@ -196,6 +217,7 @@ export class Sling {
       GT_PROMPT: prompt
     }
     const stream = this.d.lifecycle.start({ polecatId: id, sessionId, bead, branch, runtime: runtime.name, command, logPath, argv, cwd: worktree, env, hooks: plan.hooks, blockingScreen: plan.blockingScreen })
+    slot.started(stream, id, sessionId)
     if (runtime.promptMode === 'type' && !runtime.adapter) {
       // Type the prompt once the CLI has drawn something, then submit it: a typed but unsubmitted prompt
       // is the classic "agent never started".

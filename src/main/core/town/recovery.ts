@@ -25,8 +25,8 @@ export interface RecoveryDeps {
   restoreClone: (rig: string) => Promise<'cloned' | 'fetched'>
   /** Closed, or finished with gt done and merged into the base. */
   beadFinished: (beadId: string) => Promise<boolean>
-  /** Slings the polecat's bead again, in its worktree, with a first prompt that says why. */
-  resume: (polecat: Polecat, why: string) => Promise<unknown>
+  /** Slings the polecat's bead again, in its worktree, with a first prompt that says why; `waiting` hears why it waits for room. */
+  resume: (polecat: Polecat, why: string, waiting: (why: string) => void) => Promise<unknown>
   isRunning: (polecatId: string) => boolean
   dispatchPaused: () => string | null
   /** Too many respawns, an unrecoverable rig: the inbox. */
@@ -103,7 +103,8 @@ export class TownRecovery {
     })
     this.graceTimer = null
     if (this.closed) return report
-    for (const pc of ready) await this.dispatch(pc, report.polecats.find((s) => s.name === pc.id)!)
+    // All at once: the scheduler starts as many as the limits allow, in fair order, and queues the rest.
+    await Promise.all(ready.map((pc) => this.dispatch(pc, report.polecats.find((s) => s.name === pc.id)!)))
     if (this.closed) return report
     report.finishedAt = new Date().toISOString()
     this.d.progress(report)
@@ -164,7 +165,7 @@ export class TownRecovery {
     }
     this.set(step, 'working', 'resuming')
     try {
-      await this.d.resume(pc, 'the control room restarted while it worked; its last session was interrupted')
+      await this.d.resume(pc, 'the control room restarted while it worked; its last session was interrupted', (why) => this.set(step, 'waiting', why))
       this.set(step, 'done', 'resumed with its checkpoint')
     } catch (err) {
       if (!this.closed) this.set(step, 'failed', (err as Error).message)
@@ -174,11 +175,13 @@ export class TownRecovery {
   /** After `gt town resume`: the polecats a paused dispatch held back now resume too. */
   async resumeHeld(): Promise<void> {
     if (!this.report?.finishedAt) return
-    for (const step of this.report.polecats) {
-      if (step.state !== 'skipped' || !step.detail?.startsWith('dispatch is paused')) continue
-      const pc = this.d.polecats().find((p) => p.id === step.name)
-      if (pc) await this.dispatch(pc, step)
-    }
+    const held = this.report.polecats.filter((step) => step.state === 'skipped' && step.detail?.startsWith('dispatch is paused'))
+    await Promise.all(
+      held.map((step) => {
+        const pc = this.d.polecats().find((p) => p.id === step.name)
+        return pc ? this.dispatch(pc, step) : undefined
+      })
+    )
     this.d.progress(this.report)
   }
 

@@ -1,0 +1,329 @@
+// The scheduler: the capacity layer under sling. Every start of an agent session (a sling, the Dogs' restarts,
+// the inbox's Restart, start-up recovery) asks it for a slot first and holds the slot until the agent's process
+// exits. A start with no room waits in the queue, in fair order (admission.ts), and the next one begins when a
+// session ends — on that exit, not by polling.
+//
+// Admission is atomic: the check of the limits and the reservation of the slot happen in one synchronous pass
+// (pump), and a slot is counted from the moment it is granted — through the awaits of preparing a worktree and
+// the launch — until the process is gone. Many slings at once cannot pass the limits between two awaits.
+// The queue lives in memory: a queued sling is not acknowledged until it starts (its caller is still waiting);
+// if the control room stops first, the caller gets an error and nothing was promised.
+import { CoreError } from '../../../shared/contract'
+import type { SchedulerChange, SchedulerQueueEntry, SchedulerSlot, SchedulerStatus } from '../../../shared/scheduler'
+import type { Ledger } from '../ledger/ledger'
+import { planAdmission, type Hold, type Waiting } from './admission'
+import { thisMachine } from './machine-limit'
+import type { SchedulerSettings } from './scheduler-settings'
+
+/** How often a caller still waiting in the queue hears so. */
+const PROGRESS_AGAIN_MS = 60_000
+
+export interface AdmissionRequest {
+  beadId: string
+  rig: string
+  priority: number
+  beadCreatedAt: string
+  title: string
+  kind: 'sling' | 'restart'
+}
+
+/** A granted place among the agents alive. Released once: when its start fails, or when its process exits. */
+export interface Slot {
+  readonly id: string
+  /** The agent's process runs: the slot is held until it exits. */
+  started(stream: { readonly running: boolean; onExit(listener: () => void): void }, polecatId: string, sessionId: string): void
+  /** The start failed before its process ran: the slot is free again. Once started, only the exit frees it. */
+  release(): void
+}
+
+export interface AdmitOptions {
+  /** Told when the start has to wait, and why (gt sling prints it). */
+  progress?: (message: string, percent: number | null) => void
+  /** The caller went away: it leaves the queue. */
+  signal?: AbortSignal
+}
+
+export interface SchedulerDeps {
+  settings: SchedulerSettings
+  ledger: Ledger
+  /** The town's rigs, for the status. */
+  rigs: () => string[]
+  /** Why dispatch is paused town-wide (a mass death, a drain), or null: nothing starts while it is. */
+  dispatchPaused: () => string | null
+  /** Each batch of changes, with the status as it now is. */
+  changed: (changes: SchedulerChange[], status: SchedulerStatus) => void
+  /** The bead as it is now: a priority changed while it waits counts at the next admission. */
+  bead: (id: string) => { priority: number; title: string } | null
+  /** The machine's default (tests give a fixed one). */
+  machine?: () => SchedulerStatus['machine']
+}
+
+interface Entry extends Waiting, AdmissionRequest {
+  queuedAt: string
+  resolve: (slot: Slot) => void
+  reject: (err: Error) => void
+  opts: AdmitOptions
+  lastWhy: string | null
+  noted: boolean
+  unlisten: () => void
+}
+
+interface SlotRow extends SchedulerSlot {
+  released: boolean
+}
+
+export class Scheduler {
+  private queue: Entry[] = []
+  private slots = new Map<string, SlotRow>()
+  private seq = 0
+  private pumpQueued = false
+  private pending: SchedulerChange[] = []
+  private closed = false
+  private machine: SchedulerStatus['machine']
+
+  constructor(private d: SchedulerDeps) {
+    this.machine = d.machine ? d.machine() : thisMachine()
+  }
+
+  /**
+   * Resolves with a slot once the request may start. Requests that arrive in the same turn of the event loop
+   * (many slings at once) are ordered together before any is admitted.
+   */
+  admit(req: AdmissionRequest, opts: AdmitOptions = {}): Promise<Slot> {
+    if (this.closed) return Promise.reject(new CoreError('failed', 'the control room is shutting down'))
+    const queued = this.queue.findIndex((e) => e.beadId === req.beadId)
+    if (queued >= 0) throw new CoreError('conflict', `bead ${req.beadId} is already waiting to start (gt scheduler status shows it in the queue, for rig ${this.queue[queued].rig})`)
+    const holding = [...this.slots.values()].find((s) => s.beadId === req.beadId)
+    if (holding) throw new CoreError('conflict', holding.state === 'starting' ? `bead ${req.beadId} is already starting` : `bead ${req.beadId} is already hooked to ${holding.polecatId}, which is running`)
+    if (opts.signal?.aborted) throw new CoreError('failed', 'the caller went away before the start was queued')
+    return new Promise<Slot>((resolve, reject) => {
+      const id = `q${++this.seq}`
+      const entry: Entry = { ...req, id, seq: this.seq, queuedAt: new Date().toISOString(), resolve, reject, opts, lastWhy: null, noted: false, unlisten: () => {} }
+      const cleanups: (() => void)[] = []
+      if (opts.signal) {
+        const onAbort = () => this.drop(entry, 'its caller went away')
+        opts.signal.addEventListener('abort', onAbort, { once: true })
+        cleanups.push(() => opts.signal!.removeEventListener('abort', onAbort))
+      }
+      if (opts.progress) {
+        // A caller waiting on a quiet answer gives up (fetch: after 5 minutes): it hears the wait again now and then.
+        const again = setInterval(() => entry.lastWhy && opts.progress!(`still ${entry.lastWhy}`, null), PROGRESS_AGAIN_MS)
+        again.unref()
+        cleanups.push(() => clearInterval(again))
+      }
+      entry.unlisten = () => cleanups.forEach((c) => c())
+      this.queue.push(entry)
+      this.note({ kind: 'queued', id, beadId: req.beadId, rig: req.rig })
+      this.schedulePump()
+    })
+  }
+
+  /** Something that may make room or lift a hold happened (dispatch resumed): look at the queue again. */
+  kick(): void {
+    this.schedulePump()
+  }
+
+  townLimit(): { limit: number; source: 'set' | 'default' } {
+    const set = this.d.settings.read().town
+    return set !== null ? { limit: set, source: 'set' } : { limit: this.machine.townDefault, source: 'default' }
+  }
+
+  rigLimit(rig: string): { limit: number; source: 'set' | 'default' } {
+    const set = this.d.settings.read().rigs[rig]
+    return set !== undefined ? { limit: set, source: 'set' } : { limit: this.townLimit().limit, source: 'default' }
+  }
+
+  /** Sets (or, with null, unsets) the town's limit or a rig's. Lowering one stops nothing: no new start until below. */
+  setLimit(rig: string | null, limit: number | null, actor: string): SchedulerStatus {
+    const was = rig ? (this.d.settings.read().rigs[rig] ?? null) : this.d.settings.read().town
+    this.d.settings.change(actor, 'scheduler.limit-set', { rig, limit, was }, (s) => {
+      if (rig === null) s.town = limit
+      else if (limit === null) delete s.rigs[rig]
+      else s.rigs[rig] = limit
+      return s
+    })
+    this.note({ kind: 'limit', rig, limit })
+    this.schedulePump()
+    return this.status()
+  }
+
+  /** Holds the queue: running agents go on, nothing new starts. Separate from a mass death's dispatch pause. */
+  pause(why: string, actor: string): { paused: boolean; status: SchedulerStatus } {
+    if (this.d.settings.read().paused !== null) return { paused: false, status: this.status() }
+    this.d.settings.change(actor, 'scheduler.paused', { why }, (s) => ({ ...s, paused: why }))
+    this.note({ kind: 'paused', why })
+    this.schedulePump()
+    return { paused: true, status: this.status() }
+  }
+
+  resume(actor: string): { resumed: boolean; status: SchedulerStatus } {
+    const was = this.d.settings.read().paused
+    if (was === null) return { resumed: false, status: this.status() }
+    this.d.settings.change(actor, 'scheduler.resumed', { was }, (s) => ({ ...s, paused: null }))
+    this.note({ kind: 'resumed' })
+    this.schedulePump()
+    return { resumed: true, status: this.status() }
+  }
+
+  status(): SchedulerStatus {
+    if (this.pumpQueued) this.pump()
+    this.refresh()
+    const used = this.inUse()
+    const town = this.townLimit()
+    const plan = planAdmission(this.queue, used, { town: town.limit, rig: (r) => this.rigLimit(r).limit }, this.hold())
+    const slots = [...this.slots.values()].map(({ released: _, ...s }) => s)
+    const rigNames = [...new Set([...this.d.rigs(), ...slots.map((s) => s.rig), ...this.queue.map((e) => e.rig)])].sort()
+    const count = (rig: string | null, state: SchedulerSlot['state']) => slots.filter((s) => (rig === null || s.rig === rig) && s.state === state).length
+    const queue: SchedulerQueueEntry[] = plan.waiting.map((w, i) => ({
+      position: i + 1,
+      id: w.entry.id,
+      beadId: w.entry.beadId,
+      rig: w.entry.rig,
+      priority: w.entry.priority,
+      title: w.entry.title,
+      kind: w.entry.kind,
+      beadCreatedAt: w.entry.beadCreatedAt,
+      queuedAt: w.entry.queuedAt,
+      wait: { kind: w.kind, why: w.why }
+    }))
+    return {
+      paused: this.d.settings.read().paused,
+      dispatchPaused: this.d.dispatchPaused(),
+      town: { ...town, running: count(null, 'running'), starting: count(null, 'starting') },
+      rigs: rigNames.map((rig) => ({ rig, ...this.rigLimit(rig), running: count(rig, 'running'), starting: count(rig, 'starting') })),
+      slots,
+      queue,
+      machine: this.machine
+    }
+  }
+
+  /** Quitting: queued starts are refused (their callers hear why); held slots end with their processes. */
+  close(): void {
+    this.closed = true
+    for (const e of this.queue.splice(0)) {
+      e.unlisten()
+      e.reject(new CoreError('failed', `the control room is shutting down: ${e.beadId} was still waiting to start and was not slung`))
+    }
+  }
+
+  private refresh(): void {
+    for (const e of this.queue) {
+      const b = this.d.bead(e.beadId)
+      if (b) {
+        e.priority = b.priority
+        e.title = b.title
+      }
+    }
+  }
+
+  private hold(): Hold | null {
+    const dispatch = this.d.dispatchPaused()
+    if (dispatch) return { kind: 'dispatch_paused', why: `dispatch is paused: ${dispatch} (gt town resume)` }
+    const paused = this.d.settings.read().paused
+    if (paused !== null) return { kind: 'paused', why: `the scheduler is paused: ${paused} (gt scheduler resume)` }
+    return null
+  }
+
+  private inUse(): { town: number; rigs: Map<string, number> } {
+    const rigs = new Map<string, number>()
+    for (const s of this.slots.values()) rigs.set(s.rig, (rigs.get(s.rig) ?? 0) + 1)
+    return { town: this.slots.size, rigs }
+  }
+
+  private schedulePump(): void {
+    if (this.pumpQueued || this.closed) return
+    this.pumpQueued = true
+    setImmediate(() => {
+      if (this.pumpQueued && !this.closed) this.pump()
+    })
+  }
+
+  /** One synchronous pass: what may start is given its slot here, before anything else can run. */
+  private pump(): void {
+    this.pumpQueued = false
+    this.refresh()
+    const town = this.townLimit().limit
+    const plan = planAdmission(this.queue, this.inUse(), { town, rig: (r) => this.rigLimit(r).limit }, this.hold())
+    for (const e of plan.admit) {
+      // The limits are checked against the slots as they are after each grant: planAdmission counted them in.
+      this.queue.splice(this.queue.indexOf(e), 1)
+      e.unlisten()
+      const slot = this.grant(e)
+      const used = this.inUse()
+      this.d.ledger.append('scheduler', 'scheduler.admitted', e.beadId, {
+        rig: e.rig,
+        priority: e.priority,
+        kind: e.kind,
+        waitedMs: Date.now() - Date.parse(e.queuedAt),
+        inUse: { town: used.town, rig: used.rigs.get(e.rig) ?? 0 },
+        limits: { town, rig: this.rigLimit(e.rig).limit }
+      })
+      this.note({ kind: 'admitted', id: e.id, beadId: e.beadId, rig: e.rig })
+      e.resolve(slot)
+    }
+    plan.waiting.forEach((w, i) => {
+      const e = w.entry
+      if (!e.noted) {
+        e.noted = true
+        this.d.ledger.append('scheduler', 'scheduler.queued', e.beadId, { rig: e.rig, priority: e.priority, kind: e.kind, why: w.why })
+      }
+      const message = `waiting to start (${i + 1} in the queue): ${w.why}`
+      if (e.lastWhy !== message) {
+        e.lastWhy = message
+        e.opts.progress?.(message, null)
+      }
+    })
+    this.flush()
+  }
+
+  private grant(e: Entry): Slot {
+    const row: SlotRow = { id: e.id, beadId: e.beadId, rig: e.rig, state: 'starting', polecatId: null, sessionId: null, since: new Date().toISOString(), released: false }
+    this.slots.set(row.id, row)
+    const release = () => {
+      if (row.released) return
+      row.released = true
+      this.slots.delete(row.id)
+      this.note({ kind: 'released', id: row.id, beadId: row.beadId, rig: row.rig })
+      // The next start goes now, in this turn: a burst is ordered on arrival, a freed slot has nothing to wait for.
+      if (!this.closed) this.pump()
+    }
+    return {
+      id: row.id,
+      started: (stream, polecatId, sessionId) => {
+        if (row.released) return
+        row.state = 'running'
+        row.polecatId = polecatId
+        row.sessionId = sessionId
+        row.since = new Date().toISOString()
+        this.note({ kind: 'started', id: row.id, beadId: row.beadId, rig: row.rig, polecatId, sessionId })
+        if (!stream.running) return release()
+        stream.onExit(release)
+      },
+      release: () => {
+        if (row.state === 'starting') release()
+      }
+    }
+  }
+
+  private drop(e: Entry, why: string): void {
+    const i = this.queue.indexOf(e)
+    if (i < 0) return
+    this.queue.splice(i, 1)
+    e.unlisten()
+    this.d.ledger.append('scheduler', 'scheduler.dropped', e.beadId, { rig: e.rig, why })
+    this.note({ kind: 'dropped', id: e.id, beadId: e.beadId, rig: e.rig, why })
+    e.reject(new CoreError('failed', `${e.beadId} left the scheduler's queue: ${why}`))
+  }
+
+  /** Collects changes and sends them, with the status, once per turn of the event loop. */
+  private note(change: SchedulerChange): void {
+    this.pending.push(change)
+    if (this.pending.length === 1) setImmediate(() => this.flush())
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0 || this.closed) return
+    const changes = this.pending.splice(0)
+    this.d.changed(changes, this.status())
+  }
+}
