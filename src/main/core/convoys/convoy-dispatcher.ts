@@ -20,6 +20,8 @@ export interface DispatcherDeps {
 const ACTOR = 'convoys'
 
 export class ConvoyDispatcher {
+  /** Slings started by a pass and not ended yet (waiting for room, or preparing), by `convoy bead`. */
+  private slinging = new Map<string, Promise<void>>()
   private beadToConvoy = new Map<string, string>()
   private due = new Set<string>()
   private tick: NodeJS.Immediate | null = null
@@ -50,11 +52,11 @@ export class ConvoyDispatcher {
     for (const c of this.d.store.list()) this.schedule(c.id)
   }
 
-  /** Resolves when no pass is running or due (tests, shutdown). */
+  /** Resolves when no pass is running or due and no sling it started is still on its way (tests). */
   async idle(): Promise<void> {
-    while (this.tick || this.passes.size) {
+    while (this.tick || this.passes.size || this.slinging.size) {
       await new Promise((r) => setImmediate(r))
-      await Promise.all([...this.passes.values()])
+      await Promise.all([...this.passes.values(), ...this.slinging.values()])
     }
   }
 
@@ -121,18 +123,24 @@ export class ConvoyDispatcher {
         this.d.store.land(convoyId, [], ACTOR)
         this.refreshMembers()
       } else {
-        const ready = s.beads.filter((b) => b.state === 'ready' && b.rig)
-        if (ready.length) acted = true
-        await Promise.all(
-          ready.map(async (b) => {
+        // A sling may wait in the scheduler's queue until there is room: the pass does not wait with it (other
+        // beads, waves and the status go on); its end starts another pass.
+        const ready = s.beads.filter((b) => b.state === 'ready' && b.rig && !this.slinging.has(`${convoyId} ${b.id}`))
+        for (const b of ready) {
+          const key = `${convoyId} ${b.id}`
+          const started = (async () => {
             try {
               const pc = await this.d.sling({ bead: b.id, rig: b.rig!, ...(s.agentCmd ? { agentCmd: s.agentCmd } : s.agent ? { agent: s.agent } : {}) })
               if (!this.closed) this.d.store.slung(convoyId, b.id, pc.id, ACTOR)
             } catch (err) {
               if (!this.closed) this.d.store.slingFailed(convoyId, b.id, (err as Error).message)
+            } finally {
+              this.slinging.delete(key)
+              this.schedule(convoyId)
             }
-          })
-        )
+          })()
+          this.slinging.set(key, started)
+        }
         if (this.closed) return
         if (s.mode === 'gated' && !s.approval) {
           const waiting = s.beads.filter((b) => b.state === 'approval')
