@@ -111,7 +111,8 @@ test('a bead is hooked to at most one polecat: the same bead slung into two rigs
     const won = results.filter((r) => r.status === 'fulfilled')
     const lost = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[]
     assert.equal(won.length, 1, JSON.stringify(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))))
-    assert.match(String(lost[0].reason.message), new RegExp(`bead ${bead.id} is (already )?hooked to`))
+    // Refused by the hook's conditional update, or before it by the scheduler that holds the first start.
+    assert.match(String(lost[0].reason.message), new RegExp(`bead ${bead.id} is (already )?(hooked to|waiting to start)`))
     const holders = core.polecats.list().filter((p) => p.beadId === bead.id)
     assert.equal(holders.length, 1)
     assert.equal(core.polecats.list().filter((p) => core.polecats.isRunning(p.id)).length, 1, 'one agent runs')
