@@ -97,6 +97,8 @@ const notRunning = (town: string): string => `No control room is running for tow
 // No pid check: a pid says nothing once its process is gone (it may be reused, or a zombie). Whether a
 // control room runs is whether it answers at the address it wrote.
 function humanTarget(town: string): Target {
+  // The AI mayor runs humans' commands on its own token, which the core limits to the mayor tools.
+  if (process.env.GT_ROLE === 'mayor') return agentTarget()
   const info = readEndpoint(town)
   if (!info) throw new NotRunningError(notRunning(town))
   return { url: info.url, token: info.token, notAnswering: `${notRunning(town)} (${town}/endpoint.json is left from one that stopped.)` }
