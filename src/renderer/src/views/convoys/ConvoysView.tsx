@@ -8,6 +8,7 @@ import { useConvoys } from '../../stores/convoys'
 import { useUi } from '../../stores/ui'
 import { OpenDiffButton } from '../diff/open-diff'
 import { openBead } from '../inbox/inbox-actions'
+import { MayorPanel } from './MayorPanel'
 
 // The bead state's colour, from the badge colours the other views use.
 const STATE_CLASS: Record<ConvoyBead['state'], string> = {
@@ -126,6 +127,7 @@ export function ConvoysView() {
         </ul>
         {shown ? <ConvoyDetail c={shown} /> : null}
       </div>
+      <MayorPanel />
     </section>
   )
 }
