@@ -3,12 +3,14 @@
 // terminal is attached, typed into (no takeover) and replayed like a polecat's; its token dies with it.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ALL_METHODS, type CoreEvent, type MayorStatus } from '../../src/shared/contract'
 import type { ClientConnection } from '../../src/main/core/connection'
 import { MAYOR_METHODS } from '../../src/main/core/mayor/mayor-methods'
-import { eventually, fakeAgentCmd, tempDir, waitForFile } from '../support/fixtures'
+import { createCore } from '../../src/main/core/core'
+import { GT_SCRIPT, eventually, fakeAgentCmd, removeDir, tempDir, waitForFile } from '../support/fixtures'
 import { runGt } from '../support/run-gt'
 import { human, useTestTown } from '../support/town'
 
@@ -146,4 +148,46 @@ test('a live mayor token may call its tools and nothing else', async () => {
   await assert.rejects(ctx.core.dispatch('mayor.start', {}, { caller: { kind: 'agent', polecatId: pc.id, sessionId: 'x' } }), /agents may only call agent commands/)
   await ctx.core.dispatch('mayor.stop', {}, human)
   await assert.rejects(ctx.core.dispatch('rigs.list', {}, mayor), /has ended/)
+})
+
+/** Gone or a zombie: either way it runs no more. */
+function gone(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? true
+  } catch {
+    return true
+  }
+}
+
+test('the mayor ends with the control room, and one a crashed run left running is ended at the next start', async () => {
+  const town = tempDir('mayor-town')
+  const cues = join(tempDir('mayor-quit'), 'cues')
+  let core = await createCore({ town, gtScript: GT_SCRIPT })
+  try {
+    await core.dispatch('mayor.start', { agentCmd: fakeAgentCmd(cues, [{ ignoreHup: true }, { signal: 'up' }, { hang: true }]) }, human)
+    await waitForFile(join(cues, 'up'))
+    const record = JSON.parse(readFileSync(join(town, 'mayor', '.gt', 'session.json'), 'utf8')) as { pid: number }
+    assert.equal(gone(record.pid), false)
+    await core.close()
+    await eventually(() => gone(record.pid), 'the mayor to end with the control room')
+    assert.equal(existsSync(join(town, 'mayor', '.gt', 'session.json')), false, 'its record goes with it')
+
+    // A crash leaves the record and a live process carrying the session's GT_SESSION (a mayor that ignored the hang-up).
+    const orphan = spawn(process.execPath, ['-e', 'process.on("SIGHUP", () => {}); setInterval(() => {}, 1 << 30)'], { env: { ...process.env, GT_SESSION: 'm-crashed-1' }, stdio: 'ignore' })
+    const exited = new Promise<void>((res) => orphan.on('exit', () => res()))
+    const logPath = join(town, 'mayor', 'sessions', 'm-crashed-1.jsonl')
+    writeFileSync(join(town, 'mayor', '.gt', 'session.json'), JSON.stringify({ sessionId: 'm-crashed-1', pid: orphan.pid, identity: null, logPath }))
+    core = await createCore({ town, gtScript: GT_SCRIPT })
+    const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error('the crashed run\'s mayor process was not ended at start')), 15_000).unref())
+    await Promise.race([exited, timeout])
+    const status = (await core.dispatch('mayor.status', {}, human)) as MayorStatus
+    assert.equal(status.running, false)
+    assert.equal(status.ended?.reason, 'app-restart')
+    assert.equal(existsSync(join(town, 'mayor', '.gt', 'session.json')), false)
+    assert.ok(core.ledger.list({}).some((e) => e.kind === 'mayor.ended' && (e.data as { reason?: string }).reason === 'app-restart'))
+    assert.match(readFileSync(logPath, 'utf8'), /app-restart/)
+  } finally {
+    await core.close()
+    removeDir(town)
+  }
 })
