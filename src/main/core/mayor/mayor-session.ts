@@ -58,6 +58,17 @@ export interface MayorDeps {
   announce: (status: MayorStatus) => void
 }
 
+/**
+ * A Claude Code mayor may run `gt` without asking: its token is what limits it, and a prompt for every gt call
+ * would make the user approve each tool by hand. Written once: the user's own edits to the file are kept.
+ */
+function allowGtCommands(dir: string): void {
+  const file = join(dir, '.claude', 'settings.local.json')
+  if (existsSync(file)) return
+  mkdirSync(join(dir, '.claude'), { recursive: true, mode: 0o700 })
+  writeFileSync(file, JSON.stringify({ permissions: { allow: ['Bash(gt:*)'] } }, null, 2) + '\n', { mode: 0o600 })
+}
+
 export class MayorSession {
   readonly dir: string
   private live: Live | null = null
@@ -125,6 +136,7 @@ export class MayorSession {
         // Its first-run screens answered for this folder; no hooks: the user is at its terminal to answer it.
         const config = chooseClaudeConfig(this.d.claudeConfig(), this.d.town, agentEnv)
         await prepareClaudeConfig({ file: config.location.file, workdir: this.dir, apiKey: agentEnv.ANTHROPIC_API_KEY || undefined })
+        allowGtCommands(this.dir)
         ;({ set: env, unset } = claudeEnv({ config }))
         argv = claudeArgv({ command: preset.command[0], extraArgs: preset.command.slice(1), prompt, sessionId: randomUUID() })
       } else {
