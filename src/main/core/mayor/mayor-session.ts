@@ -32,6 +32,8 @@ interface Live {
   stream: TerminalStream
   tokenHash: Buffer
   logPath: string
+  /** The leader's pid and process identity (pid + start time + boot): ending it never hits a reused pid. */
+  identity: string | null
   endReason: string | null
   /** Its end was recorded (by the exit, or by a stop whose process outlived the grace period). */
   over: boolean
@@ -170,9 +172,10 @@ export class MayorSession {
       log.close()
       throw new CoreError('failed', `could not start ${argv[0]} as the mayor: ${(err as Error).message}`)
     }
-    const live: Live = { sessionId, runtime: preset.name, startedAt: new Date().toISOString(), stream, tokenHash: Buffer.from(hashToken(token), 'hex'), logPath, endReason: null, over: false }
+    const identity = identityOf(stream.pid)
+    const live: Live = { sessionId, runtime: preset.name, startedAt: new Date().toISOString(), stream, tokenHash: Buffer.from(hashToken(token), 'hex'), logPath, identity, endReason: null, over: false }
     this.live = live
-    const record: Recorded = { sessionId, pid: stream.pid, identity: identityOf(stream.pid), logPath }
+    const record: Recorded = { sessionId, pid: stream.pid, identity, logPath }
     writeFileSync(this.recordFile, JSON.stringify(record) + '\n', { mode: 0o600 })
     this.d.ledger.append(actor, 'mayor.started', null, { session: sessionId, runtime: preset.name, pid: stream.pid })
     if (preset.promptMode === 'type' && !preset.adapter) {
@@ -216,8 +219,7 @@ export class MayorSession {
     if (reason === 'stopped') this.d.ledger.append(actor, 'mayor.stopped', null, { session: live.sessionId })
     const exited = new Promise<void>((res) => (live.stream.running ? live.stream.onExit(() => setImmediate(res)) : res()))
     live.stream.kill('SIGTERM')
-    const record: Recorded = JSON.parse(readFileSync(this.recordFile, 'utf8')) as Recorded
-    await endRecordedAgents([{ sessionId: live.sessionId, pid: record.pid, identity: record.identity }], STOP_GRACE_MS)
+    await endRecordedAgents([{ sessionId: live.sessionId, pid: live.stream.pid, identity: live.identity }], STOP_GRACE_MS)
     await Promise.race([exited, new Promise((res) => setTimeout(res, 2000).unref())])
     if (this.live === live) this.exited(live, null)
     return this.status()
