@@ -115,8 +115,15 @@ test('the token of an ended mayor session is refused, naming why', async () => {
 
 test('a live mayor token may call its tools and nothing else', async () => {
   const cues = join(tempDir('mayor-scope'), 'cues')
-  const started = (await ctx.core.dispatch('mayor.start', { agentCmd: fakeAgentCmd(cues, [{ signal: 'up' }, { hang: true }]) }, human)) as MayorStatus
+  const started = (await ctx.core.dispatch('mayor.start', { agentCmd: fakeAgentCmd(cues, [{ write: { path: join(cues, 'token'), content: '{{GT_TOKEN}}' } }, { signal: 'up' }, { hang: true }]) }, human)) as MayorStatus
   await waitForFile(join(cues, 'up'))
+  // gt mayor: the human's, never the mayor's own.
+  const st = await runGt(['mayor', 'status'], { GT_TOWN: ctx.town })
+  assert.equal(st.code, 0, st.stderr)
+  assert.match(st.stdout, new RegExp(`The mayor runs \\(custom, session ${started.sessionId}`))
+  const self = await runGt(['mayor', 'stop'], { GT_ROLE: 'mayor', GT_TOKEN: readFileSync(join(cues, 'token'), 'utf8'), GT_ENDPOINT: ctx.core.endpointUrl, GT_TOWN: ctx.town })
+  assert.equal(self.code, 1)
+  assert.match(self.stderr, /the mayor may not call mayor\.stop/)
   const mayor = { caller: { kind: 'mayor' as const, sessionId: started.sessionId! } }
   const refused: string[] = []
   for (const method of Object.keys(ALL_METHODS)) {
