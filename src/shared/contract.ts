@@ -93,6 +93,10 @@ const beadId = z
     error: (iss) => `${JSON.stringify(iss.input)} is not a bead id: use letters, digits, ".", "_" and "-", not starting with "-" or "." (e.g. gt-k3x9a)`
   })
 const polecatId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,38}\/[a-z0-9][a-z0-9_-]{0,38}$/, 'expected RIG/NAME')
+/** The AI mayor's terminal: no slash, so never a polecat's RIG/NAME. */
+export const MAYOR_TERMINAL = 'mayor'
+// A live terminal: a polecat's, or the mayor's (same stream, same attach/ack/resize; typed into without a takeover).
+const terminalId = z.union([polecatId, z.literal(MAYOR_TERMINAL)], { error: 'expected RIG/NAME (a polecat) or "mayor"' })
 const priority = z.number().int().min(0).max(4)
 const dep = z.object({ type: z.enum(DEP_TYPES), target: beadId })
 const label = line('a label', 64, { min: 1 })
@@ -103,6 +107,18 @@ const moleculeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a mo
 const moleculeVars = z
   .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'a variable name is letters, digits, "_" and "-", starting with a letter or "_"'), text('a variable value', 10_000))
   .refine((v) => Object.keys(v).length <= 100, 'at most 100 variables')
+
+/** The AI mayor session: running or not, and the last one's end. Its terminal is terminal.* with polecat "mayor". */
+export interface MayorStatus {
+  running: boolean
+  sessionId: string | null
+  runtime: string | null
+  startedAt: string | null
+  /** The folder it runs in (<town>/mayor). */
+  cwd: string
+  /** How the last session ended (stopped, exited, crashed, app-quit), while none runs. */
+  ended: { sessionId: string; reason: string; exitCode: number | null; at: string } | null
+}
 
 export interface TownInfo {
   town: string
@@ -256,6 +272,25 @@ const schedulerMethods = {
   'scheduler.resume': { params: empty, result: {} as { resumed: boolean; status: SchedulerStatus } }
 } as const
 
+// ---- the AI mayor: an agent CLI in a PTY of its own (<town>/mayor) with a token scoped to mayor tools ----
+
+const mayorMethods = {
+  /** Starts the mayor session (default: the town's default runtime); refused while one runs. */
+  'mayor.start': {
+    params: z
+      .object({
+        runtime: line('an agent runtime name', 64, { min: 1 }).optional(),
+        agentCmd: text('an agent command', 4096, { min: 1 }).optional()
+      })
+      .strict()
+      .refine((v) => !(v.runtime && v.agentCmd), 'give either runtime or agentCmd, not both'),
+    result: {} as MayorStatus
+  },
+  /** Ends the mayor session; its token dies with it. */
+  'mayor.stop': { params: empty, result: {} as MayorStatus },
+  'mayor.status': { params: empty, result: {} as MayorStatus }
+} as const
+
 /** Methods a human (renderer or `gt` with the town's endpoint token) may call. */
 export const humanMethods = {
   'town.info': { params: empty, result: {} as TownInfo },
@@ -361,12 +396,12 @@ export const humanMethods = {
   },
   'polecats.list': { params: empty, result: [] as Polecat[] },
   'polecats.stop': { params: z.object({ polecat: polecatId }).strict(), result: {} as Polecat },
-  'terminal.attach': { params: z.object({ polecat: polecatId }).strict(), result: {} as TerminalSnapshot },
-  'terminal.detach': { params: z.object({ polecat: polecatId }).strict(), result: {} as { ok: true } },
-  'terminal.ack': { params: z.object({ polecat: polecatId, bytes: z.number().int().min(0).max(1e9) }).strict(), result: {} as { ok: true } },
-  'terminal.input': { params: z.object({ polecat: polecatId, data: z.string().min(1).max(65536) }).strict(), result: {} as { ok: true } },
+  'terminal.attach': { params: z.object({ polecat: terminalId }).strict(), result: {} as TerminalSnapshot },
+  'terminal.detach': { params: z.object({ polecat: terminalId }).strict(), result: {} as { ok: true } },
+  'terminal.ack': { params: z.object({ polecat: terminalId, bytes: z.number().int().min(0).max(1e9) }).strict(), result: {} as { ok: true } },
+  'terminal.input': { params: z.object({ polecat: terminalId, data: z.string().min(1).max(65536) }).strict(), result: {} as { ok: true } },
   'terminal.resize': {
-    params: z.object({ polecat: polecatId, cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(500) }).strict(),
+    params: z.object({ polecat: terminalId, cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(500) }).strict(),
     result: {} as { ok: true }
   },
   'terminal.takeover': { params: z.object({ polecat: polecatId }).strict(), result: {} as Polecat },
@@ -457,7 +492,8 @@ export const humanMethods = {
   'molecules.show': { params: z.object({ name: moleculeName, rig: safeName.optional() }).strict(), result: {} as MoleculeDetail },
   /** Pours a template on a bead: its steps become the bead's child beads, in one transaction. */
   'molecules.pour': { params: z.object({ name: moleculeName, bead: beadId, vars: moleculeVars.default({}) }).strict(), result: {} as MoleculeInstance },
-  ...convoyMethods
+  ...convoyMethods,
+  ...mayorMethods
 } as const
 
 /** Methods an agent calls with its own GT_TOKEN; the core knows which polecat it is from the token alone. */
@@ -535,6 +571,8 @@ export type CoreEvent =
   | { type: 'mq.output'; runId: string; data: string }
   /** A convoy changed (created, a bead moved, landed, reopened): the convoy as it now is. */
   | { type: 'convoy'; convoy: ConvoyStatus }
+  /** The AI mayor session started or ended: its status as it now is. */
+  | { type: 'mayor'; mayor: MayorStatus }
   /** `data`: the PTY's UTF-8 bytes, whole characters; a view acknowledges data.length (bytes). */
   | { type: 'terminal.output'; polecatId: string; sessionId: string; seq: number; data: Uint8Array }
   | { type: 'terminal.exit'; polecatId: string; sessionId: string; exitCode: number | null; reason: string }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { Bead, CheckRun, InboxItem, MergeQueueEntry, MergeRun, LedgerEvent, Mail, MoleculeAdvance, MoleculeDetail, MoleculeEntry, MoleculeInstance, MoleculeStep, PermissionRule, Polecat, PrimeContext, Rig, RigConfig, Session, SessionLogLine } from '../../shared/domain'
-import type { BeadDetail, DoneResult, SessionTranscript, TownCheck } from '../../shared/contract'
+import type { BeadDetail, DoneResult, MayorStatus, SessionTranscript, TownCheck } from '../../shared/contract'
 import { resolveTown } from '../host/town-path'
 import { readEndpoint } from '../core/endpoint/endpoint-file'
 import { safeJson, safeLine, safeText } from '../../shared/safe-text'
@@ -50,6 +50,9 @@ Humans (talk to the running control room of the town: --town DIR, $GT_TOWN, or ~
   gt sling BEAD RIG [--agent NAME | --agent-cmd 'COMMAND']   starts when the scheduler has room (it says why it waits)
 ${SCHEDULER_HELP}
   gt polecat list | gt polecat stop RIG/NAME
+  gt mayor start [--agent NAME | --agent-cmd CMD] | stop | status
+                                              the AI mayor: an agent you talk to in the Convoys view, whose
+                                              GT_TOKEN allows only sling, beads, rigs/polecats/inbox lists, convoys, mail
   gt check RIG/NAME [--wait]                  run the rig's checks in the polecat's worktree now
   gt check list [--rig R] [--polecat RIG/NAME] | gt check show RUN
   gt mq list [--rig R] [--all]               the merge queue: waiting, testing, awaiting approval (--all: merged and sent back too)
@@ -99,6 +102,8 @@ const notRunning = (town: string): string => `No control room is running for tow
 // No pid check: a pid says nothing once its process is gone (it may be reused, or a zombie). Whether a
 // control room runs is whether it answers at the address it wrote.
 function humanTarget(town: string): Target {
+  // The AI mayor runs humans' commands on its own token, which the core limits to the mayor tools.
+  if (process.env.GT_ROLE === 'mayor') return agentTarget()
   const info = readEndpoint(town)
   if (!info) throw new NotRunningError(notRunning(town))
   return { url: info.url, token: info.token, notAnswering: `${notRunning(town)} (${town}/endpoint.json is left from one that stopped.)` }
@@ -659,6 +664,17 @@ async function main(argv: string[]): Promise<void> {
       return a.values.json
         ? json(list)
         : out(list.length ? table([['POLECAT', 'STATE', 'BEAD', 'BRANCH', 'RUNTIME'], ...list.map((p) => [L(p.id), p.state + (p.takenOver ? ' (taken over)' : ''), L(p.beadId ?? '-'), L(p.branch ?? '-'), L(p.runtime ?? '-')])]) : '(no polecats)')
+    }
+    case 'mayor': {
+      const a = parse(rest, { agent: { type: 'string' }, 'agent-cmd': { type: 'string' } })
+      const say = (m: MayorStatus): string =>
+        m.running ? `The mayor runs (${L(m.runtime ?? '?')}, session ${m.sessionId}, since ${m.startedAt}) in ${L(m.cwd)}: talk to it in the Convoys view.` : `The mayor is not running${m.ended ? ` (session ${m.ended.sessionId} ended: ${m.ended.reason})` : ''}.`
+      let m: MayorStatus
+      if (sub === 'start') m = await call<MayorStatus>(human(), 'mayor.start', { runtime: a.values.agent, agentCmd: a.values['agent-cmd'] })
+      else if (sub === 'stop') m = await call<MayorStatus>(human(), 'mayor.stop', {})
+      else if (sub === 'status' || sub === undefined) m = await call<MayorStatus>(human(), 'mayor.status', {})
+      else throw new UsageError('gt mayor start [--agent NAME | --agent-cmd CMD] | stop | status')
+      return a.values.json ? json(m) : out(say(m))
     }
     case 'session': {
       const a = parse(rest, { bead: { type: 'string' }, polecat: { type: 'string' }, raw: { type: 'boolean' } })

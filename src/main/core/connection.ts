@@ -2,7 +2,11 @@
 // authenticate a token, open a connection for a client, and dispatch validated calls on it.
 import type { CoreEvent } from '../../shared/contract'
 
-export type Caller = { kind: 'human' } | { kind: 'agent'; polecatId: string; sessionId: string }
+export type Caller =
+  | { kind: 'human' }
+  | { kind: 'agent'; polecatId: string; sessionId: string }
+  /** The AI mayor's GT_TOKEN: only the mayor tools (core/mayor/mayor-methods.ts), only while its session lives. */
+  | { kind: 'mayor'; sessionId: string }
 
 /** One connected client (a renderer window, a WebSocket, one gt call). Terminal output goes only to clients that attached. */
 export interface ClientConnection {

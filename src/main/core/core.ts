@@ -9,6 +9,7 @@ import {
   CoreError,
   type CoreEvent,
   type HumanMethod,
+  MAYOR_TERMINAL,
   type Params,
   type Result,
   type Topic
@@ -60,6 +61,9 @@ import { LedgerSync } from './ledger-sync/ledger-sync'
 import { Convoys } from './convoys/convoys'
 import { Scheduler } from './scheduler/scheduler'
 import { SchedulerSettings } from './scheduler/scheduler-settings'
+import { MayorSession } from './mayor/mayor-session'
+import { checkMayorMethod } from './mayor/mayor-methods'
+import { checkMayorMail } from './mayor/mayor-mail'
 
 export const VERSION = '0.1.0'
 const HUMAN = 'human'
@@ -127,6 +131,7 @@ export class Core implements CoreApi {
   readonly ledgerSync: LedgerSync
   readonly convoys: Convoys
   readonly scheduler: Scheduler
+  readonly mayor: MayorSession
   private settings: TownSettings
   private reescalation: NodeJS.Timeout | null = null
   private clients = new Map<string, ClientConnection>()
@@ -401,6 +406,20 @@ export class Core implements CoreApi {
     // A bead of a convoy closing (or reopening, or gaining a dependency) is what moves the convoy on.
     this.beads.onChange((id) => this.convoys.dispatcher.beadChanged(id))
     this.hooks = new AgentHooks({ ledger: this.ledger, sessions: this.sessions, polecats: this.polecats, deacon: this.deacon, mail: this.mail, agents: this.agents, witness: this.witness })
+    this.mayor = new MayorSession({
+      town,
+      ledger: this.ledger,
+      runtimes: () => ({ list: this.settings.runtimes, defaultName: this.settings.defaultRuntime }),
+      claudeConfig: () => this.settings.claudeConfig,
+      agentEnv: () => this.agentEnv(),
+      endpointUrl: () => this.endpoint?.url ?? '',
+      template: () => this.instructions.read('mayor.md'),
+      rigNames: () => this.rigs.list().map((r) => r.name),
+      announce: (mayor) => {
+        this.broadcast({ type: 'mayor', mayor })
+        this.changed('ledger')
+      }
+    })
   }
 
   /** A rig's settings as they apply; for an item of no (or a removed) rig, the defaults. */
@@ -428,6 +447,7 @@ export class Core implements CoreApi {
     this.secureSessionLogs()
     // Before anyone can sling: whatever a crashed run left running is ended, and its sessions recorded as such.
     await this.polecats.reconcile()
+    await this.mayor.reconcile()
     this.deacon.orphanAfterRestart()
     // Scratch worktrees of base-branch checks a crash left behind.
     for (const rig of this.rigs.list()) await removeStaleScratchWorktrees(rig.path).catch(() => [])
@@ -491,19 +511,30 @@ export class Core implements CoreApi {
     const b = Buffer.from(this.humanToken)
     if (a.length === b.length && timingSafeEqual(a, b)) return { kind: 'human' }
     const session = this.polecats.sessionForToken(token)
-    return session ? { kind: 'agent', polecatId: session.polecatId, sessionId: session.id } : null
+    if (session) return { kind: 'agent', polecatId: session.polecatId, sessionId: session.id }
+    return this.mayor.callerFor(token)
   }
 
   async dispatch(method: string, params: unknown, ctx: CallContext): Promise<unknown> {
     if (this.closed) throw new CoreError('failed', 'the control room is shutting down')
     const spec = Object.hasOwn(ALL_METHODS, method) ? ALL_METHODS[method] : undefined
     if (!spec) throw new CoreError('unknown_method', `unknown method ${method}`)
+    // The mayor's token is checked before its params: outside its tools, nothing about the call matters.
+    if (ctx.caller.kind === 'mayor') {
+      if (!this.mayor.isLive(ctx.caller.sessionId)) throw new CoreError('unauthorized', `the mayor session ${ctx.caller.sessionId} has ended; its token is no longer valid (start the mayor again from the Convoys view)`)
+      checkMayorMethod(method)
+    }
     const parsed = spec.params.safeParse(params ?? {})
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
       throw new CoreError('invalid_params', `${method}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`, issues)
     }
     const p = parsed.data as never
+    if (ctx.caller.kind === 'mayor' && method === 'agent.mail.send') {
+      const m = p as Params<'agent.mail.send'>
+      return this.mail.send('mayor', m.to, m.subject, m.body)
+    }
+    if (ctx.caller.kind === 'mayor' && method === 'agent.mail.check') return checkMayorMail(this.db, this.ledger, ctx.caller.sessionId)
     if (method.startsWith('agent.')) {
       if (ctx.caller.kind !== 'agent') throw new CoreError('unauthorized', `${method} is for agents: run it from a polecat's terminal (it needs GT_TOKEN)`)
       const session = this.sessions.find(ctx.caller.sessionId)
@@ -523,7 +554,7 @@ export class Core implements CoreApi {
         throw err
       }
     }
-    if (ctx.caller.kind !== 'human') throw new CoreError('unauthorized', `agents may only call agent commands, not ${method}`)
+    if (ctx.caller.kind === 'agent') throw new CoreError('unauthorized', `agents may only call agent commands, not ${method}`)
     const handler = this.handlers[method as HumanMethod] as (p: never, ctx: CallContext) => unknown
     return handler(p, ctx)
   }
@@ -563,6 +594,11 @@ export class Core implements CoreApi {
         return this.agents.molAdvance(session, p)
     }
     throw new CoreError('unknown_method', `unknown method ${method}`)
+  }
+
+  /** Who the ledger says acted: the human, or the mayor on its token (its allowed calls share the handlers). */
+  private actor(ctx: CallContext): string {
+    return ctx.caller.kind === 'mayor' ? 'mayor' : HUMAN
   }
 
   private requireClient(ctx: CallContext): ClientConnection {
@@ -633,14 +669,14 @@ export class Core implements CoreApi {
       sessions: this.polecats.withLiveOutput(this.sessions.list({ bead: p.id })),
       mergeRequests: this.beads.mergeRequestsFor(p.id)
     }),
-    'beads.create': (p) => {
+    'beads.create': (p, ctx) => {
       if (p.rig) this.rigs.get(p.rig)
-      const bead = this.beads.create(p, HUMAN)
+      const bead = this.beads.create(p, this.actor(ctx))
       this.changed('beads', 'ledger')
       return bead
     },
-    'beads.update': (p) => {
-      const bead = this.beads.update(p, HUMAN)
+    'beads.update': (p, ctx) => {
+      const bead = this.beads.update(p, this.actor(ctx))
       this.changed('beads', 'ledger')
       return bead
     },
@@ -655,24 +691,29 @@ export class Core implements CoreApi {
       return report
     },
     'beads.export': (p) => ({ files: this.ledgerSync.exportFiles(p) }),
-    sling: (p, ctx) => this.polecats.sling(p, HUMAN, { progress: ctx.progress, signal: ctx.signal }),
+    sling: (p, ctx) => this.polecats.sling(p, this.actor(ctx), { progress: ctx.progress, signal: ctx.signal }),
     'polecats.list': () => this.polecats.list(),
     'polecats.stop': (p) => this.polecats.stop(p.polecat, HUMAN),
-    'terminal.attach': (p, ctx) => this.polecats.attach(p.polecat, this.requireClient(ctx)),
+    // The mayor's terminal is keyed "mayor": the same calls, on its own stream (input needs no takeover).
+    'terminal.attach': (p, ctx) => (p.polecat === MAYOR_TERMINAL ? this.mayor.attach(this.requireClient(ctx)) : this.polecats.attach(p.polecat, this.requireClient(ctx))),
     'terminal.detach': (p, ctx) => {
-      this.polecats.detach(p.polecat, this.requireClient(ctx).id)
+      if (p.polecat === MAYOR_TERMINAL) this.mayor.detach(this.requireClient(ctx).id)
+      else this.polecats.detach(p.polecat, this.requireClient(ctx).id)
       return { ok: true as const }
     },
     'terminal.ack': (p, ctx) => {
-      this.polecats.ack(p.polecat, this.requireClient(ctx).id, p.bytes)
+      if (p.polecat === MAYOR_TERMINAL) this.mayor.ack(this.requireClient(ctx).id, p.bytes)
+      else this.polecats.ack(p.polecat, this.requireClient(ctx).id, p.bytes)
       return { ok: true as const }
     },
     'terminal.input': (p) => {
-      this.polecats.input(p.polecat, p.data)
+      if (p.polecat === MAYOR_TERMINAL) this.mayor.input(p.data)
+      else this.polecats.input(p.polecat, p.data)
       return { ok: true as const }
     },
     'terminal.resize': (p) => {
-      this.polecats.resize(p.polecat, p.cols, p.rows)
+      if (p.polecat === MAYOR_TERMINAL) this.mayor.resize(p.cols, p.rows)
+      else this.polecats.resize(p.polecat, p.cols, p.rows)
       return { ok: true as const }
     },
     'terminal.takeover': (p) => this.polecats.setTakenOver(p.polecat, true, HUMAN),
@@ -802,23 +843,26 @@ export class Core implements CoreApi {
       this.changed('beads', 'ledger')
       return m
     },
-    'convoys.create': (p) => {
-      const c = this.convoys.create(p, HUMAN)
+    'convoys.create': (p, ctx) => {
+      const c = this.convoys.create(p, this.actor(ctx))
       this.changed('beads', 'ledger')
       return c
     },
-    'convoys.add': (p) => {
-      const c = this.convoys.add(p, HUMAN)
+    'convoys.add': (p, ctx) => {
+      const c = this.convoys.add(p, this.actor(ctx))
       this.changed('beads', 'ledger')
       return c
     },
     'convoys.status': (p) => this.convoys.status(p.id),
-    'convoys.land': (p) => {
-      const c = this.convoys.land(p, HUMAN)
+    'convoys.land': (p, ctx) => {
+      const c = this.convoys.land(p, this.actor(ctx))
       this.changed('ledger')
       return c
     },
-    'convoys.list': (p) => this.convoys.list(p)
+    'convoys.list': (p) => this.convoys.list(p),
+    'mayor.start': (p) => this.mayor.start(p, HUMAN),
+    'mayor.stop': () => this.mayor.stop(HUMAN),
+    'mayor.status': () => this.mayor.status()
   }
 
   // ---- events ----
@@ -828,6 +872,7 @@ export class Core implements CoreApi {
     return () => {
       this.clients.delete(client.id)
       this.polecats.detachAll(client.id)
+      this.mayor.detach(client.id)
     }
   }
 
@@ -861,6 +906,7 @@ export class Core implements CoreApi {
     await this.refinery.close()
     await this.convoys.dispatcher.close()
     this.deacon.gate.releaseAll()
+    await this.mayor.close()
     await this.polecats.shutdown((done, total, polecatId) => {
       this.broadcast({ type: 'quitting', done, total, polecatId })
       opts.progress?.(done, total, polecatId)

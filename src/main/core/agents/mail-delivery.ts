@@ -1,4 +1,4 @@
-// Mail from the human (an inbox Reply) or the witness (a nudge) reaches the agent at its prompt, never typed into a half-written line:
+// Mail from the human (an inbox Reply), the witness (a nudge) or the AI mayor reaches the agent at its prompt, never typed into a half-written line:
 // at the end of a turn its Stop hook hands the mail over as the agent's next instruction; an agent already
 // idle at its prompt gets it typed in, as a paste and one Enter — unless a human has taken its terminal
 // over (then it waits for the hand-back). Runtimes without hooks read it with `gt mail check` / `gt prime`.
@@ -30,7 +30,7 @@ export class MailDelivery {
   constructor(private d: MailDeliveryDeps) {}
 
   private pending(polecatId: string): MailRow[] {
-    return this.d.db.prepare("SELECT * FROM mail WHERE recipient = ? AND delivered_at IS NULL AND sender IN ('human', 'witness') ORDER BY created_at, id").all(polecatId) as MailRow[]
+    return this.d.db.prepare("SELECT * FROM mail WHERE recipient = ? AND delivered_at IS NULL AND sender IN ('human', 'witness', 'mayor') ORDER BY created_at, id").all(polecatId) as MailRow[]
   }
 
   private take(polecatId: string, via: string): string | null {
@@ -63,7 +63,7 @@ export class MailDelivery {
   }
 
   /** Mail from the core itself (the witness's nudges): written, then delivered like a reply. */
-  send(from: 'witness', to: string, subject: string, body: string): Mail {
+  send(from: 'witness' | 'mayor', to: string, subject: string, body: string): Mail {
     const mail: Mail = { id: newId('mail'), from, to, subject, body, createdAt: now(), deliveredAt: null }
     inTransaction(this.d.db, () => {
       this.d.db.prepare('INSERT INTO mail (id, sender, recipient, subject, body, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(mail.id, from, to, subject, body, mail.createdAt)

@@ -71,7 +71,8 @@ export class PolecatInstructions {
     }
   }
 
-  private read(name: string): string | null {
+  /** A template by file name: the town's copy, else the shipped one (the mayor's mayor.md is read this way too). */
+  read(name: string): string | null {
     for (const dir of [this.townPrompts, this.shipped]) {
       const file = join(dir, name)
       if (existsSync(file)) return readFileSync(file, 'utf8')

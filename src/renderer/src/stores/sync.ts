@@ -10,6 +10,7 @@ import { useCheckRuns } from './check-runs'
 import { useConvoys } from './convoys'
 import { useInbox } from './inbox'
 import { outputFeed, useMergeQueue } from './merge-queue'
+import { useMayor } from './mayor'
 import { noteItem, noteList } from './notifications'
 import { usePermissionRules } from './permissions'
 import { usePolecats } from './polecats'
@@ -64,6 +65,7 @@ function refreshAll(): void {
   for (const fn of new Set(Object.values(refreshers))) fn()
   void refreshInbox()
   void useConvoys.getState().refresh()
+  void useMayor.getState().refresh()
 }
 
 let started = false
@@ -95,6 +97,7 @@ export function startSync(): void {
       useConvoys.getState().upsert(event.convoy)
       return
     }
+    if (event.type === 'mayor') return useMayor.getState().apply(event.mayor)
     if (event.type !== 'changed') return
     // Several topics often share a refresher (beads + ledger): call each once.
     const fns = new Set<() => void>()

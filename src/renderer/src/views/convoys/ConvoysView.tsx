@@ -15,6 +15,7 @@ import { BeadHistory } from './BeadHistory'
 import { LandDialog } from './LandDialog'
 import { NewConvoyDialog } from './NewConvoyDialog'
 import './convoys-board.css'
+import { MayorPanel } from './MayorPanel'
 
 // The bead state's colour, from the badge colours the other views use.
 const STATE_CLASS: Record<ConvoyBead['state'], string> = {
@@ -168,6 +169,7 @@ export function ConvoysView() {
       {dialog === 'new' ? <NewConvoyDialog onClose={() => setDialog(null)} /> : null}
       {dialog === 'add' && shown ? <AddBeadsDialog convoy={shown} onClose={() => setDialog(null)} /> : null}
       {dialog === 'land' && shown ? <LandDialog convoy={shown} onClose={() => setDialog(null)} /> : null}
+      <MayorPanel />
     </section>
   )
 }
