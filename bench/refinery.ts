@@ -66,7 +66,13 @@ async function refinery(o: Origin, branches: string[], settings: Record<string, 
     const list = (await core.dispatch('mq.run', { rig: 'bench', wait: true }, human)) as MergeQueueEntry[]
     const ms = performance.now() - t0
     const runs = ((await core.dispatch('mq.runs', { rig: 'bench', limit: 500 }, human)) as MergeRun[]).filter((r) => r.status === 'green' || r.status === 'red').length
-    return { ms, merged: list.filter((e) => e.state === 'merged').length, runs }
+    const merged = list.filter((e) => e.state === 'merged').length
+    // A drain that stopped short says why: the requests' states and the refinery's alarms.
+    if (merged !== CFG.requests - CFG.culprits.length) {
+      log(`  the queue: ${list.map((e) => `${e.branch} ${e.state}${e.failure ? ` (${e.failure.message})` : ''}`).join('; ')}`)
+      for (const i of core.inbox.list()) log(`  inbox: ${i.title}: ${i.body}`)
+    }
+    return { ms, merged, runs }
   } finally {
     await core.close()
     removeDir(town)
