@@ -122,6 +122,46 @@ test('rigs/ deleted while the host is down: clones made again, worktrees recreat
   }
 })
 
+test('a branch deleted on the remote while rigs/ is gone: that worktree starts again from the base, the ledger says so, and its checkpoint still reaches the agent', async () => {
+  requireBuild()
+  const town = newTown()
+  const repo = makeRepo()
+  const cues = tempDir('cues')
+  let serve: Served = await startServe(town)
+  try {
+    let rpc = endpointRpc(town)
+    await rpc('rigs.add', { name: 'a', source: repo })
+    const [kept, lost] = await workers(rpc, 'a', cues, 2)
+    await eventually(() => [kept, lost].every((pc) => sh(repo, 'git', ['branch', '--list', pc.branch!]).trim() !== ''), 'the branches on the origin')
+    await serve.stop('SIGTERM')
+    rmSync(join(town, 'rigs'), { recursive: true, force: true })
+    sh(repo, 'git', ['branch', '-D', lost.branch!])
+
+    serve = await startServe(town)
+    rpc = endpointRpc(town)
+    const now = await resumed(rpc, [kept, lost])
+    const report: RecoveryReport = await eventually(async () => {
+      const r: RecoveryReport | null = await rpc('town.recovery')
+      return r?.finishedAt ? r : null
+    }, 'the recovery report')
+    assert.ok(report.polecats.every((p) => p.state === 'done'), JSON.stringify(report.polecats))
+    const back = now.find((p) => p.id === kept.id)!
+    const again = now.find((p) => p.id === lost.id)!
+    assert.ok(existsSync(join(back.worktree, 'step1.txt')), 'the pushed branch came back with its commit')
+    assert.equal(existsSync(join(again.worktree, 'step1.txt')), false, 'the deleted branch starts again from the base')
+    assert.equal(sh(again.worktree, 'git', ['rev-parse', '--abbrev-ref', 'HEAD']).trim(), lost.branch, 'on its own branch, made again')
+    const events: { kind: string; data: { polecat?: string } }[] = await rpc('ledger.list', { subject: lost.beadId })
+    assert.ok(events.some((e) => e.kind === 'recovery.branch-lost' && e.data.polecat === lost.id), 'the ledger says the branch was lost')
+    // The resumed agent primes itself: the session before it, and why it ended, are what is left of its work.
+    const primeFile = join(again.worktree, `prime-${again.sessionId}.json`)
+    const prime = JSON.parse(readFileSync(await eventually(() => (existsSync(primeFile) ? primeFile : null), 'the resumed prime'), 'utf8')) as PrimeContext
+    assert.ok(prime.attempts.some((a) => a.id === lost.sessionId && a.endReason), `the interrupted session is in its prime: ${JSON.stringify(prime.attempts.map((a) => [a.id, a.endReason]))}`)
+  } finally {
+    await serve.stop('SIGTERM').catch(() => serve.proc.kill('SIGKILL'))
+    for (const d of [town, repo, cues]) removeDir(d)
+  }
+})
+
 test('a rig whose source is gone is reported with its reason and its polecats wait; the other rig recovers', async () => {
   requireBuild()
   const town = newTown()

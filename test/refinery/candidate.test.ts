@@ -351,3 +351,16 @@ test('a prefix derived from a longer build is the candidate building it alone gi
   }
   await assert.rejects(deriveCandidate({ repo: rig.repo, scratch: join(rig.root, 'x'), targetBranch: 'main', targetSha: target, requests: ['g2', 'g1'].map(req), strategy: 'rebase', identity: REFINERY }, await buildCandidate({ repo: rig.repo, scratch: rig.scratch, targetBranch: 'main', targetSha: target, requests: ['g1'].map(req), strategy: 'rebase', identity: REFINERY })), /prefix/)
 })
+
+test('16 probes prepared at once in new folders, three times over: every one is made (git writes a new worktree in steps)', async () => {
+  const { rig, target } = fx
+  const { prepareScratch } = await import('../../src/main/core/refinery/scratch-worktree')
+  for (let round = 0; round < 3; round++) {
+    const folders = Array.from({ length: 16 }, (_, k) => join(rig.root, 'rigs', 'r', `many-${round}-${k}`))
+    const made = await Promise.allSettled(folders.map((f) => prepareScratch(rig.repo, f, target)))
+    const failed = made.filter((m) => m.status === 'rejected') as PromiseRejectedResult[]
+    assert.deepEqual(failed.map((f) => String(f.reason)), [], `round ${round}`)
+    for (const f of folders) assert.equal(revParse(f, 'HEAD'), target)
+    await Promise.all(folders.map((f) => removeScratch(rig.repo, f)))
+  }
+})

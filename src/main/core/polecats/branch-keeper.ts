@@ -39,10 +39,11 @@ export class BranchKeeper {
 
   /** A commit happened (the post-commit hook): push the branch soon. */
   committed(polecatId: string): void {
+    if (this.disposed) return
     clearTimeout(this.pushTimers.get(polecatId))
     const t = setTimeout(() => {
       this.pushTimers.delete(polecatId)
-      void this.run(polecatId, () => this.push(polecatId))
+      void this.run(polecatId, () => this.push(polecatId)).catch(() => {})
     }, PUSH_DEBOUNCE_MS)
     t.unref()
     this.pushTimers.set(polecatId, t)
@@ -66,17 +67,26 @@ export class BranchKeeper {
       })
       const push = await this.push(polecatId)
       return { polecatId, committed: committed === true, pushed: push.pushed, note: committed === null ? 'the WIP commit failed' : push.note }
-    })
+    }).catch((err: Error) => ({ polecatId, committed: false, pushed: false, note: err.message }))
   }
 
-  dispose(): void {
+  /**
+   * No more pushes or saves: the timers are cleared, and what is already running is waited for (bounded by
+   * git's own stall limit), so nothing reads the ledger after the control room has closed it.
+   */
+  async dispose(): Promise<void> {
+    this.disposed = true
     for (const t of this.pushTimers.values()) clearTimeout(t)
     this.pushTimers.clear()
+    await Promise.all([...this.busy.values()].map((p) => p.catch(() => {})))
   }
+
+  private disposed = false
 
   private run<T>(polecatId: string, fn: () => Promise<T>): Promise<T> {
     const before = this.busy.get(polecatId) ?? Promise.resolve()
-    const next = before.catch(() => {}).then(fn)
+    // Queued behind a save that was still running at close: nothing more is started.
+    const next = before.catch(() => {}).then(() => (this.disposed ? Promise.reject(new Error('the control room is closing')) : fn()))
     this.busy.set(polecatId, next)
     void next.finally(() => {
       if (this.busy.get(polecatId) === next) this.busy.delete(polecatId)
