@@ -195,6 +195,8 @@ async function idleCpu(run: Run): Promise<number> {
   const cues = join(run.root, 'cues-idle')
   const pcs = await slingAll(core, 'idle', cues, () => [{ say: 'waiting' }, { hang: true }])
   await sleep(3000)
+  // What the slings set off is not idling: the ledger branch they changed is written now, not in the window.
+  await core.ledgerSync.flush()
   const u0 = process.cpuUsage()
   const t0 = performance.now()
   await sleep(CFG.idleS * 1000)

@@ -1,6 +1,7 @@
 // The one typed contract between the control room's clients (renderer, gt command) and the core.
 // Every request is `{ method, params }`; params are validated here, in the core, whichever transport
 // carried them (Electron IPC, WebSocket, or the loopback HTTP endpoint that `gt` uses).
+import { MAYOR_TERMINAL } from './domain'
 import { z } from 'zod'
 import {
   BEAD_STATUSES,
@@ -93,8 +94,7 @@ const beadId = z
     error: (iss) => `${JSON.stringify(iss.input)} is not a bead id: use letters, digits, ".", "_" and "-", not starting with "-" or "." (e.g. gt-k3x9a)`
   })
 const polecatId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,38}\/[a-z0-9][a-z0-9_-]{0,38}$/, 'expected RIG/NAME')
-/** The AI mayor's terminal: no slash, so never a polecat's RIG/NAME. */
-export const MAYOR_TERMINAL = 'mayor'
+export { MAYOR_TERMINAL }
 // A live terminal: a polecat's, or the mayor's (same stream, same attach/ack/resize; typed into without a takeover).
 const terminalId = z.union([polecatId, z.literal(MAYOR_TERMINAL)], { error: 'expected RIG/NAME (a polecat) or "mayor"' })
 const priority = z.number().int().min(0).max(4)

@@ -627,3 +627,6 @@ export interface ConvoyStatus extends Convoy {
   /** A gated wave waiting in the inbox. */
   approval: { item: string; wave: number; beads: string[] } | null
 }
+
+/** The AI mayor's terminal: no slash, so never a polecat's RIG/NAME. (Here, not in the contract: the page must not load zod, whose eval probe the page's CSP reports.) */
+export const MAYOR_TERMINAL = 'mayor'

@@ -53,3 +53,14 @@ test("Electron's dev policy loosens only script-src and connect-src, for Vite's 
   assert.deepEqual(changed, ["script-src 'self' 'unsafe-inline' http://localhost:5173", "connect-src 'self' http://localhost:5173 ws://localhost:5173"])
   assert.equal(dev.length, STRICT_DIRECTIVES.length)
 })
+
+test('the built page loads no code that probes for eval (zod does, and the strict policy reports it as a violation)', () => {
+  const assets = join(ROOT, 'out', 'renderer', 'assets')
+  assert.ok(existsSync(assets), `build first: ${assets} is missing`)
+  const { readdirSync } = require('node:fs') as typeof import('node:fs')
+  for (const f of readdirSync(assets).filter((n) => n.endsWith('.js'))) {
+    const js = readFileSync(join(assets, f), 'utf8')
+    // zod 4's allowsEval probe; the renderer imports types from the contract, never the contract itself.
+    assert.equal(/\bjitless\b|Function\(``\)|Function\(""\)/.test(js), false, `${f} probes for eval: a renderer file imports the contract (zod) rather than its types`)
+  }
+})

@@ -153,8 +153,9 @@ test('a branch deleted on the remote while rigs/ is gone: that worktree starts a
     const events: { kind: string; data: { polecat?: string } }[] = await rpc('ledger.list', { subject: lost.beadId })
     assert.ok(events.some((e) => e.kind === 'recovery.branch-lost' && e.data.polecat === lost.id), 'the ledger says the branch was lost')
     // The resumed agent primes itself: the session before it, and why it ended, are what is left of its work.
-    const primeFile = join(again.worktree, `prime-${again.sessionId}.json`)
-    const prime = JSON.parse(readFileSync(await eventually(() => (existsSync(primeFile) ? primeFile : null), 'the resumed prime'), 'utf8')) as PrimeContext
+    // The worker signals after its prime is written whole.
+    await waitForFile(join(cues, 'a-1', `worked-${again.sessionId}`))
+    const prime = JSON.parse(readFileSync(join(again.worktree, `prime-${again.sessionId}.json`), 'utf8')) as PrimeContext
     assert.ok(prime.attempts.some((a) => a.id === lost.sessionId && a.endReason), `the interrupted session is in its prime: ${JSON.stringify(prime.attempts.map((a) => [a.id, a.endReason]))}`)
   } finally {
     await serve.stop('SIGTERM').catch(() => serve.proc.kill('SIGKILL'))

@@ -3,7 +3,7 @@
 // terminal is the polecats' TermSession on the terminal keyed "mayor"; it takes keystrokes whenever the
 // mayor runs (talking to it is the point: no takeover), and replays the last session once it has ended.
 import { useEffect, useRef, useState } from 'react'
-import { MAYOR_TERMINAL } from '../../../../shared/contract'
+import { MAYOR_TERMINAL } from '../../../../shared/domain'
 import { shortTime } from '../../lib/format'
 import { useMayor } from '../../stores/mayor'
 import { useTown } from '../../stores/town'
