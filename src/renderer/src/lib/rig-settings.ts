@@ -10,16 +10,19 @@ export const SETTING_GROUPS = [
   { id: 'limits', title: 'Witness time limits', hint: 'when an agent counts as stuck, never started, or making no progress' },
   { id: 'dogs', title: 'Dogs (automatic retries)', hint: 'how often a failure is retried before it comes to you' },
   { id: 'escalation', title: 'Escalation rules', hint: 'which check results are P0, P1, P2 (docs/checks.md)' },
+  { id: 'merge', title: 'Merge queue (refinery)', hint: 'how finished work lands: gated or mountain, batches, strategy, the target branch' },
   { id: 'other', title: 'Other', hint: '' }
 ] as const
 export type SettingGroup = (typeof SETTING_GROUPS)[number]['id']
 
 const CHECK_KEYS = new Set(['build', 'test', 'coverage'])
 const DOGS_KEYS = new Set(['max_retries', 'retry_backoff_s'])
+const MERGE_KEYS = new Set(['merge_mode', 'bundle_size', 'merge_strategy', 'merge_parallel', 'target_branch'])
 
 export function groupOf(key: string): SettingGroup {
   if (CHECK_KEYS.has(key)) return 'checks'
   if (DOGS_KEYS.has(key)) return 'dogs'
+  if (MERGE_KEYS.has(key)) return 'merge'
   if (key.startsWith('escalation.')) return 'escalation'
   if (key.endsWith('_s')) return 'limits'
   return 'other'
