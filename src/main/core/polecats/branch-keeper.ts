@@ -34,6 +34,8 @@ export class BranchKeeper {
   private pushTimers = new Map<string, NodeJS.Timeout>()
   /** The save or push in progress for a polecat: the next git work in its worktree waits for it. */
   private busy = new Map<string, Promise<unknown>>()
+  /** Closed: nothing more is started (see dispose). */
+  private disposed = false
 
   constructor(private d: BranchKeeperDeps) {}
 
@@ -81,7 +83,6 @@ export class BranchKeeper {
     await Promise.all([...this.busy.values()].map((p) => p.catch(() => {})))
   }
 
-  private disposed = false
 
   private run<T>(polecatId: string, fn: () => Promise<T>): Promise<T> {
     const before = this.busy.get(polecatId) ?? Promise.resolve()

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { branchExists, excludeFromGit, git, refExists } from '../git/git'
+import { inWorktreeRegistryTurn } from '../git/worktree-registry'
 
 /**
  * `git worktree add` at the hook's path. A worktree lost while its session was recorded as running comes back
@@ -15,7 +16,7 @@ async function addWorktree(rigPath: string, worktree: string, args: string[]): P
   const aside = `${worktree}.gt-kept`
   if (existsSync(hook) && readdirSync(worktree).every((e) => e === '.gt') && !existsSync(aside)) renameSync(hook, aside)
   try {
-    await git(rigPath).raw(['worktree', 'add', ...args])
+    await inWorktreeRegistryTurn(rigPath, () => git(rigPath).raw(['worktree', 'add', ...args]))
   } finally {
     if (existsSync(aside) && !existsSync(hook)) renameSync(aside, hook)
   }
@@ -46,7 +47,7 @@ export async function ensureWorktree(rigPath: string, base: string, worktree: st
       source = 'base'
     }
   } else {
-    await repo.raw(['worktree', 'prune'])
+    await inWorktreeRegistryTurn(rigPath, () => repo.raw(['worktree', 'prune']))
     if (await branchExists(rigPath, branch)) {
       await addWorktree(rigPath, worktree, [worktree, branch])
       source = 'local-branch'
@@ -80,7 +81,7 @@ export async function baseRef(rigPath: string, defaultBranch: string, opts: { fe
  */
 export async function recreateWorktrees(rigPath: string, base: string, items: { worktree: string; branch: string }[]): Promise<(WorktreeSource | Error)[]> {
   const repo = git(rigPath)
-  await repo.raw(['worktree', 'prune'])
+  await inWorktreeRegistryTurn(rigPath, () => repo.raw(['worktree', 'prune']))
   const refs = new Set((await repo.raw(['for-each-ref', '--format=%(refname)', 'refs/heads/', 'refs/remotes/origin/'])).split('\n').filter(Boolean))
   const out: (WorktreeSource | Error)[] = []
   for (const { worktree, branch } of items) {

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { gitOk, runGit } from './git-exec'
 import { listWorktrees, samePath, type WorktreeEntry } from './worktree-list'
+import { inWorktreeRegistryTurn } from '../git/worktree-registry'
 
 /** Where a worktree keeps its own state (HEAD, index, rebase-merge/…): from its `.git` file, if it has one. */
 function worktreeGitDir(scratch: string): string | null {
@@ -54,20 +55,6 @@ async function resetScratch(scratch: string, sha: string): Promise<void> {
   await gitOk(scratch, ['clean', '-ffdxq'])
 }
 
-// `git worktree add` writes the new worktree's metadata in steps, and a `worktree list` or another add in the
-// same repository meanwhile fails on it ("failed to read .git/worktrees/probe-9/commondir", seen with 15
-// probes prepared at once): what reads or changes the repository's list of worktrees goes one at a time.
-const registryTurns = new Map<string, Promise<unknown>>()
-function inRegistryTurn<T>(repo: string, fn: () => Promise<T>): Promise<T> {
-  const before = registryTurns.get(repo) ?? Promise.resolve()
-  const next = before.catch(() => {}).then(fn)
-  registryTurns.set(repo, next)
-  void next.catch(() => {}).finally(() => {
-    if (registryTurns.get(repo) === next) registryTurns.delete(repo)
-  })
-  return next
-}
-
 /**
  * Makes `scratch` a clean detached worktree of `repo` at `sha`, reusing it when it is sound. Returns the
  * worktree's own git folder (its HEAD file holds the detached sha: read without running git). Several
@@ -76,7 +63,7 @@ function inRegistryTurn<T>(repo: string, fn: () => Promise<T>): Promise<T> {
 export async function prepareScratch(repo: string, scratch: string, sha: string): Promise<string> {
   if (!isAbsolute(scratch)) throw new Error(`the refinery's scratch worktree must be an absolute path, got ${scratch}`)
   if (samePath(repo, scratch)) throw new Error(`refusing to use ${scratch} as the refinery's scratch worktree: it is the repository ${repo} itself; choose another folder`)
-  const entry = await inRegistryTurn(repo, () => findEntry(repo, scratch))
+  const entry = await inWorktreeRegistryTurn(repo, () => findEntry(repo, scratch))
   refuseForeign(entry, repo, scratch)
   if (entry && !entry.prunable && existsSync(scratch)) {
     try {
@@ -87,7 +74,7 @@ export async function prepareScratch(repo: string, scratch: string, sha: string)
       // broken (its state files damaged, its .git file gone): made again below
     }
   }
-  return inRegistryTurn(repo, () => addScratch(repo, scratch, sha, entry))
+  return inWorktreeRegistryTurn(repo, () => addScratch(repo, scratch, sha, entry))
 }
 
 async function addScratch(repo: string, scratch: string, sha: string, entry: Awaited<ReturnType<typeof findEntry>>): Promise<string> {
@@ -109,7 +96,7 @@ async function addScratch(repo: string, scratch: string, sha: string, entry: Awa
 /** Removes the scratch worktree and its registration; a branch checked out there means it is not ours: refused. */
 export async function removeScratch(repo: string, scratch: string): Promise<void> {
   if (!isAbsolute(scratch)) throw new Error(`the refinery's scratch worktree must be an absolute path, got ${scratch}`)
-  return inRegistryTurn(repo, () => removeRegistered(repo, scratch))
+  return inWorktreeRegistryTurn(repo, () => removeRegistered(repo, scratch))
 }
 
 async function removeRegistered(repo: string, scratch: string): Promise<void> {

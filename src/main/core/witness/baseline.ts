@@ -15,6 +15,7 @@ import { basename, dirname, join } from 'node:path'
 import { git, gitMessage } from '../git/git'
 import { CHECK_NAMES, type CheckCommands, type CheckName, type CheckRunResult } from './check-result'
 import type { CheckEvent, CheckRunner } from './check-runner'
+import { inWorktreeRegistryTurn } from '../git/worktree-registry'
 
 export const SCRATCH_PREFIX = 'gt-baseline-'
 
@@ -111,7 +112,7 @@ export class BaselineChecks {
     try {
       // Checked out by `reset --hard` rather than by `worktree add` itself, which would run the repository's
       // post-checkout hook in the core (simple-git refuses `-c core.hooksPath`); reset runs no hook.
-      await git(repo).raw(['worktree', 'add', '--detach', '--no-checkout', dir, baseSha])
+      await inWorktreeRegistryTurn(repo, () => git(repo).raw(['worktree', 'add', '--detach', '--no-checkout', dir, baseSha]))
       await git(dir).raw(['reset', '--hard', '--quiet', baseSha])
     } catch (err) {
       await rm(dir, { recursive: true, force: true })
@@ -128,14 +129,16 @@ export class BaselineChecks {
   }
 }
 
-async function removeScratchWorktree(repo: string, dir: string): Promise<void> {
-  await git(repo)
-    .raw(['worktree', 'remove', '--force', '--force', dir])
-    .catch(() => {})
-  await rm(dir, { recursive: true, force: true })
-  await git(repo)
-    .raw(['worktree', 'prune'])
-    .catch(() => {})
+function removeScratchWorktree(repo: string, dir: string): Promise<void> {
+  return inWorktreeRegistryTurn(repo, async () => {
+    await git(repo)
+      .raw(['worktree', 'remove', '--force', '--force', dir])
+      .catch(() => {})
+    await rm(dir, { recursive: true, force: true })
+    await git(repo)
+      .raw(['worktree', 'prune'])
+      .catch(() => {})
+  })
 }
 
 /**
@@ -144,7 +147,7 @@ async function removeScratchWorktree(repo: string, dir: string): Promise<void> {
  */
 export async function removeStaleScratchWorktrees(repo: string, scratchRoot: string = tmpdir()): Promise<string[]> {
   const root = await realpath(scratchRoot).catch(() => scratchRoot)
-  const list = await git(repo).raw(['worktree', 'list', '--porcelain'])
+  const list = await inWorktreeRegistryTurn(repo, () => git(repo).raw(['worktree', 'list', '--porcelain']))
   const removed: string[] = []
   for (const line of list.split('\n')) {
     if (!line.startsWith('worktree ')) continue
@@ -154,9 +157,11 @@ export async function removeStaleScratchWorktrees(repo: string, scratchRoot: str
       removed.push(path)
     }
   }
-  await git(repo)
-    .raw(['worktree', 'prune'])
-    .catch(() => {})
+  await inWorktreeRegistryTurn(repo, () =>
+    git(repo)
+      .raw(['worktree', 'prune'])
+      .catch(() => {})
+  )
   return removed
 }
 
