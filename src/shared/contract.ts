@@ -269,7 +269,10 @@ const schedulerMethods = {
   'scheduler.limit': { params: z.object({ rig: safeName.optional(), limit: schedulerLimit.nullable() }).strict(), result: {} as SchedulerStatus },
   /** Holds the queue: running agents go on, nothing new starts until resume. */
   'scheduler.pause': { params: z.object({ reason: line('a reason', 300, { trim: true }).optional() }).strict(), result: {} as { paused: boolean; status: SchedulerStatus } },
-  'scheduler.resume': { params: empty, result: {} as { resumed: boolean; status: SchedulerStatus } }
+  'scheduler.resume': { params: empty, result: {} as { resumed: boolean; status: SchedulerStatus } },
+  /** Parks a rig: nothing new starts in it (running agents go on; queued work moves to a twin rig or waits). */
+  'scheduler.park': { params: z.object({ rig: safeName, reason: line('a reason', 300, { trim: true }).optional() }).strict(), result: {} as { parked: boolean; status: SchedulerStatus } },
+  'scheduler.unpark': { params: z.object({ rig: safeName }).strict(), result: {} as { unparked: boolean; status: SchedulerStatus } }
 } as const
 
 // ---- the AI mayor: an agent CLI in a PTY of its own (<town>/mayor) with a token scoped to mayor tools ----

@@ -25,7 +25,16 @@ class Process {
 
 const turn = () => new Promise((r) => setImmediate(r))
 
-function setup(opts: { dispatchPaused?: () => string | null; townDefault?: number; bead?: (id: string) => { priority: number; title: string } | null } = {}) {
+function setup(
+  opts: {
+    dispatchPaused?: () => string | null
+    townDefault?: number
+    bead?: (id: string) => { priority: number; title: string } | null
+    twins?: Record<string, string[]>
+    stuck?: (polecatId: string) => boolean
+    now?: () => number
+  } = {}
+) {
   const dir = tempDir('sched')
   const db: Db = openDatabase(join(dir, 'town.db'))
   const ledger = new Ledger(db)
@@ -34,7 +43,10 @@ function setup(opts: { dispatchPaused?: () => string | null; townDefault?: numbe
     new Scheduler({
       settings: new SchedulerSettings(db, ledger),
       ledger,
-      rigs: () => ['a', 'b'],
+      rigs: () => ['a', 'b', ...Object.keys(opts.twins ?? {}).filter((r) => r !== 'a' && r !== 'b')],
+      twins: (rig) => opts.twins?.[rig] ?? [],
+      stuck: opts.stuck ?? (() => false),
+      now: opts.now,
       dispatchPaused: opts.dispatchPaused ?? (() => null),
       bead: opts.bead ?? (() => null),
       changed: (c) => changes.push(...c),
@@ -44,7 +56,7 @@ function setup(opts: { dispatchPaused?: () => string | null; townDefault?: numbe
 }
 
 let n = 0
-const req = (rig: string, priority = 2, created = '2026-01-01T00:00:00Z'): AdmissionRequest => ({ beadId: `gt-${++n}`, rig, priority, beadCreatedAt: created, title: `bead ${n}`, kind: 'sling' })
+const req = (rig: string, priority = 2, created = '2026-01-01T00:00:00Z'): AdmissionRequest => ({ beadId: `gt-${++n}`, rig, priority, beadCreatedAt: created, title: `bead ${n}`, kind: 'sling', movable: true })
 
 test('many admits at once: no more slots than the limits, the next one starts when a process exits', async () => {
   const t = setup()
@@ -206,6 +218,121 @@ test("a bead's priority changed while it waits counts at the next admission", as
     await turn()
     await turn()
     assert.deepEqual(order, [low.beadId, high.beadId])
+  } finally {
+    t.done()
+  }
+})
+
+// ---- the mayor's router inside the scheduler: twins, park, failing and stuck rigs ----
+
+test('a full rig: its queued sling starts in a twin on the same source; the ledger and the change say so', async () => {
+  const t = setup({ townDefault: 5, twins: { a: ['a2'], a2: ['a'] } })
+  try {
+    const s = t.make()
+    s.setLimit('a', 1, 'human')
+    s.setLimit('a2', 1, 'human')
+    const first = await s.admit(req('a'))
+    assert.equal(first.rig, 'a')
+    assert.equal(first.routedFrom, null)
+    const heard: string[] = []
+    const second = await s.admit(req('a'), { progress: (m) => heard.push(m) })
+    assert.equal(second.rig, 'a2')
+    assert.equal(second.routedFrom?.rig, 'a')
+    assert.match(second.routedFrom!.why, /rig a is at its limit/)
+    assert.ok(heard.some((m) => /starting in its twin rig a2/.test(m)), heard.join(' | '))
+    const pinned = s.admit({ ...req('a'), movable: false })
+    await turn()
+    const st = s.status()
+    assert.deepEqual(st.queue.map((q) => [q.rig, q.wait.kind, q.twins]), [['a', 'rig_full', []]])
+    assert.deepEqual(st.slots.map((x) => [x.rig, x.routedFrom?.rig ?? null]), [['a', null], ['a2', 'a']])
+    assert.deepEqual(st.rigs.find((r) => r.rig === 'a')?.twins, ['a2'])
+    await turn()
+    assert.ok(t.changes.some((c) => c.kind === 'routed' && c.from === 'a' && c.to === 'a2'))
+    const routed = t.ledger.list({ kinds: ['scheduler.routed'] })
+    assert.equal(routed.length, 1)
+    assert.equal(routed[0].actor, 'mayor')
+    first.release()
+    assert.equal((await pinned).rig, 'a')
+  } finally {
+    t.done()
+  }
+})
+
+test('a parked rig starts nothing new until unparked; the park is kept in the town with its ledger events', async () => {
+  const t = setup({ townDefault: 5 })
+  try {
+    const s = t.make()
+    assert.equal(s.park('a', 'swapping its disk', 'human').parked, true)
+    assert.equal(s.park('a', 'again', 'human').parked, false, 'parking twice changes nothing')
+    let started = false
+    const waiting = s.admit(req('a')).then((slot) => ((started = true), slot))
+    const other = await s.admit(req('b'))
+    assert.equal(other.rig, 'b')
+    await turn()
+    assert.equal(started, false)
+    const again = t.make() // a restart of the control room keeps the park
+    const st = again.status()
+    assert.equal(st.rigs.find((r) => r.rig === 'a')?.parked?.why, 'swapping its disk')
+    assert.equal(s.status().queue[0].wait.kind, 'rig_parked')
+    assert.match(s.status().queue[0].wait.why, /gt rig unpark a/)
+    assert.equal(s.unpark('a', 'human').unparked, true)
+    assert.equal((await waiting).rig, 'a')
+    assert.deepEqual(t.ledger.list({ kinds: ['scheduler.rig-parked'] }).map((e) => (e.data as { why: string }).why), ['swapping its disk'])
+    assert.equal(t.ledger.list({ kinds: ['scheduler.rig-unparked'] }).length, 1)
+    s.forgetRig('a', 'human')
+    assert.equal(t.make().status().rigs.find((r) => r.rig === 'a')?.parked ?? null, null)
+  } finally {
+    t.done()
+  }
+})
+
+test('three failed starts in a row make a rig failing: new work goes to its twin, and after a while it gets a try again', async () => {
+  let clock = Date.parse('2026-12-02T00:00:00Z')
+  const t = setup({ townDefault: 9, twins: { a: ['a2'], a2: ['a'] }, now: () => clock })
+  try {
+    const s = t.make()
+    for (let i = 0; i < 3; i++) {
+      const slot = await s.admit(req('a'))
+      assert.equal(slot.rig, 'a', `start ${i + 1} goes to its own rig`)
+      slot.release(`could not prepare the worktree (${i})`)
+    }
+    assert.match(s.status().rigs.find((r) => r.rig === 'a')!.failing!, /its last 3 starts failed \(the last: could not prepare the worktree \(2\)\)/)
+    const moved = await s.admit(req('a'))
+    assert.equal(moved.rig, 'a2')
+    assert.match(moved.routedFrom!.why, /its last 3 starts failed/)
+    const aborted = await s.admit(req('a2'))
+    aborted.release() // its caller went away: no failure of the rig
+    assert.equal(s.status().rigs.find((r) => r.rig === 'a2')!.failing, null)
+    clock += 11 * 60_000
+    const retry = await s.admit(req('a'))
+    assert.equal(retry.rig, 'a', 'after FAILING_FOR_MS the rig gets a try again')
+    retry.started(new Process(), 'a/x', 's-1')
+    assert.equal(s.status().rigs.find((r) => r.rig === 'a')!.failing, null, 'a start that runs clears it')
+  } finally {
+    t.done()
+  }
+})
+
+test('a rig whose every live agent looks stuck loses new work to an open twin', async () => {
+  const stuck = new Set<string>()
+  const t = setup({ townDefault: 9, twins: { a: ['a2'], a2: ['a'] }, stuck: (id) => stuck.has(id) })
+  try {
+    const s = t.make()
+    const one = await s.admit(req('a'))
+    one.started(new Process(), 'a/one', 's-1')
+    const two = await s.admit(req('a'))
+    two.started(new Process(), 'a/two', 's-2')
+    stuck.add('a/one')
+    const third = await s.admit(req('a'))
+    assert.equal(third.rig, 'a', 'one of two stuck: the rig still takes work')
+    third.release()
+    stuck.add('a/two')
+    assert.equal(s.status().rigs.find((r) => r.rig === 'a')!.stuck, 'all 2 of its agents alive look stuck')
+    const moved = await s.admit(req('a'))
+    assert.equal(moved.rig, 'a2')
+    assert.match(moved.routedFrom!.why, /rig a: all 2 of its agents alive look stuck/)
+    stuck.delete('a/one') // activity again: the witness's stuck is over
+    assert.equal((await s.admit(req('a'))).rig, 'a')
   } finally {
     t.done()
   }

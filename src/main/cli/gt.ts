@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { Bead, CheckRun, InboxItem, MergeQueueEntry, MergeRun, LedgerEvent, Mail, MoleculeAdvance, MoleculeDetail, MoleculeEntry, MoleculeInstance, MoleculeStep, PermissionRule, Polecat, PrimeContext, Rig, RigConfig, Session, SessionLogLine } from '../../shared/domain'
 import type { BeadDetail, DoneResult, MayorStatus, SessionTranscript, TownCheck } from '../../shared/contract'
+import type { SchedulerStatus } from '../../shared/scheduler'
 import { resolveTown } from '../host/town-path'
 import { readEndpoint } from '../core/endpoint/endpoint-file'
 import { safeJson, safeLine, safeText } from '../../shared/safe-text'
@@ -35,6 +36,8 @@ Humans (talk to the running control room of the town: --town DIR, $GT_TOWN, or ~
   gt rig list | gt rig remove NAME [--force]
   gt rig config RIG [KEY VALUE | KEY --unset]  the rig's check commands (build, test, coverage), witness
                                               limits, retries and escalation rules (gt rig config RIG lists them)
+  gt rig park RIG [--reason R] | unpark RIG   nothing new starts in RIG (running agents go on); queued work goes
+                                              to a twin rig (same source) or waits (gt scheduler status)
   gt rig permissions RIG                      which tools the rig's agents may use without asking
   gt rig permissions RIG set TOOL allow|ask|deny [--prefix 'npm test']   (a prefix: Bash commands only)
   gt rig permissions RIG remove RULE-ID
@@ -488,6 +491,19 @@ async function main(argv: string[]): Promise<void> {
         const shown = key === undefined ? c.settings : c.settings.filter((s) => s.key === key)
         return out(table([['KEY', 'VALUE', '', 'MEANING'], ...shown.map((s) => [s.key, s.value === '' ? '(none)' : L(String(s.value)), s.isSet ? 'set' : 'default', s.help])]))
       }
+      if (sub === 'park' || sub === 'unpark') {
+        const a = parse(rest, sub === 'park' ? { reason: { type: 'string' } } : {})
+        const rig = need(a.positionals[0], 'RIG')
+        if (sub === 'park') {
+          const r = await call<{ parked: boolean; status: SchedulerStatus }>(human(), 'scheduler.park', { rig, reason: a.values.reason as string | undefined })
+          if (a.values.json) return json(r)
+          const waiting = r.status.queue.filter((q) => q.rig === rig).length
+          return out(r.parked ? `Rig ${L(rig)} is parked: running agents go on, nothing new starts in it${waiting ? ` (${waiting} waiting for it)` : ''}. gt rig unpark ${L(rig)} lets it take work again.` : `Rig ${L(rig)} was already parked: ${L(r.status.rigs.find((x) => x.rig === rig)?.parked?.why ?? '')}`)
+        }
+        const r = await call<{ unparked: boolean; status: SchedulerStatus }>(human(), 'scheduler.unpark', { rig })
+        if (a.values.json) return json(r)
+        return out(r.unparked ? `Rig ${L(rig)} takes work again.` : `Rig ${L(rig)} was not parked.`)
+      }
       if (sub === 'permissions') {
         const a = parse(rest, { prefix: { type: 'string' } })
         const [rig, verb, ...args] = a.positionals
@@ -510,7 +526,7 @@ async function main(argv: string[]): Promise<void> {
             : `(no rules in ${rig}: every tool call that needs permission comes to the inbox)`
         )
       }
-      throw new UsageError('gt rig add|list|remove|config|permissions')
+      throw new UsageError('gt rig add|list|remove|config|park|unpark|permissions')
     }
     case 'bead': {
       if (sub === 'import' || sub === 'export') {

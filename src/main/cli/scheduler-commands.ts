@@ -28,10 +28,25 @@ export function statusText(s: SchedulerStatus): string {
   if (s.paused) lines.push(`The scheduler is PAUSED: ${L(s.paused)} (gt scheduler resume)`)
   lines.push(`Town: ${used(s.town)} agents alive (limit ${s.town.source === 'set' ? 'set' : `default for ${s.machine.cores} cores, ${s.machine.memoryGiB} GiB: ${s.machine.formula}`})`)
   if (s.rigs.length) {
-    lines.push('', table([['RIG', 'ALIVE', 'LIMIT'], ...s.rigs.map((r) => [L(r.rig), String(r.running + r.starting) + (r.starting ? ` (${r.starting} starting)` : ''), `${r.limit}${r.source === 'set' ? '' : ' (default)'}`])]))
+    const condition = (r: SchedulerStatus['rigs'][number]) =>
+      [r.parked ? `PARKED: ${L(r.parked.why)}` : '', r.failing ? `failing: ${L(r.failing)}` : '', r.stuck ? `stuck: ${L(r.stuck)}` : ''].filter(Boolean).join('; ') || 'open'
+    lines.push(
+      '',
+      table([
+        ['RIG', 'ALIVE', 'LIMIT', 'TWINS', 'CONDITION'],
+        ...s.rigs.map((r) => [L(r.rig), String(r.running + r.starting) + (r.starting ? ` (${r.starting} starting)` : ''), `${r.limit}${r.source === 'set' ? '' : ' (default)'}`, r.twins.map(L).join(',') || '-', condition(r)])
+      ])
+    )
+    if (s.rigs.some((r) => r.twins.length)) lines.push('(twins: rigs on the same source repository; queued work moves between them when one is full, parked, stuck or failing)')
   }
   if (s.slots.length) {
-    lines.push('', table([['SLOT', 'BEAD', 'RIG', 'STATE', 'POLECAT', 'SINCE'], ...s.slots.map((x) => [x.id, L(x.beadId), L(x.rig), x.state, L(x.polecatId ?? '-'), x.since])]))
+    lines.push(
+      '',
+      table([
+        ['SLOT', 'BEAD', 'RIG', 'STATE', 'POLECAT', 'SINCE'],
+        ...s.slots.map((x) => [x.id, L(x.beadId), L(x.rig) + (x.routedFrom ? ` (from ${L(x.routedFrom.rig)})` : ''), x.state, L(x.polecatId ?? '-'), x.since])
+      ])
+    )
   }
   lines.push('')
   if (!s.queue.length) lines.push('(nothing waits to start)')

@@ -192,6 +192,9 @@ export class Core implements CoreApi {
       rigs: () => this.rigs.list().map((r) => r.name),
       dispatchPaused: () => this.dispatchSwitch.paused(),
       bead: (id) => this.beads.find(id),
+      twins: (rig) => this.rigs.twins(rig),
+      // The witness is made below; the scheduler asks only once agents run.
+      stuck: (polecatId) => this.witness.isStuck(polecatId),
       changed: (changes, status) => {
         this.broadcast({ type: 'scheduler', changes, status })
         this.changed('ledger')
@@ -658,6 +661,7 @@ export class Core implements CoreApi {
       for (const pc of running) await this.polecats.stop(pc.id, HUMAN)
       this.sessions.archiveRig(p.name, this.town)
       await this.rigs.remove(p.name, HUMAN)
+      this.scheduler.forgetRig(p.name, HUMAN)
       this.changed('rigs', 'polecats', 'ledger', 'sessions')
       return { removed: p.name }
     },
@@ -838,6 +842,17 @@ export class Core implements CoreApi {
     },
     'scheduler.pause': (p) => this.scheduler.pause(p.reason ?? 'paused by the human', HUMAN),
     'scheduler.resume': () => this.scheduler.resume(HUMAN),
+    'scheduler.park': (p) => {
+      this.rigs.get(p.rig)
+      const r = this.scheduler.park(p.rig, p.reason ?? 'parked by the human', HUMAN)
+      this.changed('rigs', 'ledger')
+      return r
+    },
+    'scheduler.unpark': (p) => {
+      const r = this.scheduler.unpark(p.rig, HUMAN)
+      this.changed('rigs', 'ledger')
+      return r
+    },
     'molecules.pour': (p) => {
       const m = this.molecules.pour(p, HUMAN)
       this.changed('beads', 'ledger')

@@ -78,21 +78,26 @@ export class Sling {
     if (bead.status === 'closed') throw new CoreError('conflict', `bead ${bead.id} is closed`)
     if (bead.type === 'merge-request') throw new CoreError('conflict', `${bead.id} is a merge request, not work to sling`)
     this.runtime(p)
+    // A bead whose branch lives in its rig (hooked to an exited polecat) and a restart run where they are; new
+    // work may start in a twin rig when its own is full, parked, stuck or failing (the scheduler's router).
+    const holder = this.d.store.holderOf(bead.id)
+    const movable = !opts.resuming && !holder
     // The slot is taken before the rig's line below: a start waiting for room must not hold up its rig.
     const slot = await this.d.admit(
-      { beadId: bead.id, rig: p.rig, priority: bead.priority, beadCreatedAt: bead.createdAt, title: bead.title, kind: opts.resuming ? 'restart' : 'sling' },
+      { beadId: bead.id, rig: p.rig, priority: bead.priority, beadCreatedAt: bead.createdAt, title: bead.title, kind: opts.resuming ? 'restart' : 'sling', movable },
       { progress: opts.progress, signal: opts.signal }
     )
-    const previous = this.queue.get(p.rig) ?? Promise.resolve()
-    const run = previous.catch(() => {}).then(() => this.slingNow(p, actor, opts, slot))
-    this.queue.set(p.rig, run)
+    const where = { ...p, rig: slot.rig }
+    const previous = this.queue.get(where.rig) ?? Promise.resolve()
+    const run = previous.catch(() => {}).then(() => this.slingNow(where, actor, opts, slot))
+    this.queue.set(where.rig, run)
     try {
       return await run
     } catch (err) {
-      slot.release()
+      slot.release((err as Error).message)
       throw err
     } finally {
-      if (this.queue.get(p.rig) === run) this.queue.delete(p.rig)
+      if (this.queue.get(where.rig) === run) this.queue.delete(where.rig)
     }
   }
 
@@ -191,6 +196,8 @@ export class Sling {
       throw err
     }
 
+    // Routed to a twin: the bead now belongs to the rig it runs in (convoys, the merge request, lists follow it).
+    if (slot.routedFrom && bead.rig === slot.routedFrom.rig) bead = this.d.beads.update({ id: bead.id, rig: rig.name }, 'mayor')
     const sessionId = `s-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
     const token = randomBytes(32).toString('base64url')
     const logPath = join(worktree, '.gt', 'sessions', `${sessionId}.jsonl`)

@@ -47,6 +47,19 @@ function isUrl(source: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^[^/\s]+@[^:\s]+:/.test(source)
 }
 
+/**
+ * One spelling per repository, for telling rigs on the same source apart from the rest: a path without a
+ * trailing slash or /.git, a URL without its trailing .git or slash, with its scheme and host in lower case.
+ */
+export function sourceKey(source: string): string {
+  let s = source.trim().replace(/\/+$/, '')
+  if (isUrl(s)) {
+    s = s.replace(/\.git$/i, '').replace(/^([a-z][a-z0-9+.-]*:\/\/[^/]+)/i, (m) => m.toLowerCase())
+    return s.replace(/^([^/\s]+@[^:\s]+):/, (m) => m.toLowerCase())
+  }
+  return s.replace(/\/\.git$/, '').replace(/\.git$/, '')
+}
+
 export class Rigs {
   /** Names being added right now: a second add of one of them waits for nothing and is refused. */
   private adding = new Set<string>()
@@ -61,6 +74,15 @@ export class Rigs {
 
   list(): Rig[] {
     return (this.db.prepare('SELECT * FROM rigs ORDER BY name').all() as RigRow[]).map(toRig)
+  }
+
+  /** The other rigs added from the same source repository: their work lands in the same place. */
+  twins(name: string): string[] {
+    const all = this.list()
+    const me = all.find((r) => r.name === name)
+    if (!me) return []
+    const key = sourceKey(me.source)
+    return all.filter((r) => r.name !== name && sourceKey(r.source) === key).map((r) => r.name)
   }
 
   get(name: string): Rig {

@@ -1,5 +1,5 @@
 // The scheduler's settings, kept in the town's ledger database (town_state, key `scheduler`): the limits set
-// with gt scheduler limit and whether it is paused. Each change and its ledger event are one transaction,
+// with gt scheduler limit, whether it is paused, and the rigs parked with gt rig park. Each change and its ledger event are one transaction,
 // so the ledger says who changed a limit and from what; they survive a restart of the app.
 import { z } from 'zod'
 import { inTransaction, type Db } from '../store/db'
@@ -11,7 +11,9 @@ const stored = z
   .object({
     town: z.number().int().min(1).nullable().default(null),
     rigs: z.record(z.string(), z.number().int().min(1)).default({}),
-    paused: z.string().nullable().default(null)
+    paused: z.string().nullable().default(null),
+    /** Rigs parked with gt rig park: nothing new starts in them. */
+    parked: z.record(z.string(), z.object({ why: z.string(), by: z.string(), at: z.string() }).strict()).default({})
   })
   .strict()
 

@@ -6,17 +6,23 @@
 // Admission is atomic: the check of the limits and the reservation of the slot happen in one synchronous pass
 // (pump), and a slot is counted from the moment it is granted — through the awaits of preparing a worktree and
 // the launch — until the process is gone. Many slings at once cannot pass the limits between two awaits.
+// The mayor's router lives here too (admission.ts decides): a start may begin in a twin of its rig — a rig on
+// the same source repository — when its own is full, parked, stuck or failing.
 // The queue lives in memory: a queued sling is not acknowledged until it starts (its caller is still waiting);
 // if the control room stops first, the caller gets an error and nothing was promised.
 import { CoreError } from '../../../shared/contract'
 import type { SchedulerChange, SchedulerQueueEntry, SchedulerSlot, SchedulerStatus } from '../../../shared/scheduler'
 import type { Ledger } from '../ledger/ledger'
-import { planAdmission, type Hold, type Waiting } from './admission'
+import { OPEN_RIG, planAdmission, type Hold, type RigCondition, type Waiting } from './admission'
 import { thisMachine } from './machine-limit'
 import type { SchedulerSettings } from './scheduler-settings'
 
 /** How often a caller still waiting in the queue hears so. */
 const PROGRESS_AGAIN_MS = 60_000
+/** This many failed starts in a row make a rig "failing": new work goes to a twin while one is open… */
+export const FAILING_AFTER = 3
+/** …until this long after the last failure, when it gets a try again. */
+export const FAILING_FOR_MS = 10 * 60_000
 
 export interface AdmissionRequest {
   beadId: string
@@ -25,15 +31,24 @@ export interface AdmissionRequest {
   beadCreatedAt: string
   title: string
   kind: 'sling' | 'restart'
+  /** It may start in a twin rig: false for a restart or a bead whose branch lives in its rig. */
+  movable: boolean
 }
 
 /** A granted place among the agents alive. Released once: when its start fails, or when its process exits. */
 export interface Slot {
   readonly id: string
+  /** Where it starts: the rig asked for, or a twin the router chose. */
+  readonly rig: string
+  /** Set when the router chose a twin: the rig asked for and why not there. */
+  readonly routedFrom: { rig: string; why: string } | null
   /** The agent's process runs: the slot is held until it exits. */
   started(stream: { readonly running: boolean; onExit(listener: () => void): void }, polecatId: string, sessionId: string): void
-  /** The start failed before its process ran: the slot is free again. Once started, only the exit frees it. */
-  release(): void
+  /**
+   * The start failed before its process ran (`failure` says why; a start its caller gave up on has none):
+   * the slot is free again. Once started, only the exit frees it.
+   */
+  release(failure?: string): void
 }
 
 export interface AdmitOptions {
@@ -54,8 +69,13 @@ export interface SchedulerDeps {
   changed: (changes: SchedulerChange[], status: SchedulerStatus) => void
   /** The bead as it is now: a priority changed while it waits counts at the next admission. */
   bead: (id: string) => { priority: number; title: string } | null
+  /** The other rigs on the same source repository as this one (the router may start its work there). */
+  twins: (rig: string) => string[]
+  /** Whether the witness finds this polecat stuck (no activity for long while working). */
+  stuck: (polecatId: string) => boolean
   /** The machine's default (tests give a fixed one). */
   machine?: () => SchedulerStatus['machine']
+  now?: () => number
 }
 
 interface Entry extends Waiting, AdmissionRequest {
@@ -72,6 +92,13 @@ interface SlotRow extends SchedulerSlot {
   released: boolean
 }
 
+/** Starts that failed in a row in a rig (before their agent ran), and the last one's why. */
+interface StartFailures {
+  count: number
+  at: number
+  why: string
+}
+
 export class Scheduler {
   private queue: Entry[] = []
   private slots = new Map<string, SlotRow>()
@@ -80,9 +107,12 @@ export class Scheduler {
   private pending: SchedulerChange[] = []
   private closed = false
   private machine: SchedulerStatus['machine']
+  private failures = new Map<string, StartFailures>()
+  private now: () => number
 
   constructor(private d: SchedulerDeps) {
     this.machine = d.machine ? d.machine() : thisMachine()
+    this.now = d.now ?? Date.now
   }
 
   /**
@@ -98,7 +128,7 @@ export class Scheduler {
     if (opts.signal?.aborted) throw new CoreError('failed', 'the caller went away before the start was queued')
     return new Promise<Slot>((resolve, reject) => {
       const id = `q${++this.seq}`
-      const entry: Entry = { ...req, id, seq: this.seq, queuedAt: new Date().toISOString(), resolve, reject, opts, lastWhy: null, noted: false, unlisten: () => {} }
+      const entry: Entry = { ...req, twins: req.movable ? this.d.twins(req.rig) : [], id, seq: this.seq, queuedAt: new Date().toISOString(), resolve, reject, opts, lastWhy: null, noted: false, unlisten: () => {} }
       const cleanups: (() => void)[] = []
       if (opts.signal) {
         const onAbort = () => this.drop(entry, 'its caller went away')
@@ -165,12 +195,48 @@ export class Scheduler {
     return { resumed: true, status: this.status() }
   }
 
+  /** Parks a rig: nothing new starts in it; running agents go on; what waits for it may go to a twin. */
+  park(rig: string, why: string, actor: string): { parked: boolean; status: SchedulerStatus } {
+    if (this.d.settings.read().parked[rig]) return { parked: false, status: this.status() }
+    this.d.settings.change(actor, 'scheduler.rig-parked', { rig, why }, (s) => {
+      s.parked[rig] = { why, by: actor, at: new Date(this.now()).toISOString() }
+      return s
+    })
+    this.note({ kind: 'parked', rig, why })
+    this.schedulePump()
+    return { parked: true, status: this.status() }
+  }
+
+  unpark(rig: string, actor: string): { unparked: boolean; status: SchedulerStatus } {
+    const was = this.d.settings.read().parked[rig]
+    if (!was) return { unparked: false, status: this.status() }
+    this.d.settings.change(actor, 'scheduler.rig-unparked', { rig, was }, (s) => {
+      delete s.parked[rig]
+      return s
+    })
+    this.note({ kind: 'unparked', rig })
+    this.schedulePump()
+    return { unparked: true, status: this.status() }
+  }
+
+  /** A rig removed from the town: its limit and park go with it. */
+  forgetRig(rig: string, actor: string): void {
+    const s = this.d.settings.read()
+    this.failures.delete(rig)
+    if (s.rigs[rig] === undefined && !s.parked[rig]) return
+    this.d.settings.change(actor, 'scheduler.rig-forgotten', { rig }, (x) => {
+      delete x.rigs[rig]
+      delete x.parked[rig]
+      return x
+    })
+  }
+
   status(): SchedulerStatus {
     if (this.pumpQueued) this.pump()
     this.refresh()
     const used = this.inUse()
     const town = this.townLimit()
-    const plan = planAdmission(this.queue, used, { town: town.limit, rig: (r) => this.rigLimit(r).limit }, this.hold())
+    const plan = planAdmission(this.queue, used, { town: town.limit, rig: (r) => this.rigLimit(r).limit }, this.hold(), (r) => this.condition(r))
     const slots = [...this.slots.values()].map(({ released: _, ...s }) => s)
     const rigNames = [...new Set([...this.d.rigs(), ...slots.map((s) => s.rig), ...this.queue.map((e) => e.rig)])].sort()
     const count = (rig: string | null, state: SchedulerSlot['state']) => slots.filter((s) => (rig === null || s.rig === rig) && s.state === state).length
@@ -179,6 +245,7 @@ export class Scheduler {
       id: w.entry.id,
       beadId: w.entry.beadId,
       rig: w.entry.rig,
+      twins: [...w.entry.twins],
       priority: w.entry.priority,
       title: w.entry.title,
       kind: w.entry.kind,
@@ -190,7 +257,16 @@ export class Scheduler {
       paused: this.d.settings.read().paused,
       dispatchPaused: this.d.dispatchPaused(),
       town: { ...town, running: count(null, 'running'), starting: count(null, 'starting') },
-      rigs: rigNames.map((rig) => ({ rig, ...this.rigLimit(rig), running: count(rig, 'running'), starting: count(rig, 'starting') })),
+      rigs: rigNames.map((rig) => ({
+        rig,
+        ...this.rigLimit(rig),
+        running: count(rig, 'running'),
+        starting: count(rig, 'starting'),
+        parked: this.d.settings.read().parked[rig] ?? null,
+        failing: this.failingWhy(rig),
+        stuck: this.stuckWhy(rig),
+        twins: this.d.twins(rig)
+      })),
       slots,
       queue,
       machine: this.machine
@@ -208,12 +284,32 @@ export class Scheduler {
 
   private refresh(): void {
     for (const e of this.queue) {
+      // A twin added or removed while it waits counts at the next admission.
+      e.twins = e.movable ? this.d.twins(e.rig) : []
       const b = this.d.bead(e.beadId)
       if (b) {
         e.priority = b.priority
         e.title = b.title
       }
     }
+  }
+
+  private condition(rig: string): RigCondition {
+    const parked = this.d.settings.read().parked[rig]
+    const avoid = this.failingWhy(rig) ?? this.stuckWhy(rig)
+    return parked || avoid ? { parked: parked ? parked.why : null, avoid } : OPEN_RIG
+  }
+
+  private failingWhy(rig: string): string | null {
+    const f = this.failures.get(rig)
+    if (!f || f.count < FAILING_AFTER || this.now() - f.at > FAILING_FOR_MS) return null
+    return `its last ${f.count} starts failed (the last: ${f.why.slice(0, 200)})`
+  }
+
+  private stuckWhy(rig: string): string | null {
+    const alive = [...this.slots.values()].filter((s) => s.rig === rig && s.state === 'running' && s.polecatId)
+    if (!alive.length || !alive.every((s) => this.d.stuck(s.polecatId!))) return null
+    return alive.length === 1 ? `its agent ${alive[0].polecatId} looks stuck` : `all ${alive.length} of its agents alive look stuck`
   }
 
   private hold(): Hold | null {
@@ -243,22 +339,29 @@ export class Scheduler {
     this.pumpQueued = false
     this.refresh()
     const town = this.townLimit().limit
-    const plan = planAdmission(this.queue, this.inUse(), { town, rig: (r) => this.rigLimit(r).limit }, this.hold())
-    for (const e of plan.admit) {
+    const plan = planAdmission(this.queue, this.inUse(), { town, rig: (r) => this.rigLimit(r).limit }, this.hold(), (r) => this.condition(r))
+    for (const { entry: e, rig, routedWhy } of plan.admit) {
       // The limits are checked against the slots as they are after each grant: planAdmission counted them in.
       this.queue.splice(this.queue.indexOf(e), 1)
       e.unlisten()
-      const slot = this.grant(e)
+      const routedFrom = routedWhy === null ? null : { rig: e.rig, why: routedWhy }
+      if (routedFrom) {
+        this.d.ledger.append('mayor', 'scheduler.routed', e.beadId, { from: e.rig, to: rig, why: routedWhy })
+        this.note({ kind: 'routed', id: e.id, beadId: e.beadId, from: e.rig, to: rig, why: routedWhy! })
+        e.opts.progress?.(`${routedWhy}: starting in its twin rig ${rig} (same source repository)`, null)
+      }
+      const slot = this.grant(e, rig, routedFrom)
       const used = this.inUse()
       this.d.ledger.append('scheduler', 'scheduler.admitted', e.beadId, {
-        rig: e.rig,
+        rig,
+        ...(routedFrom ? { slungInto: e.rig } : {}),
         priority: e.priority,
         kind: e.kind,
         waitedMs: Date.now() - Date.parse(e.queuedAt),
-        inUse: { town: used.town, rig: used.rigs.get(e.rig) ?? 0 },
-        limits: { town, rig: this.rigLimit(e.rig).limit }
+        inUse: { town: used.town, rig: used.rigs.get(rig) ?? 0 },
+        limits: { town, rig: this.rigLimit(rig).limit }
       })
-      this.note({ kind: 'admitted', id: e.id, beadId: e.beadId, rig: e.rig })
+      this.note({ kind: 'admitted', id: e.id, beadId: e.beadId, rig })
       e.resolve(slot)
     }
     plan.waiting.forEach((w, i) => {
@@ -276,8 +379,8 @@ export class Scheduler {
     this.flush()
   }
 
-  private grant(e: Entry): Slot {
-    const row: SlotRow = { id: e.id, beadId: e.beadId, rig: e.rig, state: 'starting', polecatId: null, sessionId: null, since: new Date().toISOString(), released: false }
+  private grant(e: Entry, rig: string, routedFrom: SlotRow['routedFrom']): Slot {
+    const row: SlotRow = { id: e.id, beadId: e.beadId, rig, routedFrom, state: 'starting', polecatId: null, sessionId: null, since: new Date().toISOString(), released: false }
     this.slots.set(row.id, row)
     const release = () => {
       if (row.released) return
@@ -289,8 +392,11 @@ export class Scheduler {
     }
     return {
       id: row.id,
+      rig,
+      routedFrom,
       started: (stream, polecatId, sessionId) => {
         if (row.released) return
+        this.failures.delete(rig)
         row.state = 'running'
         row.polecatId = polecatId
         row.sessionId = sessionId
@@ -299,8 +405,13 @@ export class Scheduler {
         if (!stream.running) return release()
         stream.onExit(release)
       },
-      release: () => {
-        if (row.state === 'starting') release()
+      release: (failure) => {
+        if (row.state !== 'starting' || row.released) return
+        if (failure !== undefined) {
+          const f = this.failures.get(rig)
+          this.failures.set(rig, { count: (f?.count ?? 0) + 1, at: this.now(), why: failure })
+        }
+        release()
       }
     }
   }

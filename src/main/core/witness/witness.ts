@@ -143,6 +143,11 @@ export class Witness {
     return this.watches.get(polecatId)?.paused ?? false
   }
 
+  /** Its "looks stuck" is raised and not over (no activity since): the mayor's router sends new work elsewhere. */
+  isStuck(polecatId: string): boolean {
+    return this.watches.get(polecatId)?.raised.has('stuck') ?? false
+  }
+
   /**
    * The session ended. `done` and deliberate ends (stopped, quit) are nothing to report; a crash (non-zero
    * exit, a signal) or a clean exit without gt done is, and abnormal ends close together are a mass death.
