@@ -112,7 +112,7 @@ test('a twin that is itself parked, stuck or failing takes nothing; the wait nam
   const cond = conditions({ b: { parked: 'x' }, c: { avoid: 'stuck' } })
   const plan = planAdmission([w('a1', 'a', 1, '01', ['b', 'c'])], { town: 1, rigs: new Map([['a', 1]]) }, { town: 9, rig: () => 1 }, null, cond)
   assert.equal(plan.admit.length, 0)
-  assert.match(plan.waiting[0].why, /rig a is at its limit .*its twin rigs b, c are full, parked, stuck or failing too/)
+  assert.match(plan.waiting[0].why, /rig a is at its limit \(1 of 1 in use\); its twin rig b is parked: x; its twin rig c: stuck/)
 })
 
 test('routing never passes the town limit, and a hold stops it too', () => {

@@ -49,7 +49,8 @@ function isUrl(source: string): boolean {
 
 /**
  * One spelling per repository, for telling rigs on the same source apart from the rest: a path without a
- * trailing slash or /.git, a URL without its trailing .git or slash, with its scheme and host in lower case.
+ * trailing slash or /.git, a URL without its trailing .git or slash (hosts serve both), with its scheme and
+ * host in lower case.
  */
 export function sourceKey(source: string): string {
   let s = source.trim().replace(/\/+$/, '')
@@ -57,7 +58,8 @@ export function sourceKey(source: string): string {
     s = s.replace(/\.git$/i, '').replace(/^([a-z][a-z0-9+.-]*:\/\/[^/]+)/i, (m) => m.toLowerCase())
     return s.replace(/^([^/\s]+@[^:\s]+):/, (m) => m.toLowerCase())
   }
-  return s.replace(/\/\.git$/, '').replace(/\.git$/, '')
+  // A working copy's .git folder is the working copy's repository; a bare web.git beside a web/ is another.
+  return s.replace(/\/\.git$/, '')
 }
 
 export class Rigs {

@@ -85,26 +85,27 @@ export function planAdmission<T extends Waiting>(
     town++
     rigs.set(rig, (rigs.get(rig) ?? 0) + 1)
   }
+  /** Why a rig takes no new start now (null: it takes one); `hint` says how to lift a park. */
+  const closed = (rig: string, hint: boolean): { kind: SchedulerWaitKind; why: string } | null => {
+    const c = condition(rig)
+    if (c.parked) return { kind: 'rig_parked', why: `rig ${rig} is parked: ${c.parked}${hint ? ` (gt rig unpark ${rig})` : ''}` }
+    const inRig = rigs.get(rig) ?? 0
+    if (inRig >= limits.rig(rig)) return { kind: 'rig_full', why: `rig ${rig} is at its limit (${inRig} of ${limits.rig(rig)} in use)` }
+    return null
+  }
   for (const entry of ordered) {
     const own = condition(entry.rig)
-    const inRig = rigs.get(entry.rig) ?? 0
-    const rigLimit = limits.rig(entry.rig)
-    const blocked: { kind: SchedulerWaitKind; why: string } | null = own.parked
-      ? { kind: 'rig_parked', why: `rig ${entry.rig} is parked: ${own.parked} (gt rig unpark ${entry.rig})` }
-      : inRig >= rigLimit
-        ? { kind: 'rig_full', why: `rig ${entry.rig} is at its limit (${inRig} of ${rigLimit} in use)` }
-        : null
+    const blocked = closed(entry.rig, false)
     if (town >= limits.town) {
-      waiting.push({ entry, ...(blocked ?? { kind: 'town_full', why: `the town is at its limit (${town} of ${limits.town} in use)` }) })
+      waiting.push({ entry, ...(closed(entry.rig, true) ?? { kind: 'town_full', why: `the town is at its limit (${town} of ${limits.town} in use)` }) })
       continue
     }
     if (!blocked && !own.avoid) {
       take(entry, entry.rig, null)
       continue
     }
-    const twin = entry.twins
-      .filter((t) => t !== entry.rig && free(t) > 0 && !condition(t).parked && !condition(t).avoid)
-      .sort((a, b) => free(b) - free(a) || a.localeCompare(b))[0]
+    const twins = entry.twins.filter((t) => t !== entry.rig)
+    const twin = twins.filter((t) => !closed(t, false) && !condition(t).avoid).sort((a, b) => free(b) - free(a) || a.localeCompare(b))[0]
     if (twin) {
       take(entry, twin, blocked ? blocked.why : `rig ${entry.rig}: ${own.avoid}`)
       continue
@@ -113,8 +114,9 @@ export function planAdmission<T extends Waiting>(
       take(entry, entry.rig, null) // avoided, but nowhere better to go
       continue
     }
-    const others = entry.twins.filter((t) => t !== entry.rig)
-    waiting.push({ entry, kind: blocked.kind, why: others.length ? `${blocked.why}; its twin rig${others.length > 1 ? 's' : ''} ${others.join(', ')} ${others.length > 1 ? 'are' : 'is'} full, parked, stuck or failing too` : blocked.why })
+    // Each twin's own reason: "rig web2 is at its limit (1 of 1 in use)", "rig web3: its agent looks stuck".
+    const theirs = twins.map((t) => closed(t, false)?.why ?? `rig ${t}: ${condition(t).avoid}`)
+    waiting.push({ entry, kind: blocked.kind, why: [closed(entry.rig, true)!.why, ...theirs.map((w) => `its twin ${w}`)].join('; ') })
   }
   return { admit, waiting }
 }
