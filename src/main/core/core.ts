@@ -639,6 +639,8 @@ export class Core implements CoreApi {
     'rigs.add': async (p, ctx) => {
       const rig = await this.rigs.add(p.name, p.source, HUMAN, ctx.progress)
       this.changed('rigs', 'ledger')
+      // A new twin of a full or parked rig can take what waits for it.
+      this.scheduler.kick()
       return rig
     },
     'rigs.config': (p) => this.rigs.config(p.rig),

@@ -17,6 +17,8 @@ export function SlingForm({ bead }: { bead: Bead }) {
   const [runtime, setRuntime] = useState('')
   const [agentCmd, setAgentCmd] = useState('')
   const [busy, setBusy] = useState(false)
+  // What a sling waiting in the scheduler's queue hears: why it waits, or where the router started it.
+  const [waiting, setWaiting] = useState<string | null>(null)
 
   useEffect(() => setRig(bead.rig ?? rigs[0]?.name ?? ''), [bead.id, bead.rig, rigs.length > 0]) // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
@@ -27,14 +29,16 @@ export function SlingForm({ bead }: { bead: Bead }) {
     e.preventDefault()
     if (busy || !rig) return
     setBusy(true)
+    setWaiting(null)
     const cmd = agentCmd.trim()
     const polecat = await attempt('Sling failed', () =>
-      getClient().call('sling', { bead: bead.id, rig, ...(cmd ? { agentCmd: cmd } : runtime ? { agent: runtime } : {}) })
+      getClient().call('sling', { bead: bead.id, rig, ...(cmd ? { agentCmd: cmd } : runtime ? { agent: runtime } : {}) }, { onProgress: (message) => setWaiting(message) })
     )
     setBusy(false)
+    setWaiting(null)
     if (!polecat) return
     usePolecats.getState().upsert(polecat)
-    useUi.getState().toast('info', `${bead.id} slung to ${polecat.id}`)
+    useUi.getState().toast('info', `${bead.id} slung to ${polecat.id}${polecat.rig !== rig ? ` (started in a twin of ${rig})` : ''}`)
     // The command stays: re-slinging after a crash usually wants the same one.
   }
 
@@ -82,6 +86,11 @@ export function SlingForm({ bead }: { bead: Bead }) {
           {busy ? 'Slinging…' : 'Sling'}
         </button>
       </div>
+      {busy && waiting ? (
+        <p className="muted sling-waiting" role="status" aria-live="polite" data-testid="sling-waiting">
+          {waiting}
+        </p>
+      ) : null}
     </form>
   )
 }
