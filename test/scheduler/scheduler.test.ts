@@ -279,7 +279,11 @@ test('a parked rig starts nothing new until unparked; the park is kept in the to
     assert.equal((await waiting).rig, 'a')
     assert.deepEqual(t.ledger.list({ kinds: ['scheduler.rig-parked'] }).map((e) => (e.data as { why: string }).why), ['swapping its disk'])
     assert.equal(t.ledger.list({ kinds: ['scheduler.rig-unparked'] }).length, 1)
+    s.park('a', 'going away', 'human')
+    const orphan = s.admit(req('a'))
+    await turn()
     s.forgetRig('a', 'human')
+    await assert.rejects(orphan, /left the scheduler's queue: its rig a was removed/)
     assert.equal(t.make().status().rigs.find((r) => r.rig === 'a')?.parked ?? null, null)
   } finally {
     t.done()

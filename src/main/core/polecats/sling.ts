@@ -94,7 +94,9 @@ export class Sling {
     try {
       return await run
     } catch (err) {
-      slot.release((err as Error).message)
+      // A conflict over the bead (hooked elsewhere, closed meanwhile) says nothing about the rig; anything else
+      // (its clone, the worktree, the runtime, the launch) counts toward the rig failing (the router avoids it).
+      slot.release(err instanceof CoreError && err.code === 'conflict' ? undefined : (err as Error).message)
       throw err
     } finally {
       if (this.queue.get(where.rig) === run) this.queue.delete(where.rig)

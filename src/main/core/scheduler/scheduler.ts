@@ -219,8 +219,9 @@ export class Scheduler {
     return { unparked: true, status: this.status() }
   }
 
-  /** A rig removed from the town: its limit and park go with it. */
+  /** A rig removed from the town: what waits to start in it is refused, and its limit and park go with it. */
   forgetRig(rig: string, actor: string): void {
+    for (const e of this.queue.filter((x) => x.rig === rig)) this.drop(e, `its rig ${rig} was removed`)
     const s = this.d.settings.read()
     this.failures.delete(rig)
     if (s.rigs[rig] === undefined && !s.parked[rig]) return
