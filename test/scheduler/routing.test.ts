@@ -5,8 +5,8 @@
 // the one origin the twins share — routed work lands where it would have landed.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import type { SchedulerStatus } from '../../src/shared/scheduler'
 import type { Bead, LedgerEvent, Polecat } from '../../src/shared/domain'
 import { eventually, fakeAgentCmd, tempDir, waitForFile } from '../support/fixtures'
@@ -106,4 +106,30 @@ test('full and parked rigs: queued slings start in the twin on the same source, 
   const nope = await runGt(['rig', 'park', 'nope'], env)
   assert.notEqual(nope.code, 0)
   assert.match(nope.stderr, /no rig named nope/)
+})
+
+test('a rig whose last 3 starts failed is failing: the next sling starts in its twin, and the status says why', { timeout: 120_000 }, async () => {
+  const shared = bareOrigin()
+  await call('rigs.add', { name: 'shop', source: shared.source })
+  await call('rigs.add', { name: 'shop2', source: shared.source })
+  // Something sits where shop's next polecat's worktree goes: every start there fails preparing it.
+  const blocker = join(ctx.town, 'rigs', 'shop', 'polecats', 'nux')
+  mkdirSync(dirname(blocker), { recursive: true })
+  writeFileSync(blocker, 'not a worktree\n')
+  const cues = tempDir('failing-cues')
+  const agent = (b: Bead) => fakeAgentCmd(join(cues, b.id), [{ signal: 'started' }, { exit: 0 }])
+  for (let i = 0; i < 3; i++) {
+    const b = await call<Bead>('beads.create', { title: `fails ${i}`, rig: 'shop' })
+    await assert.rejects(call('sling', { bead: b.id, rig: 'shop', agentCmd: agent(b) }), /could not prepare the worktree for shop\/nux/)
+  }
+  const st = await call<SchedulerStatus>('scheduler.status', {})
+  assert.match(st.rigs.find((r) => r.rig === 'shop')!.failing!, /its last 3 starts failed \(the last: could not prepare the worktree for shop\/nux/)
+  const b = await call<Bead>('beads.create', { title: 'goes to the twin', rig: 'shop' })
+  const pc = await call<Polecat>('sling', { bead: b.id, rig: 'shop', agentCmd: agent(b) })
+  assert.equal(pc.rig, 'shop2')
+  await waitForFile(join(cues, b.id, 'started'), 60_000)
+  const routed = (await call<LedgerEvent[]>('ledger.list', { subject: b.id, limit: 100 })).find((e) => e.kind === 'scheduler.routed')!
+  assert.match(JSON.stringify(routed.data), /rig shop: its last 3 starts failed/)
+  await eventually(() => !ctx.core.polecats.isRunning(pc.id), `${pc.id} to exit`, 60_000)
+  await ctx.core.polecats.keeper.settled(pc.id)
 })
