@@ -152,6 +152,12 @@ test('a convoy made on the board from a molecule and beads in two rigs lands the
     assert.match(seen.texts.join('\n'), /waiting/, 'the second bead was seen waiting for the first')
     await shot(t.page, 'convoys-board-landed')
 
+    // A landed bead's diff is what it landed: its own file, not the others' merged around it.
+    await tid(t.page, `convoy-diff-${second}`).click()
+    await expectText(tid(t.page, 'diff-file-list'), `${second}.txt`, "the second bead's landed change")
+    assert.doesNotMatch((await tid(t.page, 'diff-file-list').textContent()) ?? '', new RegExp(`${first}\\.txt`), "the first bead's file is not in the second's landed diff")
+    await tid(t.page, 'diff-close').click()
+
     // Another bead's history; Esc closes it.
     await tid(t.page, `convoy-history-${second}`).click()
     await expectText(tid(t.page, 'convoy-history'), new RegExp(`${second}[\\s\\S]*bead\\.closed`), "the second bead's history")

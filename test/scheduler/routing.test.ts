@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { SchedulerStatus } from '../../src/shared/scheduler'
-import type { Bead, LedgerEvent, Polecat } from '../../src/shared/domain'
+import type { Bead, BranchDiff, FilePatch, LedgerEvent, MergeQueueEntry, Polecat } from '../../src/shared/domain'
 import { eventually, fakeAgentCmd, tempDir, waitForFile } from '../support/fixtures'
 import { runGt } from '../support/run-gt'
 import { human, useTestTown } from '../support/town'
@@ -100,6 +100,15 @@ test('full and parked rigs: queued slings start in the twin on the same source, 
   const files = filesAt(shared)
   for (const b of beads) assert.ok(files.includes(`${b.id}.txt`), `${b.id}.txt on the shared origin's main: ${files.join(' ')}`)
   assert.ok(filesAt(elsewhere).includes(`${other.id}.txt`))
+  // What each landed: its own file only (not the others' merged before or after it), from its twin's clone.
+  for (const b of beads) {
+    const mr = (await call<MergeQueueEntry[]>('mq.list', { states: ['merged'] })).find((e) => e.beadId === b.id)!.id
+    const d = await call<BranchDiff>('diff.get', { mergeRequest: mr })
+    assert.deepEqual(d.files.map((f) => [f.path, f.status, f.additions]), [[`${b.id}.txt`, 'added', 1]], `${b.id}'s landed diff`)
+    assert.match(d.head.ref, /as it landed$/)
+    const patch = await call<FilePatch>('diff.file', { mergeRequest: mr, path: `${b.id}.txt`, section: 'committed' })
+    assert.match(patch.patch, new RegExp(`\\+work of ${b.id} in web2?`))
+  }
   const unpark = await runGt(['rig', 'unpark', 'web'], env)
   assert.match(unpark.stdout, /Rig web takes work again/)
   assert.match((await runGt(['rig', 'unpark', 'web'], env)).stdout, /Rig web was not parked/)

@@ -365,7 +365,7 @@ export class Core implements CoreApi {
       diffStat: diffStatBetween,
       moleculeConvoy: (beadId) => this.molecules.forBead(beadId)?.convoy ?? null
     })
-    this.diffs = new BranchDiffs({ rigs: this.rigs, polecats: this.polecats, beads: this.beads })
+    this.diffs = new BranchDiffs({ rigs: this.rigs, polecats: this.polecats, beads: this.beads, landedAs: (id) => this.mergeQueue.landedAs(id) })
     this.reviews = new ReviewComments({
       db: this.db,
       ledger: this.ledger,

@@ -322,6 +322,18 @@ export class MergeQueue {
     this.db.prepare('UPDATE merge_landings SET state = ?, inbox_item = COALESCE(?, inbox_item), finished_at = CASE WHEN ? IN (\'landed\',\'abandoned\') THEN ? ELSE finished_at END WHERE id = ?').run(state, inboxItem ?? null, state, now(), id)
   }
 
+  /** Where a merged request landed: the target before that landing, and the branch head that went in. */
+  landedAs(id: string): { expectedSha: string; newSha: string; headSha: string } | null {
+    const r = this.db
+      .prepare(
+        `SELECT l.expected_sha AS expectedSha, l.new_sha AS newSha, json_extract(j.value, '$.headSha') AS headSha
+         FROM merge_landings l, json_each(l.requests) j
+         WHERE l.state = 'landed' AND json_extract(j.value, '$.id') = ? ORDER BY l.created_at DESC LIMIT 1`
+      )
+      .get(id) as { expectedSha: string; newSha: string; headSha: string | null } | undefined
+    return r && r.headSha ? { expectedSha: r.expectedSha, newSha: r.newSha, headSha: r.headSha } : null
+  }
+
   /** Landings not settled: being pushed when the host stopped, or waiting for a human. */
   openLandings(rig?: string): Landing[] {
     const rows = this.db.prepare(`SELECT id FROM merge_landings WHERE state IN ('landing','awaiting_approval') ${rig ? 'AND rig = ?' : ''} ORDER BY created_at`).all(...(rig ? [rig] : [])) as { id: string }[]

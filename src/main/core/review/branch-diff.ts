@@ -17,6 +17,8 @@ export interface BranchDiffDeps {
   rigs: Pick<Rigs, 'get'>
   polecats: Pick<Polecats, 'find' | 'list'>
   beads: Pick<Beads, 'find'>
+  /** A merged request's landing (merge-queue.ts landedAs): the target before it, and the head that went in. */
+  landedAs: (mergeRequestId: string) => { expectedSha: string; newSha: string; headSha: string } | null
 }
 
 /** Exactly one of them (the contract checks that). */
@@ -85,6 +87,10 @@ export class BranchDiffs {
   async resolve(p: TargetParams): Promise<ResolvedTarget> {
     const { target, worktree } = this.locate(p)
     const rig = this.d.rigs.get(target.rig)
+    // Merged, the branch's merge-base with the target is its own head (an empty diff): what landed is the
+    // head that went in against where it left the target as it was before that landing.
+    const landed = target.kind === 'merge-request' ? this.d.landedAs(target.id) : null
+    if (landed) return this.resolveLanded(target, rig.path, landed)
     let headRef = `refs/heads/${target.branch}`
     // What the merge queue would merge is what was pushed; the clone's own branch is the fallback for a
     // branch that was never pushed (or whose remote-tracking ref is gone).
@@ -96,6 +102,16 @@ export class BranchDiffs {
     const baseSha = (await repo.raw(['merge-base', '--end-of-options', targetRef, headSha]).catch(() => '')).trim()
     if (!baseSha) throw new CoreError('conflict', `${target.branch} shares no history with ${shortRef(targetRef)}: there is no base to diff against`)
     return { target, repo: rig.path, worktree, base: { ref: shortRef(targetRef), sha: baseSha }, head: { ref: shortRef(headRef), sha: headSha } }
+  }
+
+  private async resolveLanded(target: DiffTarget, repo: string, landed: { expectedSha: string; newSha: string; headSha: string }): Promise<ResolvedTarget> {
+    const has = async (sha: string) => (await git(repo).raw(['cat-file', '-e', '--end-of-options', `${sha}^{commit}`]).then(() => true).catch(() => false))
+    if (!(await has(landed.headSha)) || !(await has(landed.expectedSha))) {
+      throw new CoreError('not_found', `${target.id} landed in ${landed.newSha.slice(0, 10)}, but the rig's clone (${repo}) no longer has the commits it was built from: run git fetch origin there`)
+    }
+    const baseSha = (await git(repo).raw(['merge-base', '--end-of-options', landed.expectedSha, landed.headSha]).catch(() => '')).trim()
+    if (!baseSha) throw new CoreError('conflict', `${target.branch} shares no history with the target it landed on: there is no base to diff against`)
+    return { target, repo, worktree: null, base: { ref: `target before landing ${landed.newSha.slice(0, 10)}`, sha: baseSha }, head: { ref: `${target.branch} as it landed`, sha: landed.headSha } }
   }
 
   async get(p: TargetParams): Promise<BranchDiff> {

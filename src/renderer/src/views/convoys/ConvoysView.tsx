@@ -48,9 +48,9 @@ function Progress({ c }: { c: ConvoyStatus }) {
 
 function BeadCard({ b, historyOpen, onHistory }: { b: ConvoyBead; historyOpen: boolean; onHistory(): void }) {
   const openTerminal = useUi((s) => s.openTerminal)
-  // The merge request's diff once there is one; before that, the branch the polecat works on. Not once landed:
-  // diff.get compares a branch with its merge-base on main, which after the merge is the branch itself (empty).
-  const diffTarget = b.state === 'landed' ? null : b.mergeRequest ? { mergeRequest: b.mergeRequest.id } : b.polecatId ? { polecat: b.polecatId } : null
+  // The merge request's diff once there is one (landed: what went in, against the target before its landing);
+  // before that, the branch the polecat works on.
+  const diffTarget = b.mergeRequest ? { mergeRequest: b.mergeRequest.id } : b.polecatId ? { polecat: b.polecatId } : null
   return (
     <div className={`convoy-bead${historyOpen ? ' history-open' : ''}`} data-testid={`convoy-bead-${b.id}`} data-state={b.state}>
       <div className="convoy-bead-head">
