@@ -16,6 +16,7 @@ import { usePermissionRules } from './permissions'
 import { usePolecats } from './polecats'
 import { useRigConfig } from './rig-config'
 import { useRigs } from './rigs'
+import { useScheduler } from './scheduler'
 import { useSessions, useTranscript } from './sessions'
 import { useTown } from './town'
 import { useUi } from './ui'
@@ -66,6 +67,7 @@ function refreshAll(): void {
   void refreshInbox()
   void useConvoys.getState().refresh()
   void useMayor.getState().refresh()
+  void useScheduler.getState().refresh()
 }
 
 let started = false
@@ -98,6 +100,8 @@ export function startSync(): void {
       return
     }
     if (event.type === 'mayor') return useMayor.getState().apply(event.mayor)
+    // The scheduler's whole status comes with each of its changes: applied as it is, nothing re-read.
+    if (event.type === 'scheduler') return useScheduler.getState().apply(event.changes, event.status)
     if (event.type !== 'changed') return
     // Several topics often share a refresher (beads + ledger): call each once.
     const fns = new Set<() => void>()
