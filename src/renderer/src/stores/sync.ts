@@ -23,10 +23,12 @@ import { useUi } from './ui'
 
 const refreshers: Record<Topic, () => void> = {
   // A setting changed (here or with gt rig config) comes as `rigs` too: the shown rig's settings follow.
+  // A rig added or removed changes the scheduler's rigs and their twins without a `scheduler` event.
   rigs: () => {
     void useRigs.getState().refresh()
     void useRigConfig.getState().refresh()
     void useMergeQueue.getState().refresh()
+    void useScheduler.getState().refresh()
   },
   // A merge request's title is its bead's, and a reject closes the bead: the shown queue is re-read.
   beads: () => {

@@ -50,7 +50,7 @@ function ReasonForm({ label, submitLabel, testId, onSubmit, onCancel }: { label:
 }
 
 /** The limit of the town (rig undefined) or of a rig: a number to set, or back to the default. */
-function LimitEditor({ rig, limit, testId }: { rig?: string; limit: SchedulerLimit; testId: string }) {
+function LimitEditor({ rig, limit, testId, sourceShown = true }: { rig?: string; limit: SchedulerLimit; testId: string; sourceShown?: boolean }) {
   const [text, setText] = useState(String(limit.limit))
   const [busy, setBusy] = useState(false)
   // A limit changed elsewhere (gt scheduler limit, another window) shows here unless the user is typing one.
@@ -106,7 +106,7 @@ function LimitEditor({ rig, limit, testId }: { rig?: string; limit: SchedulerLim
       >
         Default
       </button>
-      <span className="muted small">{limit.source === 'set' ? 'set' : 'default'}</span>
+      {sourceShown ? <span className="muted small">{limit.source === 'set' ? 'set' : 'default'}</span> : null}
     </form>
   )
 }
@@ -185,12 +185,12 @@ function RigsSection() {
       <caption className="sched-caption">Rigs</caption>
       <thead>
         <tr>
-          <th scope="col" style={{ width: '12%' }}>rig</th>
-          <th scope="col" style={{ width: '9%' }}>alive</th>
-          <th scope="col" style={{ width: '22%' }}>limit</th>
-          <th scope="col" style={{ width: '14%' }}>twins</th>
+          <th scope="col" style={{ width: '11%' }}>rig</th>
+          <th scope="col" style={{ width: '8%' }}>alive</th>
+          <th scope="col" style={{ width: '20%' }}>limit</th>
+          <th scope="col" style={{ width: '12%' }}>twins</th>
           <th scope="col">condition</th>
-          <th scope="col" style={{ width: '24%' }}>
+          <th scope="col" style={{ width: '25%' }}>
             <span className="sr-only">actions</span>
           </th>
         </tr>
@@ -355,7 +355,7 @@ function TownHead() {
       <span>
         Town: <span className="mono" data-testid="scheduler-town-alive">{usedText(town)}</span> agents alive
       </span>
-      <LimitEditor limit={town} testId="scheduler-limit-town" />
+      <LimitEditor limit={town} testId="scheduler-limit-town" sourceShown={false} />
       <span className="muted small" title={`${machine.cores} cores, ${machine.memoryGiB} GiB`} data-testid="scheduler-town-source">
         {town.source === 'set' ? `set (the machine's default would be ${machine.townDefault}: ${machine.formula})` : `default for ${machine.cores} cores, ${machine.memoryGiB} GiB: ${machine.formula}`}
       </span>
