@@ -1,8 +1,8 @@
 // The Scheduler panel in Chromium: two rigs on the same source (twins) and one on another; a limit of 1 set on
-// each twin from the panel, the first parked from the panel with a reason; two beads slung into the parked rig:
-// the first starts in its twin and says "from" the rig it was slung into (why on hover) and shows in the recent
-// routing, the second waits with its why (its rig parked, its twin full); Unpark from the panel, with the
-// keyboard, and the queue drains into the rig it was slung into. All of it live, without a reload.
+// each twin from the panel, a pause with a reason and a resume, the first twin parked from the panel with a reason;
+// two beads slung into the parked rig: the first starts in its twin and says "from" the rig it was slung into (why
+// on hover) and shows in the recent routing, the second waits with its why (its rig parked, its twin full); Unpark
+// from the panel, with the keyboard, and the queue drains into the rig it was slung into. Live, without a reload.
 //
 //   npx electron-vite build && npx node --import tsx --test e2e/scheduler-panel.e2e.ts
 import assert from 'node:assert/strict'
@@ -74,6 +74,16 @@ test('the Scheduler panel: limits and park set there, a start routed to a twin, 
       'the limits as the core has them'
     )
 
+    // Pause with a reason, then Resume: the banner says why while it holds.
+    await tid(t.page, 'scheduler-pause').click()
+    await tid(t.page, 'scheduler-pause-form-input').fill('lunch <i>break</i>')
+    await tid(t.page, 'scheduler-pause-form-input').press('Enter')
+    await expectText(tid(t.page, 'scheduler-paused'), 'The scheduler is paused: lunch <i>break</i>', 'the pause and its reason, as text')
+    assert.equal((JSON.parse(await gt('scheduler', 'status', '--json')) as SchedulerStatus).paused, 'lunch <i>break</i>', 'paused in the core')
+    await tid(t.page, 'scheduler-resume').click()
+    await until(async () => (await tid(t.page, 'scheduler-paused').count()) === 0, 'the banner gone on Resume')
+    await expectText(tid(t.page, 'scheduler-pause'), 'Pause', 'Pause offered again')
+
     // Park alpha from the panel with the keyboard: Enter on Park…, a reason typed, Enter. Escape cancels first.
     await tid(t.page, 'scheduler-park-alpha').focus()
     await t.page.keyboard.press('Enter')
@@ -84,7 +94,6 @@ test('the Scheduler panel: limits and park set there, a start routed to a twin, 
     await t.page.keyboard.press('Enter')
     await until(async () => (await t.page.evaluate(() => document.activeElement?.getAttribute('data-testid'))) === 'scheduler-park-form-alpha-input', 'the reason field focused')
     await t.page.keyboard.type('moving <b>disks</b>')
-    await panel.screenshot({ path: '/tmp/scheduler-panel-park-form.png' })
     await t.page.keyboard.press('Enter')
     await expectAttr(tid(t.page, 'scheduler-rig-alpha'), 'data-parked', 'true', 'alpha parked')
     await expectText(tid(t.page, 'scheduler-rig-alpha-condition'), 'parked by human: moving <b>disks</b>', 'who parked it and why, as text')
