@@ -85,7 +85,8 @@ test('the Scheduler panel: limits and park set there, a start routed to a twin, 
     await expectText(tid(t.page, 'scheduler-pause'), 'Pause', 'Pause offered again')
 
     // Park alpha from the panel with the keyboard: Enter on Park…, a reason typed, Enter. Escape cancels first.
-    await tid(t.page, 'scheduler-park-alpha').focus()
+    // Found by its accessible name, as a screen reader would.
+    await t.page.getByRole('button', { name: 'Park rig alpha', exact: true }).focus()
     await t.page.keyboard.press('Enter')
     await expectAttr(tid(t.page, 'scheduler-park-form-alpha-input'), 'aria-label', 'Why park rig alpha', 'the reason asked for')
     await t.page.keyboard.press('Escape')
@@ -126,7 +127,7 @@ test('the Scheduler panel: limits and park set there, a start routed to a twin, 
     await shot(t.page, 'scheduler-panel-routed-and-waiting')
 
     // Unpark with the keyboard: the queue drains into alpha, the rig it was slung into.
-    await tid(t.page, 'scheduler-unpark-alpha').focus()
+    await t.page.getByRole('button', { name: 'Unpark rig alpha', exact: true }).focus()
     await t.page.keyboard.press(' ')
     await expectAttr(tid(t.page, 'scheduler-rig-alpha'), 'data-parked', 'false', 'alpha unparked')
     await expectText(tid(t.page, 'scheduler-queue'), /Nothing waits to start/, 'the queue drained', 60_000)

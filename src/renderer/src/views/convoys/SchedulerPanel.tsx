@@ -93,7 +93,7 @@ function LimitEditor({ rig, limit, testId, sourceShown = true }: { rig?: string;
         disabled={busy}
         data-testid={`${testId}-input`}
       />
-      <button type="submit" className="small" disabled={busy || 'error' in parsed || unchanged} title={'error' in parsed ? parsed.error : `Set the limit of ${what}`} data-testid={`${testId}-set`}>
+      <button type="submit" className="small" disabled={busy || 'error' in parsed || unchanged} aria-label={`Set the limit of ${what}`} title={'error' in parsed ? parsed.error : `Set the limit of ${what}`} data-testid={`${testId}-set`}>
         Set
       </button>
       <button
@@ -101,6 +101,7 @@ function LimitEditor({ rig, limit, testId, sourceShown = true }: { rig?: string;
         className="small"
         disabled={busy || limit.source === 'default'}
         onClick={() => void send(null)}
+        aria-label={`Default limit for ${what}`}
         title={limit.source === 'default' ? `${what} already has the default limit` : rig ? "Back to the default: the town's limit" : "Back to the default: the machine's"}
         data-testid={`${testId}-default`}
       >
@@ -213,6 +214,7 @@ const SlotRow = memo(function SlotRow({ x }: { x: SchedulerSlot }) {
         {x.routedFrom ? (
           <span className="sched-from" title={x.routedFrom.why} data-testid={`scheduler-slot-${x.beadId}-from`}>
             from {x.routedFrom.rig}
+            <span className="sr-only">: {x.routedFrom.why}</span>
           </span>
         ) : null}
       </td>
