@@ -14,7 +14,7 @@ import type { SchedulerStatus } from '../src/shared/scheduler'
 import { fakeAgentCmd, requireBuild, waitForFile } from '../test/support/fixtures'
 import { bareOrigin } from '../test/support/merge-fixtures'
 import { runGt } from '../test/support/run-gt'
-import { expectAttr, expectText, launchChromium, shot, until } from './support/browser'
+import { expectAttr, expectTerminal, expectText, launchChromium, shot, until } from './support/browser'
 import { withTown } from './support/scenario'
 import { expectNoErrorToast, tid } from './support/ui'
 
@@ -122,9 +122,17 @@ test('the Scheduler panel: limits and park set there, a start routed to a twin, 
     const why = await expectText(tid(t.page, `scheduler-queue-${second}-why`), /parked[\s\S]*alpha2/, 'why it waits: its rig parked, its twin full')
     assert.match(why, /moving <b>disks<\/b>|parked/, why)
     await expectText(waiting, /^1/, 'first in the queue')
+    await expectText(tid(t.page, 'scheduler-summary'), /^1\/\d+ alive · 1 queued · 1 parked$/, 'the head sums it up')
     await tid(t.page, 'scheduler-rig-alpha').scrollIntoViewIfNeeded()
     await panel.screenshot({ path: '/tmp/scheduler-panel.png' })
     await shot(t.page, 'scheduler-panel-routed-and-waiting')
+
+    // The routed slot's polecat opens its terminal; back on the board the panel is as it was.
+    const polecat = (await slot.getByRole('button', { name: /^alpha2\// }).textContent())!.trim()
+    await slot.getByRole('button', { name: polecat }).click()
+    await expectTerminal(t.page, polecat, `fake-agent: on ${first}`)
+    await tid(t.page, 'nav-convoys').click()
+    await expectAttr(tid(t.page, `scheduler-queue-${second}`), 'data-wait', 'rig_parked', 'still waiting for its parked rig')
 
     // Unpark with the keyboard: the queue drains into alpha, the rig it was slung into.
     await t.page.getByRole('button', { name: 'Unpark rig alpha', exact: true }).focus()

@@ -8,13 +8,22 @@ import { memo, useEffect, useRef, useState, type FormEvent, type KeyboardEvent }
 import type { SchedulerLimit, SchedulerQueueEntry, SchedulerRig, SchedulerSlot, SchedulerStatus } from '../../../../shared/scheduler'
 import { shortTime } from '../../lib/format'
 import { useScheduler, type RoutedDecision } from '../../stores/scheduler'
-import { attempt } from '../../stores/ui'
+import { attempt, useUi } from '../../stores/ui'
 import { getClient } from '../../transport'
+import { openBead } from '../inbox/inbox-actions'
 import { LIMIT_MAX, LIMIT_MIN, parseLimit, rigConditions, usedText } from './scheduler-view'
 import './scheduler.css'
 
 /** How many queued starts are listed; the rest are counted (gt scheduler status lists them all). */
 const QUEUE_SHOWN = 200
+
+function BeadLink({ id }: { id: string }) {
+  return (
+    <button className="link mono" onClick={() => openBead(id)} title="Open the bead in the Beads view">
+      {id}
+    </button>
+  )
+}
 
 const applyStatus = (r: { status: SchedulerStatus } | undefined) => {
   if (r) useScheduler.getState().apply([], r.status)
@@ -208,7 +217,9 @@ function RigsSection() {
 const SlotRow = memo(function SlotRow({ x }: { x: SchedulerSlot }) {
   return (
     <tr data-testid={`scheduler-slot-${x.beadId}`} data-rig={x.rig} data-routed-from={x.routedFrom?.rig ?? ''}>
-      <td className="mono">{x.beadId}</td>
+      <td>
+        <BeadLink id={x.beadId} />
+      </td>
       <td className="mono">
         {x.rig}{' '}
         {x.routedFrom ? (
@@ -221,7 +232,15 @@ const SlotRow = memo(function SlotRow({ x }: { x: SchedulerSlot }) {
       <td>
         <span className={`badge ${x.state === 'running' ? 'state-working' : 'state-starting'}`}>{x.state}</span>
       </td>
-      <td className="mono">{x.polecatId ?? '—'}</td>
+      <td>
+        {x.polecatId ? (
+          <button className="link mono" onClick={() => useUi.getState().openTerminal(x.polecatId!)} title={`Open ${x.polecatId}'s terminal`}>
+            {x.polecatId}
+          </button>
+        ) : (
+          '—'
+        )}
+      </td>
       <td className="muted small">{shortTime(x.since)}</td>
     </tr>
   )
@@ -261,7 +280,9 @@ const QueueRow = memo(function QueueRow({ q }: { q: SchedulerQueueEntry }) {
   return (
     <tr data-testid={`scheduler-queue-${q.beadId}`} data-wait={q.wait.kind}>
       <td className="mono">{q.position}</td>
-      <td className="mono">{q.beadId}</td>
+      <td>
+        <BeadLink id={q.beadId} />
+      </td>
       <td className="mono" title={q.twins.length ? `may start in ${q.twins.join(', ')} (same source repository) when ${q.rig} cannot take it` : undefined}>
         {q.rig}
         {q.twins.length ? <span className="muted small"> or {q.twins.join(', ')}</span> : null}
@@ -394,6 +415,19 @@ function PauseControl() {
   )
 }
 
+/** Agents alive and queued, in the head: still there when the panel is folded. */
+function Summary() {
+  const town = useScheduler((s) => s.status?.town)
+  const queued = useScheduler((s) => s.status?.queue.length ?? 0)
+  const parked = useScheduler((s) => s.status?.rigs.filter((r) => r.parked).length ?? 0)
+  if (!town) return null
+  return (
+    <span className="muted small mono" data-testid="scheduler-summary">
+      {usedText(town)} alive · {queued} queued{parked ? ` · ${parked} parked` : ''}
+    </span>
+  )
+}
+
 function Banners() {
   const paused = useScheduler((s) => s.status?.paused ?? null)
   const dispatchPaused = useScheduler((s) => s.status?.dispatchPaused ?? null)
@@ -427,6 +461,7 @@ export function SchedulerPanel() {
           <span className="muted small">— agents alive against the limits, what waits and why, and where the mayor routes work</span>
         </h3>
         <span className="spacer" />
+        <Summary />
         <PauseControl />
       </div>
       {error ? <div className="inline-error">Could not read the scheduler's status: {error}</div> : null}
