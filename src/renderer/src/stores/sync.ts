@@ -16,16 +16,19 @@ import { usePermissionRules } from './permissions'
 import { usePolecats } from './polecats'
 import { useRigConfig } from './rig-config'
 import { useRigs } from './rigs'
+import { useScheduler } from './scheduler'
 import { useSessions, useTranscript } from './sessions'
 import { useTown } from './town'
 import { useUi } from './ui'
 
 const refreshers: Record<Topic, () => void> = {
   // A setting changed (here or with gt rig config) comes as `rigs` too: the shown rig's settings follow.
+  // A rig added or removed changes the scheduler's rigs and their twins without a `scheduler` event.
   rigs: () => {
     void useRigs.getState().refresh()
     void useRigConfig.getState().refresh()
     void useMergeQueue.getState().refresh()
+    void useScheduler.getState().refresh()
   },
   // A merge request's title is its bead's, and a reject closes the bead: the shown queue is re-read.
   beads: () => {
@@ -66,6 +69,7 @@ function refreshAll(): void {
   void refreshInbox()
   void useConvoys.getState().refresh()
   void useMayor.getState().refresh()
+  void useScheduler.getState().refresh()
 }
 
 let started = false
@@ -98,6 +102,8 @@ export function startSync(): void {
       return
     }
     if (event.type === 'mayor') return useMayor.getState().apply(event.mayor)
+    // The scheduler's whole status comes with each of its changes: applied as it is, nothing re-read.
+    if (event.type === 'scheduler') return useScheduler.getState().apply(event.changes, event.status)
     if (event.type !== 'changed') return
     // Several topics often share a refresher (beads + ledger): call each once.
     const fns = new Set<() => void>()

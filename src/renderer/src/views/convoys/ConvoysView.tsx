@@ -2,6 +2,7 @@
 // their state, rig, polecat and what they wait for. Live from `convoy` events (nothing polled). From the board:
 // a new convoy (n), beads added to one (+), a convoy landed by hand (force offered when the core refuses);
 // from a bead card: the bead in the Beads view, its polecat's terminal, its diff, and its history beside the waves.
+// Below the board: the Scheduler panel (capacity, queue, routing) and the Mayor panel, each on its own store.
 import { useEffect, useRef, useState } from 'react'
 import type { ConvoyBead, ConvoyStatus } from '../../../../shared/domain'
 import { typingTarget, useListKeys } from '../../components/keys'
@@ -16,6 +17,7 @@ import { LandDialog } from './LandDialog'
 import { NewConvoyDialog } from './NewConvoyDialog'
 import './convoys-board.css'
 import { MayorPanel } from './MayorPanel'
+import { SchedulerPanel } from './SchedulerPanel'
 
 // The bead state's colour, from the badge colours the other views use.
 const STATE_CLASS: Record<ConvoyBead['state'], string> = {
@@ -169,6 +171,7 @@ export function ConvoysView() {
       {dialog === 'new' ? <NewConvoyDialog onClose={() => setDialog(null)} /> : null}
       {dialog === 'add' && shown ? <AddBeadsDialog convoy={shown} onClose={() => setDialog(null)} /> : null}
       {dialog === 'land' && shown ? <LandDialog convoy={shown} onClose={() => setDialog(null)} /> : null}
+      <SchedulerPanel />
       <MayorPanel />
     </section>
   )

@@ -1,0 +1,102 @@
+// The scheduler's status for the Convoys view's Scheduler panel: scheduler.status read on every (re)connect,
+// then replaced by each `scheduler` event (which carries the whole status as it now is), and the mayor's recent
+// routing decisions gathered from those events' `routed` changes. With fifty agents the event comes often:
+// the parts of a new status equal to the shown one keep their old objects (stableStatus), so a panel section
+// that selects one part re-renders only when that part changed.
+import type { SchedulerChange, SchedulerStatus } from '../../../shared/scheduler'
+import { create } from 'zustand'
+import { errorText } from '../lib/format'
+import { getClient } from '../transport'
+
+/** A routing decision as the panel lists it: a queued start begun in a twin rig instead of its own. */
+export interface RoutedDecision {
+  /** When this page heard of it (the event's arrival). */
+  at: string
+  id: string
+  beadId: string
+  from: string
+  to: string
+  why: string
+}
+
+/** How many routing decisions the panel keeps. */
+export const ROUTED_KEPT = 10
+
+interface SchedulerState {
+  status: SchedulerStatus | null
+  error: string | null
+  /** Newest first, at most ROUTED_KEPT; heard since this page connected (the status carries no history). */
+  routed: RoutedDecision[]
+  refresh(): Promise<void>
+  apply(changes: readonly SchedulerChange[], status: SchedulerStatus): void
+}
+
+/** The `routed` changes put in front of `list`, newest first, at most `max`; `list` itself when there are none. */
+export function addRouted(list: RoutedDecision[], changes: readonly SchedulerChange[], at: string, max = ROUTED_KEPT): RoutedDecision[] {
+  const fresh: RoutedDecision[] = []
+  for (const c of changes) if (c.kind === 'routed') fresh.push({ at, id: c.id, beadId: c.beadId, from: c.from, to: c.to, why: c.why })
+  if (!fresh.length) return list
+  return [...fresh.reverse(), ...list].slice(0, max)
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b)
+
+/** `next` as a list whose rows equal to `prev`'s (by key) are `prev`'s objects; `prev` itself when all are. */
+function stableRows<T>(prev: T[], next: T[], key: (x: T) => string): T[] {
+  const old = new Map(prev.map((x) => [key(x), x]))
+  let changed = prev.length !== next.length
+  const rows = next.map((x, i) => {
+    const was = old.get(key(x))
+    if (was !== undefined && same(was, x)) {
+      if (prev[i] !== was) changed = true
+      return was
+    }
+    changed = true
+    return x
+  })
+  return changed ? rows : prev
+}
+
+/**
+ * `next` with every part equal to `prev`'s kept as `prev`'s object (town, machine, each rig, slot and queue
+ * entry, and the lists themselves), so selectors on unchanged parts see the same reference; `prev` when nothing changed.
+ */
+export function stableStatus(prev: SchedulerStatus | null, next: SchedulerStatus): SchedulerStatus {
+  if (!prev) return next
+  const s: SchedulerStatus = {
+    paused: next.paused,
+    dispatchPaused: next.dispatchPaused,
+    town: same(prev.town, next.town) ? prev.town : next.town,
+    machine: same(prev.machine, next.machine) ? prev.machine : next.machine,
+    rigs: stableRows(prev.rigs, next.rigs, (r) => r.rig),
+    slots: stableRows(prev.slots, next.slots, (x) => x.id),
+    queue: stableRows(prev.queue, next.queue, (q) => q.id)
+  }
+  const unchanged = s.paused === prev.paused && s.dispatchPaused === prev.dispatchPaused && s.town === prev.town && s.machine === prev.machine && s.rigs === prev.rigs && s.slots === prev.slots && s.queue === prev.queue
+  return unchanged ? prev : s
+}
+
+let readToken = 0
+
+export const useScheduler = create<SchedulerState>()((set, get) => ({
+  status: null,
+  error: null,
+  routed: [],
+  async refresh() {
+    const mine = ++readToken
+    try {
+      const status = await getClient().call('scheduler.status', {})
+      if (mine === readToken) set({ status: stableStatus(get().status, status), error: null })
+    } catch (err) {
+      if (mine === readToken) set({ error: errorText(err) })
+    }
+  },
+  apply(changes, status) {
+    // An event is newer than any read still in flight.
+    ++readToken
+    const { status: prev, routed, error } = get()
+    const next = stableStatus(prev, status)
+    const nextRouted = addRouted(routed, changes, new Date().toISOString())
+    if (next !== prev || nextRouted !== routed || error !== null) set({ status: next, routed: nextRouted, error: null })
+  }
+}))
