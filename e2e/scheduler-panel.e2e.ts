@@ -115,6 +115,10 @@ test('the Scheduler panel: limits and park set there, a start routed to a twin, 
     await expectText(tid(t.page, `scheduler-slot-${first}-from`), 'from alpha', 'the rig it was slung into')
     assert.match((await tid(t.page, `scheduler-slot-${first}-from`).getAttribute('title')) ?? '', /alpha/, 'why it moved, on hover')
     await expectText(tid(t.page, `scheduler-routed-${first}`), /alpha → alpha2/, 'the routing decision listed')
+    // A page opened later reads the decision from the ledger.
+    await t.page.reload()
+    await tid(t.page, 'nav-convoys').click()
+    await expectText(tid(t.page, `scheduler-routed-${first}`), /alpha → alpha2[\s\S]*rig alpha is parked/, 'the routing decision listed after a reload')
     await expectText(tid(t.page, 'scheduler-rig-alpha2-alive'), '1/1', 'the twin full')
 
     const waiting = tid(t.page, `scheduler-queue-${second}`)

@@ -483,7 +483,15 @@ export const humanMethods = {
   },
   'sessions.show': { params: z.object({ id: z.string().min(1).max(64) }).strict(), result: {} as SessionTranscript },
   'ledger.list': {
-    params: z.object({ subject: z.string().max(120).optional(), afterId: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(5000).default(500) }).strict(),
+    params: z
+      .object({
+        subject: z.string().max(120).optional(),
+        afterId: z.number().int().min(0).optional(),
+        /** Only events of these kinds (e.g. scheduler.routed). */
+        kinds: z.array(z.string().min(1).max(80)).min(1).max(20).optional(),
+        limit: z.number().int().min(1).max(5000).default(500)
+      })
+      .strict(),
     result: [] as LedgerEvent[]
   },
   ...diffMethods,

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { SchedulerChange, SchedulerRig, SchedulerStatus } from '../../src/shared/scheduler'
-import { addRouted, stableStatus, type RoutedDecision } from '../../src/renderer/src/stores/scheduler'
+import { addRouted, routedFromLedger, stableStatus, type RoutedDecision } from '../../src/renderer/src/stores/scheduler'
+import type { LedgerEvent } from '../../src/shared/domain'
 import { parseLimit, rigConditions, usedText } from '../../src/renderer/src/views/convoys/scheduler-view'
 
 test('a typed limit: a whole number from 1 to 10000, else why not', () => {
@@ -83,4 +84,13 @@ test('a new status keeps the objects of the parts that did not change', () => {
   const swapped = stableStatus(prev, status({ rigs: [rig({ rig: 'b' }), rig()] }))
   assert.deepEqual(swapped.rigs.map((r) => r.rig), ['b', 'a'])
   assert.equal(swapped.rigs[0], prev.rigs[1])
+})
+
+test("the recent routing read from the ledger: newest first, only well-formed routed events, the same list when nothing changed", () => {
+  const ev = (id: number, data: unknown, kind = 'scheduler.routed', subject: string | null = `gt-${id}`): LedgerEvent =>
+    ({ id, at: `2026-12-02T00:00:0${id}.000Z`, actor: 'mayor', kind, subject, data }) as LedgerEvent
+  const events = [ev(1, { from: 'a', to: 'a2', why: 'rig a is at its limit' }), ev(2, { from: 'a' }), ev(3, { from: 'b', to: 'b2', why: 'parked' }), ev(4, { from: 'x', to: 'y' }, 'scheduler.admitted')]
+  const list = routedFromLedger(events, [])
+  assert.deepEqual(list.map((d) => [d.beadId, d.from, d.to, d.why]), [['gt-3', 'b', 'b2', 'parked'], ['gt-1', 'a', 'a2', 'rig a is at its limit']])
+  assert.equal(routedFromLedger(events, list), list, 'unchanged: the same object')
 })

@@ -4,13 +4,14 @@
 // the parts of a new status equal to the shown one keep their old objects (stableStatus), so a panel section
 // that selects one part re-renders only when that part changed.
 import type { SchedulerChange, SchedulerStatus } from '../../../shared/scheduler'
+import type { LedgerEvent } from '../../../shared/domain'
 import { create } from 'zustand'
 import { errorText } from '../lib/format'
 import { getClient } from '../transport'
 
 /** A routing decision as the panel lists it: a queued start begun in a twin rig instead of its own. */
 export interface RoutedDecision {
-  /** When this page heard of it (the event's arrival). */
+  /** When it happened (the ledger's time), or when this page heard of it (an event's arrival). */
   at: string
   id: string
   beadId: string
@@ -25,7 +26,7 @@ export const ROUTED_KEPT = 10
 interface SchedulerState {
   status: SchedulerStatus | null
   error: string | null
-  /** Newest first, at most ROUTED_KEPT; heard since this page connected (the status carries no history). */
+  /** Newest first, at most ROUTED_KEPT: the ledger's on each (re)connect, then each event's. */
   routed: RoutedDecision[]
   refresh(): Promise<void>
   apply(changes: readonly SchedulerChange[], status: SchedulerStatus): void
@@ -38,6 +39,20 @@ export function addRouted(list: RoutedDecision[], changes: readonly SchedulerCha
   if (!fresh.length) return list
   return [...fresh.reverse(), ...list].slice(0, max)
 }
+
+/** The ledger's `scheduler.routed` events (oldest first) as decisions, newest first; `list` itself when they are the same. */
+export function routedFromLedger(events: readonly LedgerEvent[], list: RoutedDecision[]): RoutedDecision[] {
+  const fresh: RoutedDecision[] = []
+  for (const e of events) {
+    const d = e.data as { from?: unknown; to?: unknown; why?: unknown } | null
+    if (e.kind !== 'scheduler.routed' || !e.subject || typeof d?.from !== 'string' || typeof d.to !== 'string') continue
+    fresh.push({ at: e.at, id: `ledger-${e.id}`, beadId: e.subject, from: d.from, to: d.to, why: typeof d.why === 'string' ? d.why : '' })
+  }
+  fresh.reverse()
+  return same(fresh.map(key), list.map(key)) ? list : fresh.slice(0, ROUTED_KEPT)
+}
+
+const key = (d: RoutedDecision) => `${d.beadId} ${d.from} ${d.to} ${d.at.slice(0, 19)}`
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b)
 
@@ -85,8 +100,9 @@ export const useScheduler = create<SchedulerState>()((set, get) => ({
   async refresh() {
     const mine = ++readToken
     try {
-      const status = await getClient().call('scheduler.status', {})
-      if (mine === readToken) set({ status: stableStatus(get().status, status), error: null })
+      // The recent routing is the ledger's (actor mayor), so decisions made before this page connected show too.
+      const [status, events] = await Promise.all([getClient().call('scheduler.status', {}), getClient().call('ledger.list', { kinds: ['scheduler.routed'], limit: ROUTED_KEPT })])
+      if (mine === readToken) set({ status: stableStatus(get().status, status), routed: routedFromLedger(events, get().routed), error: null })
     } catch (err) {
       if (mine === readToken) set({ error: errorText(err) })
     }

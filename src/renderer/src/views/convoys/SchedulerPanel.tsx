@@ -363,7 +363,7 @@ function RoutedSection() {
           ))}
         </ul>
       ) : (
-        <div className="muted small">None since this page connected. A queued start moves to a twin rig (same source) when its own rig is full, parked, stuck or failing.</div>
+        <div className="muted small">None yet. A queued start moves to a twin rig (same source) when its own rig is full, parked, stuck or failing.</div>
       )}
     </div>
   )
