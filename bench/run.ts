@@ -15,8 +15,12 @@
 //   6. recovery    bench/recovery.ts (its own process): 5 rigs and 30 polecats whose rigs/ folder was deleted,
 //                  against the raw git commands it has to run (BENCH_RECOVERY_PHASE=0 skips it)
 //   8. scheduler   bench/scheduler.ts (its own process): 50 beads slung at once into a town limited to 5
-//                  agents, to the last agent's end against the ideal, and a session's end to the next
-//                  admission (BENCH_SCHEDULER_PHASE=0 skips it)
+//                  agents, each committing and running gt done: to the last landing (merged by the refinery)
+//                  against the ideal, and a session's end to the next admission (BENCH_SCHEDULER_PHASE=0 skips it)
+//   9. fifty       bench/fifty-polecats.ts (its own process, --expose-gc): 50 polecats running at once for
+//                  BENCH_FIFTY_MINUTES (10) after a minute's warm-up: keystroke→echo on a taken-over polecat
+//                  in the real renderer, and the core's heap and RSS, sampled every 10 s, against "flat"
+//                  (BENCH_FIFTY_PHASE=0 skips it)
 //
 // Chromium is driven over the DevTools protocol by bench/lib/cdp.ts, not playwright: playwright's Network
 // domain would copy every WebSocket frame out of Chromium into this process, which is the core's.
@@ -1069,6 +1073,20 @@ async function main(): Promise<void> {
     await new Promise((r) => child.once('exit', r))
     const m = /^SCHEDULER_ROWS (.*)$/m.exec(out)
     agentRows.push(...(m ? (JSON.parse(m[1]) as string[][]) : [['8. the scheduler bench failed (see above)', '—', '—', '—', '—', 'MISS']]))
+  }
+
+  // 9. fifty polecats running for minutes: echo latency and the core's memory (bench/fifty-polecats.ts, its own process)
+  if (process.env.BENCH_FIFTY_PHASE !== '0') {
+    log(`\n[9] 50 polecats running at once for ${process.env.BENCH_FIFTY_MINUTES ?? 10} min: echo latency and the core's memory (bench/fifty-polecats.ts)…`)
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench', 'fifty-polecats.ts')], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d
+      for (const l of d.split('\n')) if (l && !l.startsWith('FIFTY_ROWS ') && !l.startsWith('|')) log(l)
+    })
+    await new Promise((r) => child.once('exit', r))
+    const m = /^FIFTY_ROWS (.*)$/m.exec(out)
+    agentRows.push(...(m ? (JSON.parse(m[1]) as string[][]) : [['9. the fifty-polecats bench failed (see above)', '—', '—', '—', '—', 'MISS']]))
   }
 
   // ---------------------------------------------------------------- the table

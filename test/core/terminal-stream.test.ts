@@ -40,6 +40,32 @@ test('replay buffer keeps the newest chunks within its size (in bytes) and their
   assert.deepEqual(u.snapshot(), { data: 'ab', seq: 2, truncated: true })
 })
 
+test('replay buffer: an agent printing a short line at a time is held in a few blocks, not a chunk per line, and replayed exactly', () => {
+  const r = new ReplayBuffer(FLOW.replayBytes)
+  let all = ''
+  for (let i = 0; i < 20_000; i++) {
+    const line = `fake-agent: still busy (${i}) ✓\r\n`
+    r.push(bytes(line))
+    all += line
+  }
+  const s = r.snapshot()
+  assert.equal(s.seq, 20_000)
+  assert.equal(s.truncated, true)
+  assert.ok(all.endsWith(s.data), 'the newest output, in order')
+  const held = Buffer.byteLength(s.data)
+  assert.ok(held <= FLOW.replayBytes && held > FLOW.replayBytes - 8192, `${held} bytes held, within a block of the bound`)
+  assert.match(s.data, /^fake-agent: still busy \(\d+\) ✓\r\n/, 'whole lines, whole characters: blocks are dropped whole')
+  // 20,000 chunks of ~33 bytes each cost ~150 bytes of heap apiece when held one by one
+  assert.ok(r.chunkCount < 200, `${r.chunkCount} chunks held for ${held} bytes`)
+
+  // Large chunks stay as they are, small ones around them keep their order.
+  const m = new ReplayBuffer(FLOW.replayBytes)
+  const parts = ['a'.repeat(10), 'B'.repeat(5000), 'c'.repeat(10), 'd'.repeat(20), 'E'.repeat(9000), 'f']
+  for (const p of parts) m.push(bytes(p))
+  assert.deepEqual(m.snapshot(), { data: parts.join(''), seq: parts.length, truncated: false })
+  assert.equal(m.chunkCount, 5)
+})
+
 test('a viewer that stops acknowledging pauses the PTY; acknowledging resumes it; nothing is lost', async () => {
   const dir = tempDir('flow')
   const budget = new BackgroundBudget(1e12)

@@ -88,6 +88,29 @@ test('an agent that exits by itself leaves no uncommitted work behind: it is com
   }
 })
 
+// Found by bench/scheduler.ts: after gt done (which pushes the branch itself), the keeper's push still waited
+// out its debounce, then read the polecat as it was by then — its name holding the next bead and branch — and
+// pushed that branch, in the worktree the next sling was preparing (which refused it when they met: "still in
+// use by git-receive-pack"). The pending push belongs to the session that committed: it runs as that ends.
+test('a push pending when an agent finishes with gt done runs as it ends, not in the next bead its polecat takes', async () => {
+  const cues = tempDir('cues')
+  try {
+    const first = await slingTo([{ write: { path: 'done.txt', content: 'x\n' } }, { commit: 'Finished' }, { run: 'gt done --summary "finished"' }, { exit: 0 }], cues)
+    await eventually(() => t.core.sessions.list({ bead: first.bead, limit: 1 })[0]?.endedAt, 'the first agent ended')
+    const next = (await t.core.dispatch('beads.create', { title: 'Next in the same rig', rig: first.rig }, human)) as { id: string }
+    const pc = (await t.core.dispatch('sling', { bead: next.id, rig: first.rig, agentCmd: fakeAgentCmd(join(cues, 'next'), [{ hang: true }]) }, human)) as Polecat
+    assert.equal(pc.id, first.pc.id, 'the free name is taken again (the case this test is about)')
+    assert.equal(onOrigin(t.repo, first.pc.branch!), sh(first.pc.worktree, 'git', ['rev-parse', `refs/heads/${first.pc.branch}`]).trim(), 'gt done pushed the finished branch')
+    // Past the keeper's debounce (3 s after the commit), with room for a loaded machine.
+    const commitAt = Date.parse(t.core.ledger.list({ subject: first.bead }).find((e) => e.kind === 'agent.commit')!.at)
+    await new Promise((r) => setTimeout(r, Math.max(0, commitAt + 4500 - Date.now())))
+    assert.deepEqual(t.core.ledger.list({ subject: next.id }).filter((e) => e.kind === 'branch.pushed').map((e) => e.data), [], 'no push of a branch whose agent never committed')
+    await t.core.dispatch('polecats.stop', { polecat: pc.id }, human)
+  } finally {
+    removeDir(cues)
+  }
+})
+
 test('quitting the control room saves every agent’s work first, with progress; gt prime then tells the next agent what was done and why it ended', async () => {
   const town = tempDir('town')
   const repo = makeRepo()

@@ -51,6 +51,19 @@ export class BranchKeeper {
     this.pushTimers.set(polecatId, t)
   }
 
+  /**
+   * The session ended without a WIP save (gt done): a push still waiting for its debounce runs now, for the
+   * branch the polecat has now. Later the polecat's name may hold another bead and branch, and the next
+   * sling's preparation of the worktree must not meet a push running in it (the sling waits in settled()).
+   */
+  pushPending(polecatId: string): void {
+    if (this.disposed || !this.pushTimers.has(polecatId)) return
+    clearTimeout(this.pushTimers.get(polecatId))
+    this.pushTimers.delete(polecatId)
+    const pc = this.d.polecat(polecatId)
+    void this.run(polecatId, () => this.push(polecatId, pc)).catch(() => {})
+  }
+
   /** Resolves when no save or push of the polecat's worktree is running. */
   async settled(polecatId: string): Promise<void> {
     await this.busy.get(polecatId)?.catch(() => {})
@@ -128,8 +141,8 @@ export class BranchKeeper {
   }
 
   /** Pushes the polecat's branch to its rig's origin if it has commits the remote lacks; never a force. */
-  private async push(polecatId: string): Promise<{ pushed: boolean; note: string | null }> {
-    const pc = this.d.polecat(polecatId)
+  private async push(polecatId: string, as?: Polecat | null): Promise<{ pushed: boolean; note: string | null }> {
+    const pc = as === undefined ? this.d.polecat(polecatId) : as
     if (!pc?.branch) return { pushed: false, note: 'no branch' }
     const wt = git(pc.worktree, undefined, { stallMs: GIT_STALL_MS })
     try {

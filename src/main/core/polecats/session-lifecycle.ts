@@ -192,7 +192,7 @@ export class SessionLifecycle {
       // An agent gone by itself (exited, crashed) may have left work uncommitted: saved before anything else runs there.
       if (row && row.session_id === sessionId && row.bead_id && !['done', 'stopped', 'app-quit', 'app-restart'].includes(reason)) {
         void this.d.keeper.saveWork(polecatId, `its agent ${reason}`)
-      }
+      } else if (row && row.session_id === sessionId) this.d.keeper.pushPending(polecatId)
       if (row && row.session_id === sessionId) {
         // The hook outlives the process: a bead still hooked stays with this polecat for the next session.
         this.d.store.set(polecatId, { state: row.bead_id ? 'exited' : 'idle', pid: null, taken_over: 0 })
