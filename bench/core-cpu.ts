@@ -17,6 +17,7 @@ import { GT_SCRIPT, ROOT, makeRepo, removeDir, requireBuild, tempDir } from '../
 import { profileSelf, selfByFile, topSelf } from './lib/profile'
 import { threadMsPerMiB, threadTicks } from './lib/procstat'
 import { SessionLog } from '../src/main/core/sessions/session-log'
+import { FLOW } from '../src/shared/contract'
 
 const MiB = 1024 * 1024
 const mb = Number(process.env.CORE_CPU_MB ?? 64)
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
   requireBuild()
   // experiment: what the session log's output lines cost, all told (the line, its writes, its garbage)
   if (process.env.CORE_CPU_NO_LOG === '1') SessionLog.prototype.output = () => undefined
+  // experiment: a bigger batch (fewer frames, acks and log runs per MiB), as bench/run.ts's BENCH_FLOW_BATCH_MAX
+  if (process.env.CORE_CPU_BATCH_MAX) (FLOW as { batchMaxBytes: number }).batchMaxBytes = Number(process.env.CORE_CPU_BATCH_MAX)
   const root = tempDir('core-cpu')
   const repo = join(root, 'repo')
   mkdirSync(repo)

@@ -59,6 +59,7 @@ let rawScratch: Buffer = Buffer.allocUnsafeSlow(64 * 1024)
 let lineScratch: Buffer = Buffer.allocUnsafeSlow(128 * 1024)
 /** base64 is made in slices of this many bytes (a multiple of 3, so the slices join): short-lived strings. */
 const B64_SLICE = 3 * 16 * 1024
+const SCRATCH_KEEP = 2 * 1024 * 1024
 
 function room(buf: Buffer, used: number, more: number): Buffer {
   if (used + more <= buf.length) return buf
@@ -187,6 +188,9 @@ export class SessionLog {
     }
     this.pending = []
     this.pendingBytes = 0
+    // A huge line (a paste of megabytes, a chunk of a megabyte) grew a scratch buffer: do not keep it.
+    if (lineScratch.length > SCRATCH_KEEP) lineScratch = Buffer.allocUnsafeSlow(128 * 1024)
+    if (rawScratch.length > SCRATCH_KEEP) rawScratch = Buffer.allocUnsafeSlow(64 * 1024)
     if (this.failing) {
       this.failing = null
       this.troubleTold = false

@@ -103,14 +103,15 @@ export function createWsHub(opts: { core: CoreApi; gate: Gate }): WsHub {
   return { handleUpgrade, close }
 }
 
-// A terminal sends one event object to all its viewers: each socket watching it reuses the one frame head.
-const heads = new WeakMap<CoreEvent, Uint8Array>()
+// A terminal sends one event object to all its viewers, one after another: each socket watching it reuses
+// the one frame head (the last one made; a WeakMap entry per chunk was work for the garbage collector).
+let headOf: { event: CoreEvent; head: Uint8Array } | null = null
 
 function sendEvent(ws: WebSocket, event: CoreEvent): void {
   if (event.type !== 'terminal.output') return write(ws, { event })
   if (ws.readyState !== WebSocket.OPEN) return
-  let head = heads.get(event)
-  if (!head) heads.set(event, (head = encodeOutputFrameHead(event)))
+  if (headOf?.event !== event) headOf = { event, head: encodeOutputFrameHead(event) }
+  const head = headOf.head
   // One message in two fragments, the frame's head and the output as it is: a frame of both copied every
   // byte of output once more, into a fresh buffer for each chunk (bench/core-cpu.ts). Corked, the two go to
   // the kernel in one write, as one frame did, so the page is woken once per chunk, not twice.
