@@ -22,6 +22,9 @@
 //                  in the real renderer, and the core's heap and RSS, sampled every 10 s, against "flat"
 //                  (BENCH_FIFTY_PHASE=0 skips it)
 //
+// bench/core-cpu.ts measures phase 2's "core + WebSocket alone" by itself, repeated, in a minute (no Chromium),
+// with optional V8 and perf profiles: the quick way to compare a change to the core's CPU per MiB.
+//
 // Chromium is driven over the DevTools protocol by bench/lib/cdp.ts, not playwright: playwright's Network
 // domain would copy every WebSocket frame out of Chromium into this process, which is the core's.
 //

@@ -32,14 +32,25 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
 
 /** One output chunk as a binary frame (Node's ws sends a Uint8Array without copying it). */
 export function encodeOutputFrame(ev: { polecatId: string; sessionId: string; seq: number; data: Uint8Array }): Uint8Array {
+  const head = encodeOutputFrameHead(ev)
+  const out = new Uint8Array(head.length + ev.data.length)
+  out.set(head, 0)
+  out.set(ev.data, head.length)
+  return out
+}
+
+/**
+ * The start of a frame, up to its output: sent as the first fragment of the WebSocket message and the output
+ * as the second, the frame is the same for the receiver, and the output is never copied into it.
+ */
+export function encodeOutputFrameHead(ev: { polecatId: string; sessionId: string; seq: number }): Uint8Array {
   const header = encoder.encode(JSON.stringify({ polecatId: ev.polecatId, sessionId: ev.sessionId, seq: ev.seq }))
   if (header.length > MAX_HEADER) throw new Error('terminal frame header too long')
-  const out = new Uint8Array(PREFIX + header.length + ev.data.length)
+  const out = new Uint8Array(PREFIX + header.length)
   out[0] = FRAME_TERMINAL_OUTPUT
   out[1] = header.length >>> 8
   out[2] = header.length & 0xff
   out.set(header, PREFIX)
-  out.set(ev.data, PREFIX + header.length)
   return out
 }
 

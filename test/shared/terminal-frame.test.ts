@@ -3,7 +3,7 @@
 // a reason, a frame of the old version included.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { FRAME_TERMINAL_OUTPUT, decodeOutputFrame, encodeOutputFrame } from '../../src/shared/terminal-frame'
+import { FRAME_TERMINAL_OUTPUT, decodeOutputFrame, encodeOutputFrame, encodeOutputFrameHead } from '../../src/shared/terminal-frame'
 
 const ev = (data: Uint8Array) => ({ polecatId: 'sample/nux', sessionId: 's-1', seq: 42, data })
 
@@ -20,6 +20,14 @@ test('output round-trips byte for byte with its header', () => {
   // A view onto a larger buffer (a chunk cut from a batch) sends only its own bytes.
   const batch = Buffer.from('abcdef')
   assert.equal(Buffer.from(decodeOutputFrame(encodeOutputFrame(ev(batch.subarray(1, 4)))).bytes).toString(), 'bcd')
+})
+
+test('the head and the output sent one after the other (two fragments of one WebSocket message) are the frame', () => {
+  const data = Buffer.from('\x1b[1m✓ two fragments\x1b[0m')
+  const head = encodeOutputFrameHead(ev(data))
+  const joined = Buffer.concat([head, data])
+  assert.deepEqual(joined, Buffer.from(encodeOutputFrame(ev(data))))
+  assert.deepEqual(Buffer.from(decodeOutputFrame(joined).bytes), data)
 })
 
 test('malformed frames are refused with a reason', () => {

@@ -2,14 +2,20 @@
 // as JSONL in the hook's git-ignored .gt/sessions/ folder. It outlives the process and the app.
 //
 // On disk, a line is one of
-//   {"t","kind":"output","seq","b64"}   the terminal's bytes, base64: whole characters, as TerminalStream cut them
+//   {"t","kind":"output","seq","b64"}   the terminal's bytes, base64: whole characters, as TerminalStream cut
+//                                       them. One line holds the chunks of one write period (WRITE_MS) that
+//                                       came one after another; `seq` is the last one's, `t` the first one's
+//                                       time. (Logs written before that have one line per chunk: they read
+//                                       the same.)
 //   {"t","kind":"input","by":"human","data"}
 //   {"t","kind":"event","event","data"?}
 // and logs written before base64 have output lines {"t","kind":"output","seq","data"} with the text as a JSON
 // string. Output is the bulk of a log and escape-heavy: JSON.stringify escapes every ESC as \u001b, and it
-// cost the core 13 ms of CPU per MiB of output, base64 of the PTY's bytes 2 (bench/run.ts).
-// readSessionLog is the one reader (History, `gt session show`, replay, reconciliation): it reads both.
-import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs'
+// cost the core 13 ms of CPU per MiB of output, base64 of the PTY's bytes 2 (bench/run.ts). A line per chunk
+// (a fresh buffer for each, and one more to join them) cost 4 ms per MiB more than a line per period built
+// in a reused buffer, most of it the garbage collector's (bench/core-cpu.ts).
+// readSessionLog is the one reader (History, `gt session show`, replay, reconciliation): it reads them all.
+import { closeSync, fstatSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { StringDecoder } from 'node:string_decoder'
 import type { SessionLogLine } from '../../../shared/domain'
@@ -37,9 +43,37 @@ export interface SessionLogEvents {
   onRecovered?: () => void
 }
 
+/** Output not yet written: chunks of one run (no other line between them), written as one line. */
+interface OutputRun {
+  t: string
+  seq: number // of the run's last chunk
+  chunks: Uint8Array[]
+  bytes: number
+}
+
+// One pair of scratch buffers for every log of the process: a flush builds its lines in them and hands them
+// to the file, so writing output allocates nothing per chunk or per line (fresh buffers, tens of KiB each,
+// every few ms, made the core's garbage collector run a full collection every couple of MiB of output).
+// Logs are written on the one event-loop thread, one flush at a time, so they can share them.
+let rawScratch: Buffer = Buffer.allocUnsafeSlow(64 * 1024)
+let lineScratch: Buffer = Buffer.allocUnsafeSlow(128 * 1024)
+/** base64 is made in slices of this many bytes (a multiple of 3, so the slices join): short-lived strings. */
+const B64_SLICE = 3 * 16 * 1024
+const SCRATCH_KEEP = 2 * 1024 * 1024
+
+function room(buf: Buffer, used: number, more: number): Buffer {
+  if (used + more <= buf.length) return buf
+  let size = buf.length
+  while (size < used + more) size *= 2
+  const bigger = Buffer.allocUnsafeSlow(size)
+  buf.copy(bigger, 0, 0, used)
+  return bigger
+}
+
 export class SessionLog {
   private fd: number | null
-  private pending: Buffer[] = [] // lines not yet handed to the file
+  /** Lines not yet handed to the file, in order: output runs and ready lines (input, events). */
+  private pending: (OutputRun | string)[] = []
   private pendingBytes = 0
   private unwritten: Buffer | null = null // bytes the file has not taken yet
   private failing: string | null = null
@@ -54,6 +88,29 @@ export class SessionLog {
   ) {
     mkdirSync(dirname(path), { recursive: true })
     this.fd = openSync(path, 'a', 0o600)
+    this.endTornLine()
+  }
+
+  /**
+   * A log whose writer died mid-write (a crash, a power loss, a full disk) ends in a torn line: end it, so
+   * the next line (reconciliation's event after a restart) is a line of its own, not glued to the torn one.
+   */
+  private endTornLine(): void {
+    try {
+      const st = fstatSync(this.fd!)
+      if (!st.isFile() || st.size === 0) return
+      const size = st.size
+      const last = Buffer.alloc(1)
+      const rfd = openSync(this.path, 'r')
+      try {
+        readSync(rfd, last, 0, 1, size - 1)
+      } finally {
+        closeSync(rfd)
+      }
+      if (last[0] !== 10) this.queue('\n', 1, true)
+    } catch {
+      // a log that cannot be read back (a device, a file made write-only) is written as it is
+    }
   }
 
   /** Bytes waiting for the file: buffered, or held while writing fails. */
@@ -63,47 +120,118 @@ export class SessionLog {
 
   private append(line: SessionLogLine, now: boolean): void {
     if (this.fd === null) return
-    this.queue(Buffer.from(JSON.stringify(line) + '\n'), now)
+    const text = JSON.stringify(line) + '\n'
+    this.queue(text, text.length, now)
   }
 
-  private queue(bytes: Buffer, now: boolean): void {
-    this.pending.push(bytes)
-    this.pendingBytes += bytes.length
+  private queue(item: OutputRun | string, bytes: number, now: boolean): void {
+    if (typeof item === 'string' || this.pending[this.pending.length - 1] !== item) this.pending.push(item)
+    this.pendingBytes += bytes
     if ((now || this.pendingBytes >= WRITE_BYTES) && !this.failing) this.flush()
     else this.writeTimer ??= setTimeout(() => this.flush(), this.failing ? RETRY_MS : WRITE_MS)
+  }
+
+  /** Builds lines from `pending[from…]` into lineScratch from `used`, up to about WRITE_BYTES; returns where it stopped. */
+  private build(from: number, used: number): { next: number; used: number } {
+    let i = from
+    while (i < this.pending.length && used < WRITE_BYTES) {
+      const item = this.pending[i++]
+      if (typeof item === 'string') {
+        lineScratch = room(lineScratch, used, Buffer.byteLength(item))
+        used += lineScratch.write(item, used, 'utf8')
+        continue
+      }
+      // An output line: base64 of the run's bytes, joined first, in one hand-made envelope (JSON.stringify
+      // would scan all the base64 for characters to escape, and make a string of the whole line).
+      rawScratch = room(rawScratch, 0, item.bytes)
+      let n = 0
+      for (const c of item.chunks) {
+        rawScratch.set(c, n)
+        n += c.length
+      }
+      const head = `{"t":"${item.t}","kind":"output","seq":${item.seq},"b64":"`
+      lineScratch = room(lineScratch, used, head.length + Math.ceil(n / 3) * 4 + 3)
+      used += lineScratch.write(head, used, 'latin1')
+      for (let off = 0; off < n; off += B64_SLICE) used += lineScratch.write(rawScratch.toString('base64', off, Math.min(n, off + B64_SLICE)), used, 'latin1')
+      used += lineScratch.write('"}\n', used, 'latin1')
+    }
+    return { next: i, used }
   }
 
   private flush(): void {
     if (this.writeTimer) clearTimeout(this.writeTimer)
     this.writeTimer = null
     if (this.fd === null) return
-    if (this.pendingBytes) {
-      this.unwritten = Buffer.concat(this.unwritten ? [this.unwritten, ...this.pending] : this.pending)
-      this.pending = []
-      this.pendingBytes = 0
-    }
-    if (!this.unwritten) return
-    let off = 0
-    try {
-      // A write can take part of the bytes (a disk filling up): carry on from where it stopped.
-      while (off < this.unwritten.length) off += writeSync(this.fd, this.unwritten, off)
-    } catch (err) {
-      this.unwritten = this.unwritten.subarray(off)
-      this.hold()
-      if (!this.failing) {
-        this.failing = (err as Error).message
-        this.tell(`cannot write the session log ${this.path}: ${this.failing}; what it did not take is held in memory and retried every ${RETRY_MS / 1000} s`)
+    if (this.unwritten && !this.writeHeld()) return this.failed()
+    let i = 0
+    while (i < this.pending.length) {
+      const built = this.build(i, 0)
+      i = built.next
+      let off = 0
+      try {
+        // A write can take part of the bytes (a disk filling up): carry on from where it stopped.
+        while (off < built.used) off += writeSync(this.fd, lineScratch, off, built.used - off)
+      } catch (err) {
+        // What the file did not take is held (a copy: the scratch is reused), and what is not built yet too.
+        const held = [Buffer.from(lineScratch.subarray(off, built.used))]
+        while (i < this.pending.length) {
+          const more = this.build(i, 0)
+          i = more.next
+          held.push(Buffer.from(lineScratch.subarray(0, more.used)))
+        }
+        this.pending = []
+        this.pendingBytes = 0
+        this.unwritten = Buffer.concat(held)
+        this.hold()
+        return this.failed((err as Error).message)
       }
-      this.writeTimer = setTimeout(() => this.flush(), RETRY_MS)
-      return
     }
-    this.unwritten = null
+    this.pending = []
+    this.pendingBytes = 0
+    // A huge line (a paste of megabytes, a chunk of a megabyte) grew a scratch buffer: do not keep it.
+    if (lineScratch.length > SCRATCH_KEEP) lineScratch = Buffer.allocUnsafeSlow(128 * 1024)
+    if (rawScratch.length > SCRATCH_KEEP) rawScratch = Buffer.allocUnsafeSlow(64 * 1024)
     if (this.failing) {
       this.failing = null
       this.troubleTold = false
       this.events.onRecovered?.()
     }
     this.syncTimer ??= setTimeout(() => this.sync(), SYNC_MS).unref()
+  }
+
+  /** Writes what is held from an earlier failure; false if the file still refuses it. */
+  private writeHeld(): boolean {
+    const held = this.unwritten!
+    let off = 0
+    try {
+      while (off < held.length) off += writeSync(this.fd!, held, off)
+    } catch (err) {
+      this.unwritten = held.subarray(off)
+      if (this.pendingBytes) {
+        // Pending lines join what is held, in order, so the bound on memory covers them too.
+        const more: Buffer[] = [this.unwritten]
+        let i = 0
+        while (i < this.pending.length) {
+          const built = this.build(i, 0)
+          i = built.next
+          more.push(Buffer.from(lineScratch.subarray(0, built.used)))
+        }
+        this.pending = []
+        this.pendingBytes = 0
+        this.unwritten = Buffer.concat(more)
+      }
+      this.hold()
+      this.failing ??= (err as Error).message
+      return false
+    }
+    this.unwritten = null
+    return true
+  }
+
+  private failed(message?: string): void {
+    if (!this.failing && message) this.failing = message
+    this.tell(`cannot write the session log ${this.path}: ${this.failing}; what it did not take is held in memory and retried every ${RETRY_MS / 1000} s`)
+    this.writeTimer ??= setTimeout(() => this.flush(), RETRY_MS)
   }
 
   /** Keeps what is held under HELD_MAX: the oldest part goes, replaced by an event that says how much. */
@@ -130,18 +258,19 @@ export class SessionLog {
     })
   }
 
-  /** One chunk of the terminal's output: UTF-8 bytes. */
+  /**
+   * One chunk of the terminal's output: UTF-8 bytes, kept by reference until the next write (the caller
+   * does not change them: TerminalStream's chunks are shared with its replay buffer and its viewers).
+   * Chunks that come one after another are written as one line, `seq` the last one's.
+   */
   output(seq: number, data: Uint8Array): void {
     if (this.fd === null) return
-    // Built by hand into one buffer, not with JSON.stringify: nothing in the line needs escaping (stringify
-    // would scan all the base64 for it), and no string of the whole line is ever made.
-    const b64 = Buffer.from(data.buffer, data.byteOffset, data.length).toString('base64')
-    const head = `{"t":"${new Date().toISOString()}","kind":"output","seq":${Math.trunc(seq)},"b64":"`
-    const line = Buffer.allocUnsafe(head.length + b64.length + 3)
-    line.write(head, 0, 'latin1')
-    line.write(b64, head.length, 'latin1')
-    line.write('"}\n', head.length + b64.length, 'latin1')
-    this.queue(line, false)
+    const last = this.pending[this.pending.length - 1]
+    const run = typeof last === 'object' && last.bytes < WRITE_BYTES ? last : { t: new Date().toISOString(), seq: 0, chunks: [], bytes: 0 }
+    run.chunks.push(data)
+    run.bytes += data.length
+    run.seq = Math.trunc(seq)
+    this.queue(run, data.length, false)
   }
 
   input(data: string): void {
