@@ -98,6 +98,8 @@ test('a permission request appears with its exact command, is counted, and Appro
 
     await tid(page, 'inbox-action-approve').click()
     assert.equal(await readCue(join(t.cues, 'permission-1')), 'allow', 'the agent heard the approval')
+    // Its toast goes with it (well before the toast's own 15 s), so nothing leads to a decided request.
+    await until(async () => (await page.locator('[data-testid="notify-toast"]', { hasText: 'touch approved-by-mouse.txt' }).count()) === 0, "the approved request's toast to go", 3000)
     assert.ok(existsSync(join(worktree, 'approved-by-mouse.txt')), 'the approved command ran')
 
     // The second request replaces it; Deny with a reason (Enter confirms), which the agent receives.

@@ -50,3 +50,13 @@ test('what a notification says: who asks, and the command or the escalation', ()
   assert.deepEqual(notificationText(perm('x')), { title: 'P1 · app/nux asks permission', body: 'Bash: npm test' })
   assert.deepEqual(notificationText(item('y', { kind: 'alarm', severity: 'P0', polecatId: null, title: 'Log not written' })), { title: 'P0 alarm · app', body: 'Log not written' })
 })
+
+test("a decided item's toast goes away: it would open something already settled", () => {
+  for (const t of useUi.getState().toasts) useUi.getState().dismiss(t.id)
+  noteItem(perm('asks-now'))
+  noteItem(perm('asks-too'))
+  assert.equal(toasts().length, 2)
+  noteItem({ ...perm('asks-now'), status: 'approved', closedAt: '2026-12-01T12:00:05Z', closedBy: 'human' } as InboxItem)
+  assert.deepEqual(toasts(), ['P1 · app/nux asks permission: Bash: npm test'])
+  assert.equal(useUi.getState().toasts[0].action?.key, 'asks-too', 'the other request keeps its toast')
+})

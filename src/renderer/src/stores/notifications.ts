@@ -2,6 +2,8 @@
 // page loaded): a desktop notification where the user allowed them — the HTML Notification API, which Electron
 // turns into native ones — and an in-app toast otherwise. Clicking either opens the Inbox on that item.
 // Permission is asked for only when the user clicks "Enable desktop notifications", never on load.
+// Once the item is no longer open (approved, denied, resolved in the agent's terminal), its toast or desktop
+// notification goes away: it would lead to something already decided.
 import { create } from 'zustand'
 import type { InboxItem } from '../../../shared/domain'
 import { deservesNotification } from '../lib/inbox-queue'
@@ -33,6 +35,8 @@ export const useNotify = create<NotifyState>()((set) => ({
 }))
 
 const seen = new Set<string>()
+/** Desktop notifications shown, by item, until their item closes. */
+const shown = new Map<string, Notification>()
 let primed = false
 /** Items pushed before the first list arrived: announced only if that list did not already hold them. */
 let early: InboxItem[] = []
@@ -60,6 +64,7 @@ export function noteList(items: readonly InboxItem[]): void {
 
 /** An item the core pushed. */
 export function noteItem(item: InboxItem): void {
+  if (item.status !== 'open') withdraw(item.id)
   if (!primed) {
     if (!seen.has(item.id)) early.push(item)
     return
@@ -76,21 +81,34 @@ export function notificationText(item: InboxItem): { title: string; body: string
   return { title: `${item.severity} ${kind} · ${who}`, body: [item.title, item.body].filter(Boolean).join('\n').slice(0, 300) }
 }
 
+function withdraw(id: string): void {
+  useUi.getState().dismissFor(id)
+  const n = shown.get(id)
+  if (n) {
+    shown.delete(id)
+    n.close()
+  }
+}
+
 function announce(item: InboxItem): void {
   const { title, body } = notificationText(item)
   const open = () => useUi.getState().openInboxItem(item.id)
   if (currentPermission() === 'granted') {
     try {
       const n = new Notification(title, { body, tag: item.id })
+      shown.set(item.id, n)
       n.onclick = () => {
         window.focus()
         open()
         n.close()
+      }
+      n.onclose = () => {
+        if (shown.get(item.id) === n) shown.delete(item.id)
       }
       return
     } catch {
       // Some browsers only allow notifications from a service worker: fall back to the toast.
     }
   }
-  useUi.getState().toast(item.severity === 'P0' ? 'error' : 'info', `${title}: ${body}`, { label: 'Open', run: open, testId: 'notify-toast' })
+  useUi.getState().toast(item.severity === 'P0' ? 'error' : 'info', `${title}: ${body}`, { label: 'Open', run: open, testId: 'notify-toast', key: item.id })
 }

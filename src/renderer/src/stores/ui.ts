@@ -21,6 +21,8 @@ export interface ToastAction {
   label: string
   run(): void
   testId?: string
+  /** What it is about (an inbox item's id): dismissFor(key) takes it away once that is settled. */
+  key?: string
 }
 
 interface UiState {
@@ -46,6 +48,8 @@ interface UiState {
   setTakeoverFrom(from: { polecatId: string; itemId: string } | null): void
   toast(kind: Toast['kind'], message: string, action?: ToastAction): void
   dismiss(id: number): void
+  /** Takes away the toasts about `key` (an inbox item that was decided). */
+  dismissFor(key: string): void
   setConn(conn: ConnStatus): void
 }
 
@@ -97,6 +101,10 @@ export const useUi = create<UiState>()((set, get) => ({
     setTimeout(() => get().dismiss(id), action ? TOAST_MS.action : TOAST_MS[kind])
   },
   dismiss: (id) => set({ toasts: get().toasts.filter((t) => t.id !== id) }),
+  dismissFor: (key) => {
+    const toasts = get().toasts
+    if (toasts.some((t) => t.action?.key === key)) set({ toasts: toasts.filter((t) => t.action?.key !== key) })
+  },
   setConn: (conn) => set({ conn })
 }))
 
