@@ -14,7 +14,8 @@
 // blocks), loose enough for what a core with 50 live sessions allocates and keeps (sqlite's cache, timers).
 // A shorter window (BENCH_FIFTY_MINUTES=2 while developing) extrapolates its slope, and is noisier for it.
 // BENCH_FIFTY_HEAPSNAP=1 writes a heap snapshot at the window's start and end (into the kept temp dir) to
-// compare in DevTools' Memory panel when the heap grows.
+// compare in DevTools' Memory panel when the heap grows; BENCH_FIFTY_PROFILE=1 a CPU profile of the core's
+// thread over the window, summarised (self time by function and by file).
 //
 // Run alone with `npx tsx bench/fifty-polecats.ts`, or as part of `npm run bench` (BENCH_FIFTY_PHASE=0 skips it).
 import { loadavg } from 'node:os'
@@ -29,6 +30,7 @@ import type { Polecat } from '../src/shared/domain'
 import { GT_SCRIPT, ROOT, fakeAgentCmd, gitIdentityEnv, makeRepo, removeDir, requireBuild, tempDir } from '../test/support/fixtures'
 import { Chromium, NAME_SHIM } from './lib/cdp'
 import { openTerminal, takeOver, typeAndTime } from './lib/renderer-echo'
+import { profileSelf, selfByFile, topSelf } from './lib/profile'
 
 export const FIFTY_TARGET = { p95Ms: 50 }
 /** What "flat" means here: the fitted line's growth per 10 minutes after the warm-up, in % of the size at its start. */
@@ -49,6 +51,7 @@ const CFG = {
   keys: Math.round(num('BENCH_FIFTY_KEYS', 10)),
   tickMs: 1500,
   heapSnapshots: process.env.BENCH_FIFTY_HEAPSNAP === '1',
+  profile: process.env.BENCH_FIFTY_PROFILE === '1',
   keep: process.env.BENCH_KEEP === '1' || process.env.BENCH_FIFTY_HEAPSNAP === '1'
 }
 const CHROMIUM = process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium'
@@ -163,6 +166,7 @@ export async function benchFiftyPolecats(): Promise<{ rows: string[][] }> {
     let elu0: ReturnType<typeof nodePerf.eventLoopUtilization> | null = null
     let windowStart = 0
     let lastLog = 0
+    let stopProfile: (() => ReturnType<Awaited<ReturnType<typeof profileSelf>>>) | null = null
     const loopDelay = monitorEventLoopDelay({ resolution: 10 })
     loopDelay.enable()
     const loopMax: number[] = []
@@ -178,6 +182,7 @@ export async function benchFiftyPolecats(): Promise<{ rows: string[][] }> {
         elu0 = nodePerf.eventLoopUtilization()
         windowStart = performance.now()
         if (CFG.heapSnapshots) log(`  heap snapshot at the start: ${writeHeapSnapshot(join(root, 'start.heapsnapshot'))}`)
+        if (CFG.profile) stopProfile = await profileSelf()
       }
       gc()
       const m = process.memoryUsage()
@@ -203,6 +208,13 @@ export async function benchFiftyPolecats(): Promise<{ rows: string[][] }> {
       }
     }
     loopDelay.disable()
+    if (stopProfile) {
+      const prof = await stopProfile()
+      log('  profile of the core thread over the window: top self time')
+      for (const r of topSelf(prof, 15)) log(`    ${f1(r.pct).padStart(5)}%  ${f1(r.ms).padStart(8)} ms  ${r.name}`)
+      log('  by file')
+      for (const r of selfByFile(prof, 12)) log(`    ${f1(r.pct).padStart(5)}%  ${f1(r.ms).padStart(8)} ms  ${r.name}`)
+    }
     const cpu = process.cpuUsage(cpu0 ?? undefined)
     const elu = nodePerf.eventLoopUtilization(elu0 ?? undefined).utilization
     const windowS = (performance.now() - windowStart) / 1000
