@@ -12,7 +12,8 @@
 // each growing by at most FLAT.pctPer10Min (5) % of its size at the window's start per 10 minutes: tight enough
 // to catch the replay buffer's per-chunk overhead (heap +5 MiB per 10 min on 26, RSS +12 on 122, before its
 // blocks), loose enough for what a core with 50 live sessions allocates and keeps (sqlite's cache, timers).
-// A shorter window (BENCH_FIFTY_MINUTES=2 while developing) extrapolates its slope, and is noisier for it.
+// A window under 5 minutes (BENCH_FIFTY_MINUTES=2 while developing) extrapolates its slope, noise and all: its
+// memory rows are printed but not judged.
 // BENCH_FIFTY_HEAPSNAP=1 writes a heap snapshot at the window's start and end (into the kept temp dir) to
 // compare in DevTools' Memory panel when the heap grows; BENCH_FIFTY_PROFILE=1 a CPU profile of the core's
 // thread over the window, summarised (self time by function and by file).
@@ -244,12 +245,15 @@ export async function benchFiftyPolecats(): Promise<{ rows: string[][] }> {
     log(`    external ${f1(first.external / MiB)} → ${f1(last.external / MiB)} MiB (array buffers ${f1(first.arrayBuffers / MiB)} → ${f1(last.arrayBuffers / MiB)}); the page's JS heap after GC ${f1(first.pageHeap / MiB)} → ${f1(last.pageHeap / MiB)} MiB (${f1(per10('pageHeap'))} MiB per 10 min)`)
     log(`  the core's CPU over the window: ${f1(cpuPct)}% of one core (event loop utilisation ${f1(elu * 100)}%), the forced GCs and the bench's own driving included; load ${load()}`)
     const v = (ok: boolean) => (ok ? 'PASS' : 'MISS')
+    // A slope fitted over a few minutes extrapolates noise (a page of sqlite cache, a timer list): judged from 5 on.
+    const judged = windowS >= 300
+    const vMem = (ok: boolean) => (judged ? v(ok) : 'INFO (under 5 min)')
     const mins = f1(windowS / 60)
     return {
       rows: [
         [`9a. keystroke→echo p95, ${CFG.polecats} polecats running, over ${mins} min (n=${ms.length})`, `${f1(p95)} ms`, `p50 ${f1(p50)}`, '—', `< ${FIFTY_TARGET.p95Ms} ms`, v(p95 < FIFTY_TARGET.p95Ms && timeouts === 0)],
-        [`9b. core heapUsed after GC, ${mins} min after ${CFG.warmupS} s warm-up`, `${f1(heapSlope)} MiB/10 min`, `${f1(first.heapUsed / MiB)} → ${f1(last.heapUsed / MiB)} MiB`, '—', `≤ ${FLAT.pctPer10Min}% = ${f1(heapFlat)} MiB/10 min`, v(heapSlope <= heapFlat)],
-        [`9c. core RSS, the same window`, `${f1(rssSlope)} MiB/10 min`, `${f1(first.rss / MiB)} → ${f1(last.rss / MiB)} MiB`, '—', `≤ ${FLAT.pctPer10Min}% = ${f1(rssFlat)} MiB/10 min`, v(rssSlope <= rssFlat)],
+        [`9b. core heapUsed after GC, ${mins} min after ${CFG.warmupS} s warm-up`, `${f1(heapSlope)} MiB/10 min`, `${f1(first.heapUsed / MiB)} → ${f1(last.heapUsed / MiB)} MiB`, '—', `≤ ${FLAT.pctPer10Min}% = ${f1(heapFlat)} MiB/10 min`, vMem(heapSlope <= heapFlat)],
+        [`9c. core RSS, the same window`, `${f1(rssSlope)} MiB/10 min`, `${f1(first.rss / MiB)} → ${f1(last.rss / MiB)} MiB`, '—', `≤ ${FLAT.pctPer10Min}% = ${f1(rssFlat)} MiB/10 min`, vMem(rssSlope <= rssFlat)],
         [`   the page's JS heap after GC, the same window`, `${f1(per10('pageHeap'))} MiB/10 min`, `${f1(first.pageHeap / MiB)} → ${f1(last.pageHeap / MiB)} MiB`, '—', '—', 'INFO'],
         [`   core CPU with ${CFG.polecats} polecats printing (GCs and typing included)`, `${f1(cpuPct)}% of a core`, '—', '—', '—', 'INFO']
       ]
