@@ -167,7 +167,7 @@ export async function benchFiftyPolecats(): Promise<{ rows: string[][] }> {
     let elu0: ReturnType<typeof nodePerf.eventLoopUtilization> | null = null
     let windowStart = 0
     let lastLog = 0
-    let stopProfile: (() => ReturnType<Awaited<ReturnType<typeof profileSelf>>>) | null = null
+    let stopProfile: Awaited<ReturnType<typeof profileSelf>> | null = null
     const loopDelay = monitorEventLoopDelay({ resolution: 10 })
     loopDelay.enable()
     const loopMax: number[] = []
