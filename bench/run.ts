@@ -906,6 +906,9 @@ async function main(): Promise<void> {
   }
   const echo = await sling('bench: echo', `${q(process.execPath)} ${q(ECHO)}`)
   log(`\n  set up a town with ${flooders.length + 4} polecats (worktrees + PTYs) in ${f1((performance.now() - tSetup) / 1000)} s`)
+  // What the slings set off is not the terminal pipeline: the ledger branch they changed is written now (it
+  // forks git several times, 5 s after the last change), not inside a measured window.
+  await core.ledgerSync.flush()
   const pidOf = (id: string) => core.polecats.streamOf(id)?.pid ?? -1
   if (nice) for (const p of [solo, sinkSolo, ...flooders, echo]) for (const pid of treePids(pidOf(p.id))) setPriority(pid, nice)
 

@@ -21,8 +21,13 @@ export type NotifyMethod = (typeof NOTIFY_METHODS)[number]
  */
 export const FLOW = {
   batchMs: 5,
-  /** A batch is sent at once when it reaches this many bytes, whatever the timer says. */
-  batchMaxBytes: 64 * 1024,
+  /**
+   * A batch is sent at once when it reaches this many bytes, whatever the timer says. Under a flood every
+   * batch is this big: fewer frames, acks and log lines per MiB. bench/run.ts, quiet machine, paired runs:
+   * the core's CPU per MiB (core + WebSocket) 18.1-27.0 ms with 64 KiB, 12.5-14.7 with 128 KiB; the echo p95
+   * under the 20-agent flood the same (27-34 ms), as the typing window bounds what queues ahead of it.
+   */
+  batchMaxBytes: 128 * 1024,
   // The window of unacknowledged output per view. Bigger keeps a flooding terminal's pipe full while xterm
   // parses in 12 ms slices; smaller keeps a keystroke's echo from queuing behind it on the shared socket.
   // bench/run.ts, same machine, with flood frames and the xterm fix in the page: 256k/240k gave 11.6 MiB/s
