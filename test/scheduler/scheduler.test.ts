@@ -44,7 +44,7 @@ function setup(
       settings: new SchedulerSettings(db, ledger),
       ledger,
       rigs: () => ['a', 'b', ...Object.keys(opts.twins ?? {}).filter((r) => r !== 'a' && r !== 'b')],
-      twins: (rig) => opts.twins?.[rig] ?? [],
+      twins: () => new Map(Object.entries(opts.twins ?? {})),
       stuck: opts.stuck ?? (() => false),
       now: opts.now,
       dispatchPaused: opts.dispatchPaused ?? (() => null),

@@ -192,7 +192,7 @@ export class Core implements CoreApi {
       rigs: () => this.rigs.list().map((r) => r.name),
       dispatchPaused: () => this.dispatchSwitch.paused(),
       bead: (id) => this.beads.find(id),
-      twins: (rig) => this.rigs.twins(rig),
+      twins: () => this.rigs.twinsByRig(),
       // The witness is made below; the scheduler asks only once agents run.
       stuck: (polecatId) => this.witness.isStuck(polecatId),
       changed: (changes, status) => {

@@ -78,13 +78,16 @@ export class Rigs {
     return (this.db.prepare('SELECT * FROM rigs ORDER BY name').all() as RigRow[]).map(toRig)
   }
 
-  /** The other rigs added from the same source repository: their work lands in the same place. */
-  twins(name: string): string[] {
-    const all = this.list()
-    const me = all.find((r) => r.name === name)
-    if (!me) return []
-    const key = sourceKey(me.source)
-    return all.filter((r) => r.name !== name && sourceKey(r.source) === key).map((r) => r.name)
+  /** Each rig's twins: the other rigs added from the same source repository (their work lands in the same place). */
+  twinsByRig(): Map<string, string[]> {
+    const bySource = new Map<string, string[]>()
+    for (const r of this.list()) {
+      const key = sourceKey(r.source)
+      bySource.set(key, [...(bySource.get(key) ?? []), r.name])
+    }
+    const out = new Map<string, string[]>()
+    for (const names of bySource.values()) for (const name of names) out.set(name, names.filter((n) => n !== name))
+    return out
   }
 
   get(name: string): Rig {

@@ -69,8 +69,8 @@ export interface SchedulerDeps {
   changed: (changes: SchedulerChange[], status: SchedulerStatus) => void
   /** The bead as it is now: a priority changed while it waits counts at the next admission. */
   bead: (id: string) => { priority: number; title: string } | null
-  /** The other rigs on the same source repository as this one (the router may start its work there). */
-  twins: (rig: string) => string[]
+  /** Each rig's twins: the other rigs on the same source repository (the router may start its work there). */
+  twins: () => ReadonlyMap<string, readonly string[]>
   /** Whether the witness finds this polecat stuck (no activity for long while working). */
   stuck: (polecatId: string) => boolean
   /** The machine's default (tests give a fixed one). */
@@ -128,7 +128,8 @@ export class Scheduler {
     if (opts.signal?.aborted) throw new CoreError('failed', 'the caller went away before the start was queued')
     return new Promise<Slot>((resolve, reject) => {
       const id = `q${++this.seq}`
-      const entry: Entry = { ...req, twins: req.movable ? this.d.twins(req.rig) : [], id, seq: this.seq, queuedAt: new Date().toISOString(), resolve, reject, opts, lastWhy: null, noted: false, unlisten: () => {} }
+      // Its twins are looked up at each pass (refresh), as rigs come and go while it waits.
+      const entry: Entry = { ...req, twins: [], id, seq: this.seq, queuedAt: new Date().toISOString(), resolve, reject, opts, lastWhy: null, noted: false, unlisten: () => {} }
       const cleanups: (() => void)[] = []
       if (opts.signal) {
         const onAbort = () => this.drop(entry, 'its caller went away')
@@ -234,7 +235,7 @@ export class Scheduler {
 
   status(): SchedulerStatus {
     if (this.pumpQueued) this.pump()
-    this.refresh()
+    const twins = this.refresh()
     const used = this.inUse()
     const town = this.townLimit()
     const plan = planAdmission(this.queue, used, { town: town.limit, rig: (r) => this.rigLimit(r).limit }, this.hold(), (r) => this.condition(r))
@@ -266,7 +267,7 @@ export class Scheduler {
         parked: this.d.settings.read().parked[rig] ?? null,
         failing: this.failingWhy(rig),
         stuck: this.stuckWhy(rig),
-        twins: this.d.twins(rig)
+        twins: [...(twins.get(rig) ?? [])]
       })),
       slots,
       queue,
@@ -283,16 +284,19 @@ export class Scheduler {
     }
   }
 
-  private refresh(): void {
+  /** The queue as things are now: each entry's twins and its bead's priority and title. Returns the twins. */
+  private refresh(): ReadonlyMap<string, readonly string[]> {
+    const twins = this.d.twins()
     for (const e of this.queue) {
       // A twin added or removed while it waits counts at the next admission.
-      e.twins = e.movable ? this.d.twins(e.rig) : []
+      e.twins = e.movable ? (twins.get(e.rig) ?? []) : []
       const b = this.d.bead(e.beadId)
       if (b) {
         e.priority = b.priority
         e.title = b.title
       }
     }
+    return twins
   }
 
   private condition(rig: string): RigCondition {
