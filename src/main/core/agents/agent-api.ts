@@ -12,18 +12,7 @@ import type { Inbox } from '../inbox/inbox'
 import type { Molecules } from '../molecules/molecules'
 import { commitsAhead, git, gitMessage, refExists } from '../git/git'
 import type { EnqueueInput } from '../refinery/merge-queue'
-
-
-interface MailRow {
-  id: string
-  sender: string
-  recipient: string
-  subject: string
-  body: string
-  created_at: string
-  delivered_at: string | null
-}
-const toMail = (r: MailRow): Mail => ({ id: r.id, from: r.sender, to: r.recipient, subject: r.subject, body: r.body, createdAt: r.created_at, deliveredAt: r.delivered_at })
+import { toMail, type MailRow } from './mail-row'
 
 export interface AgentApiDeps {
   db: Db

@@ -7,15 +7,7 @@ import type { Db } from '../store/db'
 import { inTransaction } from '../store/db'
 import { now, type Ledger } from '../ledger/ledger'
 import { newId } from '../ids'
-
-interface MailRow {
-  id: string
-  sender: string
-  recipient: string
-  subject: string
-  body: string
-  created_at: string
-}
+import type { MailRow } from './mail-row'
 
 export interface MailDeliveryDeps {
   db: Db

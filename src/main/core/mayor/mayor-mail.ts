@@ -2,18 +2,9 @@
 import type { Mail } from '../../../shared/domain'
 import { inTransaction, type Db } from '../store/db'
 import { now, type Ledger } from '../ledger/ledger'
+import { toMail, type MailRow } from '../agents/mail-row'
 
 export const MAYOR_MAILBOX = 'mayor'
-
-interface MailRow {
-  id: string
-  sender: string
-  recipient: string
-  subject: string
-  body: string
-  created_at: string
-  delivered_at: string | null
-}
 
 /** Undelivered mail to the mayor, oldest first, marked delivered in the same transaction as its ledger event. */
 export function checkMayorMail(db: Db, ledger: Ledger, sessionId: string): Mail[] {
@@ -23,6 +14,6 @@ export function checkMayorMail(db: Db, ledger: Ledger, sessionId: string): Mail[
     const mark = db.prepare('UPDATE mail SET delivered_at = ? WHERE id = ?')
     for (const r of rows) mark.run(at, r.id)
     ledger.append(MAYOR_MAILBOX, 'mayor.mail.check', MAYOR_MAILBOX, { session: sessionId, delivered: rows.map((r) => r.id) })
-    return rows.map((r) => ({ id: r.id, from: r.sender, to: r.recipient, subject: r.subject, body: r.body, createdAt: r.created_at, deliveredAt: at }))
+    return rows.map((r) => ({ ...toMail(r), deliveredAt: at }))
   })
 }

@@ -8,6 +8,7 @@ import { errorText } from '../../lib/format'
 import { useBeads } from '../../stores/beads'
 import { useConvoys } from '../../stores/convoys'
 import { useTown } from '../../stores/town'
+import { RuntimeOptions } from '../../components/RuntimeOptions'
 import { useUi } from '../../stores/ui'
 import { getClient } from '../../transport'
 import { BeadPicker } from './BeadPicker'
@@ -141,11 +142,7 @@ export function NewConvoyDialog({ onClose }: { onClose(): void }) {
         <label className="field">
           <span>runtime</span>
           <select data-testid="new-convoy-runtime" value={runtime} onChange={(e) => setRuntime(e.target.value)} className={agentCmd.trim() ? 'overridden' : undefined}>
-            {(town?.runtimes ?? []).map((r) => (
-              <option key={r.name} value={r.name} title={r.command.join(' ')}>
-                {r.label}
-              </option>
-            ))}
+            <RuntimeOptions />
           </select>
         </label>
         <label className="field grow">

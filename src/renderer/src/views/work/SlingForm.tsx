@@ -6,6 +6,7 @@ import { GLOSSARY } from '../../../../shared/domain'
 import { usePolecats } from '../../stores/polecats'
 import { useRigs } from '../../stores/rigs'
 import { RigOptions } from '../../components/RigOptions'
+import { RuntimeOptions } from '../../components/RuntimeOptions'
 import { useTown } from '../../stores/town'
 import { attempt, useUi } from '../../stores/ui'
 import { getClient } from '../../transport'
@@ -61,11 +62,7 @@ export function SlingForm({ bead }: { bead: Bead }) {
         <label className="field grow">
           <span>runtime</span>
           <select data-testid="sling-runtime" value={runtime} onChange={(e) => setRuntime(e.target.value)} className={agentCmd.trim() ? "overridden" : undefined}>
-            {(town?.runtimes ?? []).map((r) => (
-              <option key={r.name} value={r.name} title={r.command.join(' ')}>
-                {r.label}
-              </option>
-            ))}
+            <RuntimeOptions />
           </select>
         </label>
       </div>
