@@ -57,6 +57,7 @@ import { performance as nodePerf } from 'node:perf_hooks'
 import * as pty from 'node-pty'
 import { transformSync } from 'esbuild'
 import { Chromium, NAME_SHIM, type CdpPage } from './lib/cdp'
+import { typeAndTime } from './lib/renderer-echo'
 import type { Terminal } from '@xterm/xterm'
 import { createCore, type Core } from '../src/main/core/core'
 import { FLOW } from '../src/shared/contract'
@@ -490,66 +491,8 @@ async function measureLatency(c: Ctx, echoId: string, n: number, shown: string[]
     window.__bench.watchPolecat = pid
     window.__bench.watchTimes = []
   }, echoId)
-  const r = await c.page.evaluate(
-    async ({ pid, n }) => {
-      const term = window.__gtTerm!.get(pid) as Terminal
-      const line = () => {
-        const b = term.buffer.active
-        return b.getLine(b.baseY + b.cursorY)?.translateToString(true) ?? ''
-      }
-      const until = (pred: () => boolean, timeoutMs: number) =>
-        new Promise<boolean>((resolve) => {
-          if (pred()) return resolve(true)
-          const d = term.onWriteParsed(() => {
-            if (!pred()) return
-            d.dispose()
-            clearTimeout(t)
-            resolve(true)
-          })
-          const t = setTimeout(() => {
-            d.dispose()
-            resolve(pred())
-          }, timeoutMs)
-        })
-      const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
-      const now = () => performance.timeOrigin + performance.now()
-      const inputs: { t0: number; parsed: number; sample: boolean }[] = []
-      const newline = async () => {
-        const t0 = now()
-        term.input('\r', true)
-        await until(() => line() === '', 5000)
-        inputs.push({ t0, parsed: now(), sample: false })
-      }
-      // start on a fresh line
-      await newline()
-      const out: number[] = []
-      let timeouts = 0
-      let typed = ''
-      for (let i = 0; i < n; i++) {
-        if (typed.length >= 40) {
-          await newline()
-          typed = ''
-        }
-        await pause(20 + Math.random() * 40) // not in lock-step with the output batches
-        const ch = String.fromCharCode(97 + (i % 26))
-        const want = typed + ch
-        const wt0 = now()
-        const t = performance.now()
-        term.input(ch, true)
-        const ok = await until(() => line().endsWith(want), 5000)
-        const dt = performance.now() - t
-        inputs.push({ t0: wt0, parsed: now(), sample: true })
-        if (!ok) {
-          timeouts++
-          // resynchronise on whatever the line shows now
-          typed = line()
-        } else typed = want
-        out.push(dt)
-      }
-      return { samples: out, timeouts, inputs, recv: window.__bench.watchTimes.slice() }
-    },
-    { pid: echoId, n }
-  )
+  const typed = await typeAndTime(c.page, echoId, n)
+  const r = { ...typed, recv: await c.page.evaluate(() => window.__bench.watchTimes.slice()) }
   const wallS = (performance.now() - t0) / 1000
   const cpuReport = cpu()
   const elu = nodePerf.eventLoopUtilization(elu0).utilization

@@ -28,12 +28,21 @@ export async function takeOver(page: CdpPage, polecatId: string): Promise<void> 
   await page.waitForFunction((pid) => window.__gtTerm?.get(pid)?.options.disableStdin === false, polecatId, { timeoutMs: 15_000, what: `input enabled in ${polecatId}` })
 }
 
+/** A keystroke (or a new line) typed: when it went in and when its echo was parsed, ms since the epoch. */
+export interface TypedInput {
+  t0: number
+  parsed: number
+  /** A timed keystroke; false for the new lines between batches. */
+  sample: boolean
+}
+
 /**
  * Types `n` keystrokes into the taken-over terminal of an echoing program, one at a time, each timed from
  * xterm's input to the echoed character parsed on the cursor's line (ms); a new line every 40 characters.
- * A keystroke whose echo does not come within 5 s counts as a timeout (and its 5 s as its sample).
+ * A keystroke whose echo does not come within 5 s counts as a timeout (and its 5 s as its sample). `inputs`
+ * has every key and new line with its times, for a trace of where the time went (bench/run.ts phase 3).
  */
-export async function typeAndTime(page: CdpPage, polecatId: string, n: number): Promise<{ samples: number[]; timeouts: number }> {
+export async function typeAndTime(page: CdpPage, polecatId: string, n: number): Promise<{ samples: number[]; timeouts: number; inputs: TypedInput[] }> {
   return page.evaluate(
     async ({ pid, n }) => {
       const term = window.__gtTerm!.get(pid) as Terminal
@@ -56,31 +65,40 @@ export async function typeAndTime(page: CdpPage, polecatId: string, n: number): 
           }, timeoutMs)
         })
       const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
+      const now = () => performance.timeOrigin + performance.now()
+      const inputs: { t0: number; parsed: number; sample: boolean }[] = []
+      const newline = async () => {
+        const t0 = now()
+        term.input('\r', true)
+        await until(() => line() === '', 5000)
+        inputs.push({ t0, parsed: now(), sample: false })
+      }
       // each batch starts on a fresh line
-      term.input('\r', true)
-      await until(() => line() === '', 5000)
+      await newline()
       const samples: number[] = []
       let timeouts = 0
       let typed = ''
       for (let i = 0; i < n; i++) {
         if (typed.length >= 40) {
-          term.input('\r', true)
-          await until(() => line() === '', 5000)
+          await newline()
           typed = ''
         }
         await pause(20 + Math.random() * 40) // not in lock-step with the output batches
         const ch = String.fromCharCode(97 + (i % 26))
         const want = typed + ch
+        const wt0 = now()
         const t = performance.now()
         term.input(ch, true)
         const ok = await until(() => line().endsWith(want), 5000)
         samples.push(performance.now() - t)
+        inputs.push({ t0: wt0, parsed: now(), sample: true })
         if (!ok) {
           timeouts++
+          // resynchronise on whatever the line shows now
           typed = line()
         } else typed = want
       }
-      return { samples, timeouts }
+      return { samples, timeouts, inputs }
     },
     { pid: polecatId, n }
   )
