@@ -12,11 +12,11 @@ import { after, before, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import type { ConvoyStatus } from '../src/shared/domain'
 import { fakeAgentCmd, requireBuild, waitForFile } from '../test/support/fixtures'
-import { runGt } from '../test/support/run-gt'
 import { BUILD, TESTS, bareOrigin } from '../test/support/merge-fixtures'
 import { expectAttr, expectTerminal, expectText, launchChromium, recordAppearances, shot, until } from './support/browser'
 import { withTown } from './support/scenario'
 import { tid } from './support/ui'
+import { gtOk } from './support/gt'
 
 let browser: Browser
 
@@ -41,11 +41,7 @@ async function pickByKeyboard(page: Page, picker: string, text: string, id: stri
 
 test('a convoy made on the board from a molecule and beads in two rigs lands there, live', { timeout: 240_000 }, async () => {
   await withTown(browser, 'convoys-board', async (t) => {
-    const gt = async (...args: string[]) => {
-      const r = await runGt(args, { GT_TOWN: t.town })
-      assert.equal(r.code, 0, `gt ${args.join(' ')}: ${r.stderr}`)
-      return r.stdout
-    }
+    const gt = (...args: string[]) => gtOk(t.town, args)
     for (const rig of ['alpha', 'beta']) {
       await gt('rig', 'add', rig, bareOrigin().source)
       for (const [key, value] of Object.entries({ merge_mode: 'mountain', build: BUILD, test: TESTS })) await gt('rig', 'config', rig, key, value)

@@ -8,11 +8,11 @@ import { after, before, test } from 'node:test'
 import type { Browser } from 'playwright-core'
 import type { ConvoyStatus } from '../src/shared/domain'
 import { fakeAgentCmd, requireBuild } from '../test/support/fixtures'
-import { runGt } from '../test/support/run-gt'
 import { BUILD, TESTS, bareOrigin } from '../test/support/merge-fixtures'
 import { expectAttr, expectText, launchChromium } from './support/browser'
 import { withTown } from './support/scenario'
 import { tid } from './support/ui'
+import { gtOk } from './support/gt'
 
 let browser: Browser
 
@@ -27,11 +27,7 @@ after(async () => {
 
 test('a convoy from a molecule lands on the board, live', { timeout: 180_000 }, async () => {
   await withTown(browser, 'convoys', async (t) => {
-    const gt = async (...args: string[]) => {
-      const r = await runGt(args, { GT_TOWN: t.town })
-      assert.equal(r.code, 0, `gt ${args.join(' ')}: ${r.stderr}`)
-      return r.stdout
-    }
+    const gt = (...args: string[]) => gtOk(t.town, args)
     const o = bareOrigin()
     await gt('rig', 'add', 'board', o.source)
     for (const [key, value] of Object.entries({ merge_mode: 'mountain', build: BUILD, test: TESTS })) await gt('rig', 'config', 'board', key, value)

@@ -15,10 +15,10 @@ import { after, before, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import type { MergeQueueEntry } from '../src/shared/domain'
 import { fakeAgentCmd, requireBuild, sh, waitForFile } from '../test/support/fixtures'
-import { runGt } from '../test/support/run-gt'
 import { expectAttr, expectText, launchChromium, shot, until } from './support/browser'
 import { withTown, type TownScenario } from './support/scenario'
 import { createBead, expectNoErrorToast, goTo, polecatOf, slingBead, submitRig, tid } from './support/ui'
+import { gtOk } from './support/gt'
 
 let browser: Browser
 
@@ -31,11 +31,7 @@ after(async () => {
   await browser?.close()
 })
 
-async function gt(t: TownScenario, args: string[]): Promise<string> {
-  const r = await runGt([...args, '--town', t.town], {})
-  assert.equal(r.code, 0, `gt ${args.join(' ')}: ${r.stdout}${r.stderr}`)
-  return r.stdout
-}
+const gt = (t: TownScenario, args: string[]): Promise<string> => gtOk(t.town, args)
 
 const git = (repo: string, args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' }).trim()
 

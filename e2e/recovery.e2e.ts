@@ -13,10 +13,10 @@ import { after, before, test } from 'node:test'
 import type { Browser } from 'playwright-core'
 import type { Polecat, PrimeContext } from '../src/shared/domain'
 import { fakeAgentCmd, requireBuild, waitForFile } from '../test/support/fixtures'
-import { runGt } from '../test/support/run-gt'
 import { expectAttr, expectText, launchChromium, recordAppearances, shot, until } from './support/browser'
 import { withTown, type TownScenario } from './support/scenario'
 import { expectNoErrorToast, goTo, key, submitRig, tid } from './support/ui'
+import { gtOk } from './support/gt'
 
 let browser: Browser
 
@@ -44,11 +44,7 @@ const WORKER = [
   { hang: true }
 ]
 
-async function gt(t: TownScenario, args: string[]): Promise<string> {
-  const r = await runGt([...args, '--town', t.town, '--json'], {})
-  assert.equal(r.code, 0, `gt ${args.join(' ')}: ${r.stdout}${r.stderr}`)
-  return r.stdout
-}
+const gt = (t: TownScenario, args: string[]): Promise<string> => gtOk(t.town, [...args, '--json'])
 const polecats = async (t: TownScenario) => JSON.parse(await gt(t, ['polecat', 'list'])) as Polecat[]
 
 test('the host killed mid-work: on restart the page shows the recovery as it happens, then both agents working again; quitting shows their work being saved', { timeout: 180_000 }, async () => {

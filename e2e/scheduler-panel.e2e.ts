@@ -17,6 +17,7 @@ import { runGt } from '../test/support/run-gt'
 import { expectAttr, expectTerminal, expectText, launchChromium, shot, until } from './support/browser'
 import { withTown } from './support/scenario'
 import { expectNoErrorToast, tid } from './support/ui'
+import { gtOk } from './support/gt'
 
 let browser: Browser
 
@@ -31,11 +32,7 @@ after(async () => {
 
 test('the Scheduler panel: limits and park set there, a start routed to a twin, one waiting with its why, the queue drained on unpark', { timeout: 240_000 }, async () => {
   await withTown(browser, 'scheduler-panel', async (t) => {
-    const gt = async (...args: string[]) => {
-      const r = await runGt(args, { GT_TOWN: t.town })
-      assert.equal(r.code, 0, `gt ${args.join(' ')}: ${r.stderr}`)
-      return r.stdout
-    }
+    const gt = (...args: string[]) => gtOk(t.town, args)
     const shared = bareOrigin().source
     await gt('rig', 'add', 'alpha', shared)
     await gt('rig', 'add', 'alpha2', shared)

@@ -8,10 +8,10 @@ import { after, before, test } from 'node:test'
 import type { Browser } from 'playwright-core'
 import type { Polecat } from '../src/shared/domain'
 import { fakeAgentCmd, requireBuild, waitForFile } from '../test/support/fixtures'
-import { runGt } from '../test/support/run-gt'
 import { expectText, launchChromium, shot, until } from './support/browser'
 import { withTown, type TownScenario } from './support/scenario'
 import { createBead, goTo, tid } from './support/ui'
+import { gtOk } from './support/gt'
 
 let browser: Browser
 
@@ -24,11 +24,7 @@ after(async () => {
   await browser?.close()
 })
 
-async function gt(t: TownScenario, args: string[]): Promise<string> {
-  const r = await runGt([...args, '--town', t.town], {})
-  assert.equal(r.code, 0, `gt ${args.join(' ')}: ${r.stdout}${r.stderr}`)
-  return r.stdout
-}
+const gt = (t: TownScenario, args: string[]): Promise<string> => gtOk(t.town, args)
 
 async function slingFromForm(t: TownScenario, beadId: string, rig: string, agentCmd: string): Promise<void> {
   await goTo(t.page, 'work')

@@ -9,10 +9,10 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { fakeAgentCmd, makeRepo, removeDir, requireBuild, tempDir, waitForFile } from '../test/support/fixtures'
-import { runGt } from '../test/support/run-gt'
 import { expectAttr, expectText, launchChromium, shot, until, watchPage } from './support/browser'
 import { killLeftovers, startServe, type Served } from './support/serve'
 import { expectConnected, key, openTerminal, tid } from './support/ui'
+import { gtOk } from './support/gt'
 
 let browser: Browser
 let served: Served | undefined
@@ -41,11 +41,7 @@ test('the terminal of a session that ended (done, or crashed) has no Take over, 
   const cuesRoot = tempDir('e2e-cues')
   dirs.push(town, repo, cuesRoot)
   served = await startServe(town)
-  const gt = async (args: string[]) => {
-    const r = await runGt([...args, '--json'], { GT_TOWN: town })
-    assert.equal(r.code, 0, `gt ${args.join(' ')}: ${r.stderr}`)
-    return JSON.parse(r.stdout)
-  }
+  const gt = async (args: string[]) => JSON.parse(await gtOk(town, [...args, '--json']))
   await gt(['rig', 'add', 'app', repo])
 
   const doneCues = join(cuesRoot, 'done')

@@ -14,11 +14,11 @@ import type { Browser, Page } from 'playwright-core'
 import type { BeadDetail } from '../src/shared/contract'
 import type { Polecat, Session } from '../src/shared/domain'
 import { fakeAgentCmd, requireBuild, waitForFile } from '../test/support/fixtures'
-import { runGt } from '../test/support/run-gt'
 import { expectAttr, expectTerminal, expectText, launchChromium, shot, until } from './support/browser'
 import { withTown, type TownScenario } from './support/scenario'
 import { readCue } from './support/serve'
 import { createBead, expectNoErrorToast, goTo, key, polecatOf, slingBead, submitRig, tid } from './support/ui'
+import { gtOk } from './support/gt'
 
 let browser: Browser
 
@@ -41,11 +41,7 @@ const TESTS = 'test ! -e FAILING_TESTS || { seq -f "ok %g - passes its case" 800
 const checkpoint = { run: 'gt checkpoint \'{"step":"checks"}\'' }
 
 /** gt against the scenario's town; fails with what it printed unless it exits 0. */
-async function gt(t: TownScenario, args: string[]): Promise<string> {
-  const r = await runGt([...args, '--town', t.town], {})
-  assert.equal(r.code, 0, `gt ${args.join(' ')}: ${r.stdout}${r.stderr}`)
-  return r.stdout
-}
+const gt = (t: TownScenario, args: string[]): Promise<string> => gtOk(t.town, args)
 const gtJson = async <T>(t: TownScenario, args: string[]): Promise<T> => JSON.parse(await gt(t, [...args, '--json'])) as T
 
 /** A rig added through the page, its settings set with gt rig config (the Rigs view's editing has its own test). */
