@@ -85,19 +85,19 @@ export function planAdmission<T extends Waiting>(
     town++
     rigs.set(rig, (rigs.get(rig) ?? 0) + 1)
   }
-  /** Why a rig takes no new start now (null: it takes one); `hint` says how to lift a park. */
-  const closed = (rig: string, hint: boolean): { kind: SchedulerWaitKind; why: string } | null => {
+  /** Why a rig takes no new start now (null: it takes one); `lift` says how to lift a park, for a start that waits. */
+  const closed = (rig: string): { kind: SchedulerWaitKind; why: string; lift: string } | null => {
     const c = condition(rig)
-    if (c.parked) return { kind: 'rig_parked', why: `rig ${rig} is parked: ${c.parked}${hint ? ` (gt rig unpark ${rig})` : ''}` }
+    if (c.parked) return { kind: 'rig_parked', why: `rig ${rig} is parked: ${c.parked}`, lift: ` (gt rig unpark ${rig})` }
     const inRig = rigs.get(rig) ?? 0
-    if (inRig >= limits.rig(rig)) return { kind: 'rig_full', why: `rig ${rig} is at its limit (${inRig} of ${limits.rig(rig)} in use)` }
+    if (inRig >= limits.rig(rig)) return { kind: 'rig_full', why: `rig ${rig} is at its limit (${inRig} of ${limits.rig(rig)} in use)`, lift: '' }
     return null
   }
   for (const entry of ordered) {
     const own = condition(entry.rig)
-    const blocked = closed(entry.rig, false)
+    const blocked = closed(entry.rig)
     if (town >= limits.town) {
-      waiting.push({ entry, ...(closed(entry.rig, true) ?? { kind: 'town_full', why: `the town is at its limit (${town} of ${limits.town} in use)` }) })
+      waiting.push({ entry, ...(blocked ? { kind: blocked.kind, why: blocked.why + blocked.lift } : { kind: 'town_full', why: `the town is at its limit (${town} of ${limits.town} in use)` }) })
       continue
     }
     if (!blocked && !own.avoid) {
@@ -105,7 +105,7 @@ export function planAdmission<T extends Waiting>(
       continue
     }
     const twins = entry.twins.filter((t) => t !== entry.rig)
-    const twin = twins.filter((t) => !closed(t, false) && !condition(t).avoid).sort((a, b) => free(b) - free(a) || a.localeCompare(b))[0]
+    const twin = twins.filter((t) => !closed(t) && !condition(t).avoid).sort((a, b) => free(b) - free(a) || a.localeCompare(b))[0]
     if (twin) {
       take(entry, twin, blocked ? blocked.why : `rig ${entry.rig}: ${own.avoid}`)
       continue
@@ -115,8 +115,8 @@ export function planAdmission<T extends Waiting>(
       continue
     }
     // Each twin's own reason: "rig web2 is at its limit (1 of 1 in use)", "rig web3: its agent looks stuck".
-    const theirs = twins.map((t) => closed(t, false)?.why ?? `rig ${t}: ${condition(t).avoid}`)
-    waiting.push({ entry, kind: blocked.kind, why: [closed(entry.rig, true)!.why, ...theirs.map((w) => `its twin ${w}`)].join('; ') })
+    const theirs = twins.map((t) => closed(t)?.why ?? `rig ${t}: ${condition(t).avoid}`)
+    waiting.push({ entry, kind: blocked.kind, why: [blocked.why + blocked.lift, ...theirs.map((w) => `its twin ${w}`)].join('; ') })
   }
   return { admit, waiting }
 }
