@@ -3,7 +3,8 @@
 // reports as "core + WebSocket alone", repeated CORE_CPU_RUNS times so a change can be compared run to run.
 //
 //   npx electron-vite build && node --import tsx bench/core-cpu.ts
-//   CORE_CPU_MB (default 64), CORE_CPU_RUNS (default 3), CORE_CPU_PROFILE=1 (CPU profile of the core thread)
+//   CORE_CPU_MB (default 64), CORE_CPU_RUNS (default 3), CORE_CPU_PROFILE=1 (CPU profile of the core thread),
+//   CORE_CPU_IDLE=N (N idle agents beside), CORE_CPU_PERF=FILE (perf record of the process)
 import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -18,6 +19,7 @@ import { profileSelf, selfByFile, topSelf } from './lib/profile'
 import { threadMsPerMiB, threadTicks } from './lib/procstat'
 import { SessionLog } from '../src/main/core/sessions/session-log'
 import { FLOW } from '../src/shared/contract'
+import { TerminalStream } from '../src/main/core/terminals/terminal-stream'
 
 const MiB = 1024 * 1024
 const mb = Number(process.env.CORE_CPU_MB ?? 64)
@@ -32,6 +34,14 @@ async function main(): Promise<void> {
   if (process.env.CORE_CPU_NO_LOG === '1') SessionLog.prototype.output = () => undefined
   // experiment: a bigger batch (fewer frames, acks and log runs per MiB), as bench/run.ts's BENCH_FLOW_BATCH_MAX
   if (process.env.CORE_CPU_BATCH_MAX) (FLOW as { batchMaxBytes: number }).batchMaxBytes = Number(process.env.CORE_CPU_BATCH_MAX)
+  // node-pty reads, counted: the kernel's and Node's cost is per read, so their size is the first thing to know
+  let reads = 0
+  const proto = TerminalStream.prototype as unknown as { onData(this: unknown, d: Buffer): void }
+  const onData = proto.onData
+  proto.onData = function (d: Buffer) {
+    reads++
+    return onData.call(this, d)
+  }
   const root = tempDir('core-cpu')
   const repo = join(root, 'repo')
   mkdirSync(repo)
@@ -45,6 +55,12 @@ async function main(): Promise<void> {
     const results: number[] = []
     // Every agent is slung first, and the runs wait out the ledger export those slings cause (it forks git
     // several times, 5 s after the last change): that is not the terminal pipeline's cost.
+    await core.dispatch('scheduler.limit', { limit: 1000 }, human) // every agent at once, whatever this machine's default
+    // CORE_CPU_IDLE=N: N more agents slung and left idle beside the measured one (a town is rarely one agent)
+    for (let i = 0; i < Number(process.env.CORE_CPU_IDLE ?? 0); i++) {
+      const bead = (await core.dispatch('beads.create', { title: `idle ${i}`, rig: 'bench' }, human)) as Bead
+      await core.dispatch('sling', { bead: bead.id, rig: 'bench', agentCmd: `${q(process.execPath)} -e "setInterval(() => {}, 1e9)"` }, human)
+    }
     const pcs: Polecat[] = []
     for (let r = 0; r < runs; r++) {
       const bead = (await core.dispatch('beads.create', { title: `core cpu ${r}`, rig: 'bench' }, human)) as Bead
@@ -64,17 +80,23 @@ async function main(): Promise<void> {
       const perf = process.env.CORE_CPU_PERF ? spawn('perf', ['record', '-F', '2999', '-g', '-p', String(process.pid), '-o', `${process.env.CORE_CPU_PERF}.${r}`], { stdio: 'ignore' }) : null
       if (perf) await new Promise((r) => setTimeout(r, 500))
       const th0 = threadTicks(process.pid)
+      const ru0 = process.resourceUsage()
+      const reads0 = reads
       const t0 = performance.timeOrigin + performance.now()
       writeFileSync(join(cues, `go-${r}`), '')
       const done = JSON.parse(await next()) as { doneAt: number }
       const th = threadMsPerMiB(th0, threadTicks(process.pid), mb)
+      const ru = process.resourceUsage()
+      // user and kernel time of the whole process (getrusage, µs): the kernel's share is the PTY reads and socket writes
+      const perRead = `${(((reads - reads0) / mb) | 0)} reads/MiB`
+      const userSys = `${perRead}, user ${((ru.userCPUTime - ru0.userCPUTime) / 1000 / mb).toFixed(1)}, kernel ${((ru.systemCPUTime - ru0.systemCPUTime) / 1000 / mb).toFixed(1)}`
       if (perf) {
         perf.kill('SIGINT')
         await new Promise((r) => perf.once('exit', r))
       }
       const total = th.reduce((s, [, ms]) => s + ms, 0)
       results.push(total)
-      console.log(`run ${r + 1}: ${(mb / ((done.doneAt - t0) / 1000)).toFixed(1)} MiB/s, core ${total.toFixed(1)} ms CPU/MiB (${th.map(([n, ms]) => `${n} ${ms.toFixed(1)}`).join(', ')}); load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
+      console.log(`run ${r + 1}: ${(mb / ((done.doneAt - t0) / 1000)).toFixed(1)} MiB/s, core ${total.toFixed(1)} ms CPU/MiB (${th.map(([n, ms]) => `${n} ${ms.toFixed(1)}`).join(', ')}; ${userSys}); load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
       if (stop) {
         const p = await stop()
         for (const x of topSelf(p, 25)) console.log(`    ${x.pct.toFixed(1).padStart(5)}%  ${x.ms.toFixed(1).padStart(7)} ms  ${x.name}`)
