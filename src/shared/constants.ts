@@ -37,13 +37,16 @@ export const FLOW = {
   // 1-2 ms: the first read after a pause is sent at once), and pauses a flooding agent a third as often as a
   // low mark just under the high one (368k: 500-600 pauses per 64 MiB, each a stop and restart of the read
   // and a small frame): in paired runs the core's CPU per MiB end to end fell 10-15%, throughput the same.
-  // Since typing windows (below) guard the echo, the window can be bigger: 384k/256k gave 11.6-12.9 MiB/s end
-  // to end (0.76-0.89 of xterm alone in the page) in three runs of bench/run.ts on this 2-core machine,
-  // 768k/512k 14.7-19.8 MiB/s (0.85-1.05) in three, with the echo p95 under the flood 29-45 ms (384k: 24-45),
-  // and 1M/768k 13.9-14.5 MiB/s in two, at 34 and 72 ms. The page starved: at 15-20 MiB/s 384k is 20 ms of parsing, less
-  // than an ack's round trip (page, core, PTY read, batch, page) takes when the two cores are busy.
-  highWater: 768_000,
-  lowWater: 512_000,
+  highWater: 384_000,
+  lowWater: 256_000,
+  // A view whose client watches no other terminal: no other terminal's echo can queue behind it, and with one
+  // terminal on screen 384k/256k left the page dry between acks (at 15-20 MiB/s it is 20 ms of parsing, less
+  // than an ack's round trip takes when both cores are busy). bench/run.ts on this 2-core machine: end to end
+  // 11.6-12.9 MiB/s (0.76-0.89 of xterm alone in the page) in three runs with 384k/256k, 14.7-19.8 MiB/s
+  // (0.85-1.05) in three with 768k/512k. The same 768k/512k for every view took the echo p95 under the
+  // 20-agent flood from 24-45 ms to 29-98 ms (two of three full runs over 50): hence only where it is alone.
+  soloHighWater: 768_000,
+  soloLowWater: 512_000,
   // While a client types into one terminal, its other terminals keep only this much in flight, so the echo
   // does not arrive behind a window of someone else's output (typing-clients.ts); for typingMs after the
   // last keystroke. bench/run.ts, 20-agent flood: echo p95 45-70 ms with the whole window, about 20 with 128k.

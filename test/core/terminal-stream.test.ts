@@ -76,9 +76,10 @@ test('a viewer that stops acknowledging pauses the PTY; acknowledging resumes it
   try {
     stream.attach({ id: 'slow-view', send: (e) => (events.push(e), e.type === 'terminal.output' && (received += e.data.length)) })
     await eventually(() => stream.isPaused, 'the PTY to pause')
-    // While paused, output stays bounded near the high-water mark (plus what was in flight).
+    // While paused, output stays bounded near the high-water mark (plus what was in flight): the solo window,
+    // as this client watches no other terminal.
     const atPause = received
-    assert.ok(atPause > FLOW.highWater && atPause < FLOW.highWater + 200_000, `paused after ${atPause} bytes`)
+    assert.ok(atPause > FLOW.soloHighWater && atPause < FLOW.soloHighWater + 200_000, `paused after ${atPause} bytes`)
     // Acknowledge everything as it comes: the agent runs to the end.
     let acked = 0
     const drain = setInterval(() => {
@@ -254,6 +255,49 @@ test('while a client types into one terminal, its other terminals keep less in f
   } finally {
     flood.kill('SIGKILL')
     idle.kill('SIGKILL')
+    budget.dispose()
+    removeDir(dir)
+  }
+})
+
+test('a client watching one terminal alone gets the bigger window; watching a second, both keep the shared one; one left, the bigger again', async () => {
+  const dir = tempDir('solo')
+  const budget = new BackgroundBudget(1e12)
+  const flood = spawnStream(dir, 50_000_000, budget, 'flood')
+  const other = new TerminalStream('r/other', 's-other', { file: process.execPath, args: ['-e', 'setInterval(()=>{},1e9)'], cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } }, new SessionLog(join(dir, 'other.jsonl')), budget)
+  let received = 0
+  let acked = 0
+  const ackTo = (inFlight: number) => {
+    flood.ack('page', received - acked - inFlight)
+    acked = received - inFlight
+  }
+  try {
+    flood.attach({ id: 'page', send: (e) => e.type === 'terminal.output' && (received += e.data.length) })
+    await eventually(() => flood.isPaused, 'the flood to fill its window')
+    assert.ok(received > FLOW.soloHighWater, `alone, the bigger window went first (${received} bytes)`)
+
+    other.attach({ id: 'page', send: () => {} }) // the same page opens a second terminal
+    ackTo((FLOW.lowWater + FLOW.highWater) / 2) // under the solo low mark, over the shared one
+    await new Promise((r) => setTimeout(r, 200))
+    assert.equal(flood.isPaused, true, 'with two terminals on the page, the flood waits for the shared window')
+
+    ackTo(0)
+    await eventually(() => flood.isPaused && received - acked > FLOW.lowWater, 'the flood to run and fill the shared window')
+    assert.ok(received - acked < FLOW.soloHighWater, `it paused with ${received - acked} bytes in flight, within the shared window and one batch`)
+
+    other.detach('page')
+    ackTo((FLOW.lowWater + FLOW.highWater) / 2)
+    await eventually(() => received - acked > FLOW.soloHighWater, 'the bigger window again with one terminal left', 5_000)
+
+    // An ended terminal counts no more: a terminal whose agent exited leaves the page's other one alone.
+    other.attach({ id: 'page', send: () => {} })
+    other.kill('SIGKILL')
+    await eventually(() => !other.running, 'the second agent to end')
+    ackTo(0)
+    await eventually(() => flood.isPaused && received - acked > FLOW.soloHighWater, 'the bigger window with the other terminal ended', 5_000)
+  } finally {
+    flood.kill('SIGKILL')
+    other.kill('SIGKILL')
     budget.dispose()
     removeDir(dir)
   }

@@ -36,7 +36,7 @@ class FakeContents extends EventEmitter {
   }
 }
 
-const LINES = Math.ceil((3 * FLOW.highWater) / 30)
+const LINES = Math.ceil((3 * FLOW.soloHighWater) / 30) // the one terminal this client watches: the solo window
 const agent = (cue: string) =>
   `${JSON.stringify(process.execPath)} -e ${JSON.stringify(
     `const fs=require('fs');let i=0;function go(){while(i<${LINES}){if(!process.stdout.write('line '+(i++)+' ✓ ── naïve 日本\\n'))return process.stdout.once('drain',go)}process.stdout.write('ALL-DONE\\n');setInterval(()=>{},1e9)}` +
@@ -85,5 +85,5 @@ test('terminal output reaches the window over IPC as bytes, whole, and byte acks
   const lines = text().split('\r\n').filter((l) => l.startsWith('line '))
   assert.equal(lines.length, LINES, 'every line arrived once')
   lines.forEach((l, i) => assert.equal(l, `line ${i} ✓ ── naïve 日本`))
-  assert.ok(acked > FLOW.highWater, `more than one window went through (${acked} bytes), so byte acks resumed the PTY`)
+  assert.ok(acked > FLOW.soloHighWater, `more than one window went through (${acked} bytes), so byte acks resumed the PTY`)
 })

@@ -14,9 +14,9 @@ import { human, useTestTown } from '../support/town'
 
 const ctx = useTestTown()
 
-// Once its cue file exists: three times the flow-control window of numbered lines with multi-byte glyphs,
+// Once its cue file exists: three times the (solo) flow-control window of numbered lines with multi-byte glyphs,
 // then a marker; then idle.
-const LINES = Math.ceil((3 * FLOW.highWater) / 30)
+const LINES = Math.ceil((3 * FLOW.soloHighWater) / 30) // the one terminal this client watches: the solo window
 const agent = (cue: string) =>
   `${JSON.stringify(process.execPath)} -e ${JSON.stringify(
     `const fs=require('fs');let i=0;function go(){while(i<${LINES}){if(!process.stdout.write('line '+(i++)+' ✓ ── naïve 日本\\n'))return process.stdout.once('drain',go)}process.stdout.write('ALL-DONE\\n');setInterval(()=>{},1e9)}` +
@@ -86,6 +86,6 @@ test('terminal output reaches a WebSocket client as binary frames, byte-exact, w
   lines.forEach((l, i) => assert.equal(l, `line ${i} ✓ ── naïve 日本`))
   assert.equal(textOutput, 0, 'no output went as JSON text')
   assert.equal(replyFrames, 1, 'the attach call was answered; the acks (notifications) were not')
-  assert.ok(acked > FLOW.highWater, `more than one window went through (${acked} bytes), so acks resumed the PTY`)
+  assert.ok(acked > FLOW.soloHighWater, `more than one window went through (${acked} bytes), so acks resumed the PTY`)
   await ctx.core.dispatch('polecats.stop', { polecat }, human)
 })

@@ -2,7 +2,8 @@
 // and sent to the views attached to it, with flow control. A view acknowledges bytes after xterm has
 // parsed them; when any view is more than FLOW.highWater behind, the PTY is paused until all are below
 // FLOW.lowWater — FLOW.typingHighWater / typingLowWater for a view whose client is typing into another
-// terminal (typing-clients.ts). Views that are not attached cost nothing but the log and the replay buffer.
+// terminal (typing-clients.ts), FLOW.soloHighWater / soloLowWater for a view whose client watches no other
+// terminal (watching-clients.ts). Views that are not attached cost nothing but the log and the replay buffer.
 //
 // Output stays the PTY's bytes from end to end: node-pty reads without decoding (`encoding: null`), the log,
 // the replay buffer, the WebSocket frame and the IPC event all take bytes, and only xterm decodes UTF-8.
@@ -13,6 +14,7 @@ import { FLOW, type CoreEvent } from '../../../shared/contract'
 import type { ClientConnection } from '../connection'
 import { ReplayBuffer } from './replay-buffer'
 import { typingClients } from './typing-clients'
+import { watchingClients } from './watching-clients'
 import { completeUtf8Length } from './utf8'
 import type { SessionLog } from '../sessions/session-log'
 import type { BackgroundBudget, Throttleable } from './background-budget'
@@ -71,6 +73,9 @@ export class TerminalStream implements Throttleable {
   private firstOutput: (() => void)[] = []
   private lastInputAt = -Infinity
   private offTyping: () => void
+  private offWatching: () => void
+  /** The viewers were let go of in watchingClients when the agent exited (they may stay for the last output). */
+  private watchReleased = false
   /** UTF-8 bytes printed so far (what History shows as the session's size). */
   outputBytes = 0
   running = true
@@ -96,6 +101,7 @@ export class TerminalStream implements Throttleable {
     this.proc.onData((data: string | Buffer) => this.onData(typeof data === 'string' ? Buffer.from(data) : data))
     this.proc.onExit(({ exitCode, signal }) => this.handleExit(exitCode, signal ?? null))
     this.offTyping = typingClients.onChange(() => this.viewers.size && this.applyFlowControl())
+    this.offWatching = watchingClients.onChange(() => this.viewers.size && this.applyFlowControl())
   }
 
   get pid(): number {
@@ -148,10 +154,19 @@ export class TerminalStream implements Throttleable {
     this.outputListener = listener
   }
 
-  /** How far behind this viewer may be: less while its client types into another terminal. */
+  /** How far behind this viewer may be: less while its client types into another terminal, more while it watches this one alone. */
   private windowOf(v: Viewer): { high: number; low: number } {
     const typedHere = performance.now() - this.lastInputAt < FLOW.typingMs
-    return !typedHere && typingClients.isTyping(v.client.id) ? { high: FLOW.typingHighWater, low: FLOW.typingLowWater } : { high: FLOW.highWater, low: FLOW.lowWater }
+    if (!typedHere && typingClients.isTyping(v.client.id)) return { high: FLOW.typingHighWater, low: FLOW.typingLowWater }
+    if (watchingClients.watchesOne(v.client.id)) return { high: FLOW.soloHighWater, low: FLOW.soloLowWater }
+    return { high: FLOW.highWater, low: FLOW.lowWater }
+  }
+
+  /** Forgets a viewer, in watchingClients too (unless the agent's exit already did). */
+  private dropViewer(id: string): boolean {
+    if (!this.viewers.delete(id)) return false
+    if (!this.watchReleased) watchingClients.unwatch(id)
+    return true
   }
 
   private applyFlowControl(): void {
@@ -196,7 +211,7 @@ export class TerminalStream implements Throttleable {
     if (this.flowPaused && Date.now() - this.flowPausedAt > FLOW.stallMs) {
       for (const [id, v] of this.viewers) {
         if (v.unacked < this.windowOf(v).low) continue
-        this.viewers.delete(id)
+        this.dropViewer(id)
         v.client.send({ type: 'terminal.lagged', polecatId: this.polecatId, sessionId: this.sessionId })
       }
       this.applyFlowControl()
@@ -210,13 +225,14 @@ export class TerminalStream implements Throttleable {
 
   attach(client: ClientConnection): { data: string; seq: number; truncated: boolean } {
     this.flush()
+    if (!this.viewers.has(client.id) && !this.watchReleased) watchingClients.watch(client.id)
     this.viewers.set(client.id, { client, unacked: 0 })
     this.budget.release(this)
     return this.replay.snapshot()
   }
 
   detach(clientId: string): void {
-    if (this.viewers.delete(clientId)) this.applyFlowControl()
+    if (this.dropViewer(clientId)) this.applyFlowControl()
   }
 
   /** A view has parsed `bytes` more of the output sent to it. */
@@ -269,6 +285,10 @@ export class TerminalStream implements Throttleable {
       this.flush(true)
       this.running = false
       this.offTyping()
+      this.offWatching()
+      // An ended terminal holds no window: its viewers' other terminals may have the bigger one now.
+      this.watchReleased = true
+      for (const id of this.viewers.keys()) watchingClients.unwatch(id)
       if (this.pauseWatch) clearInterval(this.pauseWatch)
       this.pauseWatch = null
       this.budget.release(this)
