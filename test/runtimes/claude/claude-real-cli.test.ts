@@ -192,7 +192,10 @@ describe('the real Claude Code in a PTY against the scripted model server', { sk
       assert.equal(run.server.mainRequests().length, 1, 'no further model request while the decision is pending')
       assert.equal(existsSync(join(s.worktree, 'later.txt')), false)
       writeFileSync(decision, 'allow')
-      await eventually(() => existsSync(join(s.worktree, 'later.txt')) && readFileSync(join(s.worktree, 'later.txt'), 'utf8') === 'later\n', 'later.txt written once approved')
+      // Failed once in a full run (20 s, nothing written) and not in reruns: say what the hooks and the screen showed.
+      await eventually(() => existsSync(join(s.worktree, 'later.txt')) && readFileSync(join(s.worktree, 'later.txt'), 'utf8') === 'later\n', 'later.txt written once approved').catch((err) => {
+        throw new Error(`${err.message}; hooks: ${readHookLog(log).map((h) => h.event).join(', ')}; model requests: ${run?.server.mainRequests().length}; screen: ${JSON.stringify(run?.claude.output().slice(-3000))}`)
+      })
       await run.server.waitForRequest((r) => r.kind === 'main' && r.step === 1, 'the model request after the late approval')
     } finally {
       await run?.claude.stop()
