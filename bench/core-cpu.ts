@@ -19,7 +19,7 @@ import { profileSelf, selfByFile, topSelf } from './lib/profile'
 import { threadMsPerMiB, threadTicks } from './lib/procstat'
 import { SessionLog } from '../src/main/core/sessions/session-log'
 import { FLOW } from '../src/shared/contract'
-import { TerminalStream } from '../src/main/core/terminals/terminal-stream'
+import { diffStats, installInstrumentation, snapshotStats } from './lib/instrument'
 
 const MiB = 1024 * 1024
 const mb = Number(process.env.CORE_CPU_MB ?? 64)
@@ -34,14 +34,8 @@ async function main(): Promise<void> {
   if (process.env.CORE_CPU_NO_LOG === '1') SessionLog.prototype.output = () => undefined
   // experiment: a bigger batch (fewer frames, acks and log runs per MiB), as bench/run.ts's BENCH_FLOW_BATCH_MAX
   if (process.env.CORE_CPU_BATCH_MAX) (FLOW as { batchMaxBytes: number }).batchMaxBytes = Number(process.env.CORE_CPU_BATCH_MAX)
-  // node-pty reads, counted: the kernel's and Node's cost is per read, so their size is the first thing to know
-  let reads = 0
-  const proto = TerminalStream.prototype as unknown as { onData(this: unknown, d: Buffer): void }
-  const onData = proto.onData
-  proto.onData = function (d: Buffer) {
-    reads++
-    return onData.call(this, d)
-  }
+  // node-pty reads, counted (bench/run.ts's instrumentation): the kernel's and Node's cost is per read
+  installInstrumentation()
   const root = tempDir('core-cpu')
   const repo = join(root, 'repo')
   mkdirSync(repo)
@@ -81,15 +75,15 @@ async function main(): Promise<void> {
       if (perf) await new Promise((r) => setTimeout(r, 500))
       const th0 = threadTicks(process.pid)
       const ru0 = process.resourceUsage()
-      const reads0 = reads
+      const stats0 = snapshotStats()
       const t0 = performance.timeOrigin + performance.now()
       writeFileSync(join(cues, `go-${r}`), '')
       const done = JSON.parse(await next()) as { doneAt: number }
       const th = threadMsPerMiB(th0, threadTicks(process.pid), mb)
       const ru = process.resourceUsage()
+      const reads = diffStats(stats0, snapshotStats(), [pc.id]).dataEvents
       // user and kernel time of the whole process (getrusage, µs): the kernel's share is the PTY reads and socket writes
-      const perRead = `${(((reads - reads0) / mb) | 0)} reads/MiB`
-      const userSys = `${perRead}, user ${((ru.userCPUTime - ru0.userCPUTime) / 1000 / mb).toFixed(1)}, kernel ${((ru.systemCPUTime - ru0.systemCPUTime) / 1000 / mb).toFixed(1)}`
+      const userSys = `${(reads / mb) | 0} reads/MiB, user ${((ru.userCPUTime - ru0.userCPUTime) / 1000 / mb).toFixed(1)}, kernel ${((ru.systemCPUTime - ru0.systemCPUTime) / 1000 / mb).toFixed(1)}`
       if (perf) {
         perf.kill('SIGINT')
         await new Promise((r) => perf.once('exit', r))

@@ -639,11 +639,12 @@ async function pageSinkThroughput(browser: Chromium, host: WebHost, id: string, 
  * end-to-end figure, MiB/s. Measured just before and just after the end-to-end run, so load from other
  * processes that comes and goes weighs on both sides of the ratio alike.
  */
-async function xtermAlone(page: CdpPage, refId: string, chromiumPids: number[], when: string): Promise<number> {
+async function xtermAlone(page: CdpPage, refId: string, chromiumPids: number[], when: string | null): Promise<number> {
   const block = execFileSync(process.execPath, [PRODUCER, '--dump', '--seed', '1'], { encoding: 'utf8', maxBuffer: 16 * MiB })
   const bytes = Math.round(Math.min(CFG.ceilingMb, CFG.mb) * MiB)
   const mib = bytes / MiB
   const on = await xtermCeiling(page, refId, block, bytes, true, chromiumPids)
+  if (when === null) return on.mibps // a warm-up, not a figure
   log(`  xterm alone in this page ${when}, same size, the producer's bytes from memory [${Math.round(mib)} MiB]: ${f1(on.mibps)} MiB/s (chromium ${cpuMsPerMiB(on.cpu, 'chromium', mib)}, ${f1(on.frames / mib)} xterm renders/MiB, ${f1(on.frames / (on.ms / 1000))}/s)`)
   if (CFG.diag && when === 'after') {
     const off = await xtermCeiling(page, refId, block, bytes, false, chromiumPids)
@@ -922,10 +923,9 @@ async function main(): Promise<void> {
 
   // 2. one agent end to end
   // xterm alone and the pipeline swing by a fifth from one minute to the next here: the runs alternate, and
-  // the figure is the mean of each
-  // The page's JIT warms up on the first MiBs xterm parses (cold, xterm alone ran at two thirds of its later
+  // the figure is the mean of each. The page's JIT warms up on the first MiBs xterm parses (cold, xterm alone ran at two thirds of its later
   // speed): a run thrown away first, so the baseline is xterm at its best.
-  await xtermCeiling(page, solo.id, execFileSync(process.execPath, [PRODUCER, '--dump', '--seed', '1'], { encoding: 'utf8', maxBuffer: 16 * MiB }), Math.round(Math.min(CFG.ceilingMb, CFG.mb) * MiB), true, chromiumPids)
+  await xtermAlone(page, solo.id, chromiumPids, null)
   const xtermRuns = [await xtermAlone(page, solo.id, chromiumPids, 'before')]
   const e2e = await measureStream(ctx, solo.id, join(cues, 'go-solo-0'), Math.round(CFG.mb * MiB), [])
   log(`  end to end, run 1: ${f1(e2e.mibps)} MiB/s (${f1(e2e.ms)} ms, first byte parsed after ${f1(e2e.firstByteMs)} ms)`)

@@ -223,22 +223,37 @@ test("the agent's terminal is in UTF-8 mode (IUTF8), as node-pty sets it when it
   }
 })
 
+/**
+ * A flooding terminal and an idle one, for the page 'page' to watch: `inFlight()` is what the flood has sent
+ * it and it has not acknowledged; `ackTo(n)` acknowledges all but the last n bytes.
+ */
+function floodAndIdle(dir: string, budget: BackgroundBudget, idleName: string) {
+  const flood = spawnStream(dir, 50_000_000, budget, 'flood')
+  const idle = new TerminalStream(`r/${idleName}`, `s-${idleName}`, { file: process.execPath, args: ['-e', 'setInterval(()=>{},1e9)'], cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } }, new SessionLog(join(dir, `${idleName}.jsonl`)), budget)
+  let received = 0
+  let acked = 0
+  return {
+    flood,
+    idle,
+    watchFlood: () => flood.attach({ id: 'page', send: (e) => e.type === 'terminal.output' && (received += e.data.length) }),
+    received: () => received,
+    inFlight: () => received - acked,
+    ackTo: (inFlight: number) => {
+      flood.ack('page', received - acked - inFlight)
+      acked = received - inFlight
+    }
+  }
+}
+
 test('while a client types into one terminal, its other terminals keep less in flight; a second after, their whole window', async () => {
   const dir = tempDir('typing')
   const budget = new BackgroundBudget(1e12)
-  const flood = spawnStream(dir, 50_000_000, budget, 'flood')
-  const idle = new TerminalStream('r/idle', 's-idle', { file: process.execPath, args: ['-e', 'setInterval(()=>{},1e9)'], cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } }, new SessionLog(join(dir, 'idle.jsonl')), budget)
-  let received = 0
-  let acked = 0
-  const ackTo = (inFlight: number) => {
-    flood.ack('page', received - acked - inFlight)
-    acked = received - inFlight
-  }
+  const { flood, idle, watchFlood, received, inFlight: unacked, ackTo } = floodAndIdle(dir, budget, 'idle')
   try {
-    flood.attach({ id: 'page', send: (e) => e.type === 'terminal.output' && (received += e.data.length) })
+    watchFlood()
     idle.attach({ id: 'page', send: () => {} })
     await eventually(() => flood.isPaused, 'the flood to fill its window')
-    assert.ok(received > FLOW.highWater, `the whole window went first (${received} bytes)`)
+    assert.ok(received() > FLOW.highWater, `the whole window went first (${received()} bytes)`)
 
     idle.write('x') // the page's human types into the other terminal
     ackTo((FLOW.typingLowWater + FLOW.lowWater) / 2) // under the whole window's low mark, over the typing one
@@ -246,12 +261,12 @@ test('while a client types into one terminal, its other terminals keep less in f
     assert.equal(flood.isPaused, true, 'while the page types elsewhere, the flood waits for the smaller window')
 
     ackTo(0)
-    await eventually(() => flood.isPaused && received - acked > FLOW.typingHighWater, 'the flood to run and fill the smaller window')
-    const inFlight = received - acked
+    await eventually(() => flood.isPaused && unacked() > FLOW.typingHighWater, 'the flood to run and fill the smaller window')
+    const inFlight = unacked()
     assert.ok(inFlight < FLOW.highWater, `it paused with ${inFlight} bytes in flight, within the smaller window and one batch`)
 
     ackTo((FLOW.typingLowWater + FLOW.lowWater) / 2)
-    await eventually(() => received - acked > FLOW.highWater, 'the whole window again a second after the last keystroke', 5_000)
+    await eventually(() => unacked() > FLOW.highWater, 'the whole window again a second after the last keystroke', 5_000)
   } finally {
     flood.kill('SIGKILL')
     idle.kill('SIGKILL')
@@ -263,18 +278,11 @@ test('while a client types into one terminal, its other terminals keep less in f
 test('a client watching one terminal alone gets the bigger window; watching a second, both keep the shared one; one left, the bigger again', async () => {
   const dir = tempDir('solo')
   const budget = new BackgroundBudget(1e12)
-  const flood = spawnStream(dir, 50_000_000, budget, 'flood')
-  const other = new TerminalStream('r/other', 's-other', { file: process.execPath, args: ['-e', 'setInterval(()=>{},1e9)'], cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } }, new SessionLog(join(dir, 'other.jsonl')), budget)
-  let received = 0
-  let acked = 0
-  const ackTo = (inFlight: number) => {
-    flood.ack('page', received - acked - inFlight)
-    acked = received - inFlight
-  }
+  const { flood, idle: other, watchFlood, received, inFlight, ackTo } = floodAndIdle(dir, budget, 'other')
   try {
-    flood.attach({ id: 'page', send: (e) => e.type === 'terminal.output' && (received += e.data.length) })
+    watchFlood()
     await eventually(() => flood.isPaused, 'the flood to fill its window')
-    assert.ok(received > FLOW.soloHighWater, `alone, the bigger window went first (${received} bytes)`)
+    assert.ok(received() > FLOW.soloHighWater, `alone, the bigger window went first (${received()} bytes)`)
 
     other.attach({ id: 'page', send: () => {} }) // the same page opens a second terminal
     ackTo((FLOW.lowWater + FLOW.highWater) / 2) // under the solo low mark, over the shared one
@@ -282,19 +290,19 @@ test('a client watching one terminal alone gets the bigger window; watching a se
     assert.equal(flood.isPaused, true, 'with two terminals on the page, the flood waits for the shared window')
 
     ackTo(0)
-    await eventually(() => flood.isPaused && received - acked > FLOW.lowWater, 'the flood to run and fill the shared window')
-    assert.ok(received - acked < FLOW.soloHighWater, `it paused with ${received - acked} bytes in flight, within the shared window and one batch`)
+    await eventually(() => flood.isPaused && inFlight() > FLOW.lowWater, 'the flood to run and fill the shared window')
+    assert.ok(inFlight() < FLOW.soloHighWater, `it paused with ${inFlight()} bytes in flight, within the shared window and one batch`)
 
     other.detach('page')
     ackTo((FLOW.lowWater + FLOW.highWater) / 2)
-    await eventually(() => received - acked > FLOW.soloHighWater, 'the bigger window again with one terminal left', 5_000)
+    await eventually(() => inFlight() > FLOW.soloHighWater, 'the bigger window again with one terminal left', 5_000)
 
     // An ended terminal counts no more: a terminal whose agent exited leaves the page's other one alone.
     other.attach({ id: 'page', send: () => {} })
     other.kill('SIGKILL')
     await eventually(() => !other.running, 'the second agent to end')
     ackTo(0)
-    await eventually(() => flood.isPaused && received - acked > FLOW.soloHighWater, 'the bigger window with the other terminal ended', 5_000)
+    await eventually(() => flood.isPaused && inFlight() > FLOW.soloHighWater, 'the bigger window with the other terminal ended', 5_000)
   } finally {
     flood.kill('SIGKILL')
     other.kill('SIGKILL')

@@ -74,8 +74,6 @@ export class TerminalStream implements Throttleable {
   private lastInputAt = -Infinity
   private offTyping: () => void
   private offWatching: () => void
-  /** The viewers were let go of in watchingClients when the agent exited (they may stay for the last output). */
-  private watchReleased = false
   /** UTF-8 bytes printed so far (what History shows as the session's size). */
   outputBytes = 0
   running = true
@@ -162,10 +160,10 @@ export class TerminalStream implements Throttleable {
     return { high: FLOW.highWater, low: FLOW.lowWater }
   }
 
-  /** Forgets a viewer, in watchingClients too (unless the agent's exit already did). */
+  /** Forgets a viewer, in watchingClients too (unless the agent's exit already did: viewers of an ended terminal are not counted). */
   private dropViewer(id: string): boolean {
     if (!this.viewers.delete(id)) return false
-    if (!this.watchReleased) watchingClients.unwatch(id)
+    if (this.running) watchingClients.unwatch(id)
     return true
   }
 
@@ -225,7 +223,7 @@ export class TerminalStream implements Throttleable {
 
   attach(client: ClientConnection): { data: string; seq: number; truncated: boolean } {
     this.flush()
-    if (!this.viewers.has(client.id) && !this.watchReleased) watchingClients.watch(client.id)
+    if (!this.viewers.has(client.id) && this.running) watchingClients.watch(client.id)
     this.viewers.set(client.id, { client, unacked: 0 })
     this.budget.release(this)
     return this.replay.snapshot()
@@ -287,7 +285,6 @@ export class TerminalStream implements Throttleable {
       this.offTyping()
       this.offWatching()
       // An ended terminal holds no window: its viewers' other terminals may have the bigger one now.
-      this.watchReleased = true
       for (const id of this.viewers.keys()) watchingClients.unwatch(id)
       if (this.pauseWatch) clearInterval(this.pauseWatch)
       this.pauseWatch = null

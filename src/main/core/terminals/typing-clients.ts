@@ -5,10 +5,11 @@
 // terminals keep only FLOW.typingHighWater in flight; a second after its last keystroke they have their
 // whole window again.
 import { FLOW } from '../../../shared/contract'
+import { ChangeListeners } from './change-listeners'
 
 export class TypingClients {
   private until = new Map<string, number>()
-  private listeners = new Set<() => void>()
+  private listeners = new ChangeListeners('typing clients')
   private timer: NodeJS.Timeout | null = null
 
   /** Input went to a terminal these clients watch: one of them is typing. */
@@ -19,7 +20,7 @@ export class TypingClients {
       if (!this.until.has(id)) started = true
       this.until.set(id, until)
     }
-    if (started) this.changed()
+    if (started) this.listeners.notify()
     this.timer ??= setTimeout(() => this.expire(), FLOW.typingMs).unref()
   }
 
@@ -29,8 +30,7 @@ export class TypingClients {
 
   /** Called whenever a client starts or stops typing; returns the unsubscribe. */
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+    return this.listeners.add(listener)
   }
 
   private expire(): void {
@@ -45,18 +45,7 @@ export class TypingClients {
       } else next = Math.min(next, until)
     }
     if (next < Infinity) this.timer = setTimeout(() => this.expire(), Math.max(1, next - now)).unref()
-    if (stopped) this.changed()
-  }
-
-  private changed(): void {
-    for (const l of [...this.listeners]) {
-      // A listener runs flow control of one terminal: a throw there must not starve the others.
-      try {
-        l()
-      } catch (err) {
-        console.error(`typing clients: a listener failed: ${(err as Error).stack ?? err}`)
-      }
-    }
+    if (stopped) this.listeners.notify()
   }
 }
 

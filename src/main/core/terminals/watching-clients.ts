@@ -3,21 +3,23 @@
 // the same socket. A client that watches one terminal only has no other terminal to delay, so its view gets
 // the bigger window (FLOW.soloHighWater): with one terminal on screen the page otherwise ran dry between acks
 // (bench/run.ts phase 2). With two or more, each keeps the shared window (FLOW.highWater).
+import { ChangeListeners } from './change-listeners'
+
 export class WatchingClients {
   private counts = new Map<string, number>()
-  private listeners = new Set<() => void>()
+  private listeners = new ChangeListeners('watching clients')
 
   watch(clientId: string): void {
     const n = (this.counts.get(clientId) ?? 0) + 1
     this.counts.set(clientId, n)
-    if (n === 2) this.changed() // no longer watching one alone
+    if (n === 2) this.listeners.notify() // no longer watching one alone
   }
 
   unwatch(clientId: string): void {
     const n = (this.counts.get(clientId) ?? 0) - 1
     if (n <= 0) this.counts.delete(clientId)
     else this.counts.set(clientId, n)
-    if (n === 1) this.changed() // one left: it may have the bigger window
+    if (n === 1) this.listeners.notify() // one left: it may have the bigger window
   }
 
   /** Whether this client watches at most one live terminal. */
@@ -27,19 +29,7 @@ export class WatchingClients {
 
   /** Called when a client goes from one terminal to more or back; returns the unsubscribe. */
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
-  }
-
-  private changed(): void {
-    for (const l of [...this.listeners]) {
-      // A listener runs flow control of one terminal: a throw there must not starve the others.
-      try {
-        l()
-      } catch (err) {
-        console.error(`watching clients: a listener failed: ${(err as Error).stack ?? err}`)
-      }
-    }
+    return this.listeners.add(listener)
   }
 }
 
