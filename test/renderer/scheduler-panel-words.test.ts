@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { SchedulerChange, SchedulerRig, SchedulerStatus } from '../../src/shared/scheduler'
-import { addRouted, routedFromLedger, stableStatus, type RoutedDecision } from '../../src/renderer/src/stores/scheduler'
+import { addRouted, ROUTED_KEPT, routedFromLedger, stableStatus, type RoutedDecision } from '../../src/renderer/src/stores/scheduler'
 import type { LedgerEvent } from '../../src/shared/domain'
 import { parseLimit, rigConditions, usedText } from '../../src/renderer/src/views/convoys/scheduler-view'
 
@@ -93,4 +93,15 @@ test("the recent routing read from the ledger: newest first, only well-formed ro
   const list = routedFromLedger(events, [])
   assert.deepEqual(list.map((d) => [d.beadId, d.from, d.to, d.why]), [['gt-3', 'b', 'b2', 'parked'], ['gt-1', 'a', 'a2', 'rig a is at its limit']])
   assert.equal(routedFromLedger(events, list), list, 'unchanged: the same object')
+
+  // Decisions heard from events are merged by slot id: one the read already holds shows once (the ledger's time),
+  // one heard after the read stays in front, one older than a full read's newest ROUTED_KEPT is let go.
+  const heard = (slot: string, at: string) => ({ at, id: slot, beadId: `gt-${slot}`, from: 'a', to: 'a2', why: 'heard' })
+  const withSlots = [ev(1, { slot: 's1', from: 'a', to: 'a2', why: 'from the ledger' })]
+  const merged = routedFromLedger(withSlots, [heard('s2', '2026-12-02T00:00:09.000Z'), heard('s1', '2026-12-02T00:00:01.500Z')])
+  assert.deepEqual(merged.map((d) => [d.id, d.why]), [['s2', 'heard'], ['s1', 'from the ledger']])
+  const full = Array.from({ length: ROUTED_KEPT }, (_, i) => ({ ...ev(i + 1, { slot: `f${i}`, from: 'a', to: 'a2' }), at: `2026-12-02T00:01:${String(10 + i)}.000Z` }))
+  const trimmed = routedFromLedger(full, [heard('old', '2026-12-02T00:00:00.000Z')])
+  assert.equal(trimmed.length, ROUTED_KEPT)
+  assert.ok(!trimmed.some((d) => d.id === 'old'), 'older than every decision of a full read: not kept')
 })

@@ -1,6 +1,6 @@
 // The Scheduler panel's store: scheduler.status read on connect, then each `scheduler` event's status applied
 // as it is (no re-read), its `routed` changes kept as recent routing, and an answer to a read that was in flight
-// when an event came never overwrites the event's newer status.
+// when an event came never overwrites the event's newer status, though the ledger's routing it read is kept.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { ContractError, CoreEvent } from '../../src/shared/contract'
@@ -10,6 +10,7 @@ const calls: string[] = []
 let emit: (e: CoreEvent) => void = () => {}
 let release: (() => void) | null = null
 let hold = false
+let ledgerRouted: unknown[] = []
 
 function status(limit: number, paused: string | null = null): SchedulerStatus {
   return {
@@ -30,6 +31,7 @@ const bridge = {
       if (hold) await new Promise<void>((r) => (release = r))
       return { result: status(1) }
     }
+    if (req.method === 'ledger.list') return { result: ledgerRouted }
     if (req.method === 'town.info') return { result: { town: '/t', version: '0', runtimes: [], defaultRuntime: 'claude' } }
     return { result: [] }
   },
@@ -60,7 +62,13 @@ test('the scheduler status is read on connect, then follows scheduler events wit
   emit({ type: 'scheduler', changes: [{ kind: 'resumed' }], status: status(3) })
   assert.equal(useScheduler.getState().status, shown, 'an equal status: the same object')
 
-  // A read in flight when the event comes answers with what it read before: the event wins.
+  // A read in flight when the event comes answers with what it read before: the event's status wins, but the
+  // ledger's routing decisions (one made before this page connected, q0, and q1, heard already) are merged in.
+  const at = (s: number) => new Date(Date.now() - s * 1000).toISOString()
+  ledgerRouted = [
+    { id: 7, at: at(60), actor: 'mayor', kind: 'scheduler.routed', subject: 'gt-0', data: { slot: 'q0', from: 'a', to: 'a2', why: 'rig a is at its limit' } },
+    { id: 9, at: at(1), actor: 'mayor', kind: 'scheduler.routed', subject: 'gt-1', data: { slot: 'q1', from: 'a', to: 'a2', why: 'rig a is parked' } }
+  ]
   hold = true
   const read = useScheduler.getState().refresh()
   for (let i = 0; i < 20 && !release; i++) await tick()
@@ -68,5 +76,12 @@ test('the scheduler status is read on connect, then follows scheduler events wit
   release!()
   await read
   assert.equal(useScheduler.getState().status?.paused, 'lunch', 'the newer event, not the older answer')
-  assert.equal(useScheduler.getState().routed.length, 1)
+  assert.deepEqual(
+    useScheduler.getState().routed.map((d) => [d.id, d.beadId, d.why]),
+    [
+      ['q1', 'gt-1', 'rig a is parked'],
+      ['q0', 'gt-0', 'rig a is at its limit']
+    ],
+    "the ledger's decisions merged by slot id, newest first, none twice"
+  )
 })

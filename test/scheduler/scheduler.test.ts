@@ -247,10 +247,14 @@ test('a full rig: its queued sling starts in a twin on the same source; the ledg
     assert.deepEqual(st.slots.map((x) => [x.rig, x.routedFrom?.rig ?? null]), [['a', null], ['a2', 'a']])
     assert.deepEqual(st.rigs.find((r) => r.rig === 'a')?.twins, ['a2'])
     await turn()
-    assert.ok(t.changes.some((c) => c.kind === 'routed' && c.from === 'a' && c.to === 'a2'))
+    const change = t.changes.find((c) => c.kind === 'routed' && c.from === 'a' && c.to === 'a2')
+    assert.ok(change?.kind === 'routed')
     const routed = t.ledger.list({ kinds: ['scheduler.routed'] })
     assert.equal(routed.length, 1)
     assert.equal(routed[0].actor, 'mayor')
+    // The same slot id in both, so a page that read the ledger and heard the change shows the decision once.
+    assert.deepEqual(routed[0].data, { slot: second.id, from: 'a', to: 'a2', why: change.why })
+    assert.equal(change.id, second.id)
     first.release()
     assert.equal((await pinned).rig, 'a')
   } finally {

@@ -351,7 +351,7 @@ export class Scheduler {
       e.unlisten()
       const routedFrom = routedWhy === null ? null : { rig: e.rig, why: routedWhy }
       if (routedFrom) {
-        this.d.ledger.append('mayor', 'scheduler.routed', e.beadId, { from: e.rig, to: rig, why: routedWhy })
+        this.d.ledger.append('mayor', 'scheduler.routed', e.beadId, { slot: e.id, from: e.rig, to: rig, why: routedWhy })
         this.note({ kind: 'routed', id: e.id, beadId: e.beadId, from: e.rig, to: rig, why: routedWhy! })
         e.opts.progress?.(`${routedWhy}: starting in its twin rig ${rig} (same source repository)`, null)
       }

@@ -40,19 +40,29 @@ export function addRouted(list: RoutedDecision[], changes: readonly SchedulerCha
   return [...fresh.reverse(), ...list].slice(0, max)
 }
 
-/** The ledger's `scheduler.routed` events (oldest first) as decisions, newest first; `list` itself when they are the same. */
+/**
+ * The ledger's `scheduler.routed` events (oldest first) as decisions, newest first, merged with the decisions in
+ * `list` the ledger read does not hold (heard from events after it was read); `list` itself when nothing changed.
+ */
 export function routedFromLedger(events: readonly LedgerEvent[], list: RoutedDecision[]): RoutedDecision[] {
   const fresh: RoutedDecision[] = []
   for (const e of events) {
-    const d = e.data as { from?: unknown; to?: unknown; why?: unknown } | null
+    const d = e.data as { slot?: unknown; from?: unknown; to?: unknown; why?: unknown } | null
     if (e.kind !== 'scheduler.routed' || !e.subject || typeof d?.from !== 'string' || typeof d.to !== 'string') continue
-    fresh.push({ at: e.at, id: `ledger-${e.id}`, beadId: e.subject, from: d.from, to: d.to, why: typeof d.why === 'string' ? d.why : '' })
+    // Older events have no slot id; they can only match a decision by their ledger id.
+    const id = typeof d.slot === 'string' ? d.slot : `ledger-${e.id}`
+    fresh.push({ at: e.at, id, beadId: e.subject, from: d.from, to: d.to, why: typeof d.why === 'string' ? d.why : '' })
   }
   fresh.reverse()
-  return same(fresh.map(key), list.map(key)) ? list : fresh.slice(0, ROUTED_KEPT)
+  // The read holds the newest ROUTED_KEPT: a decision missing from a full read may be one older than all of them.
+  const known = new Set(fresh.map((d) => d.id))
+  const oldest = fresh.length >= ROUTED_KEPT ? fresh[fresh.length - 1].at : ''
+  const heardSince = list.filter((d) => !known.has(d.id) && d.at > oldest)
+  const merged = [...heardSince, ...fresh].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, ROUTED_KEPT)
+  return same(merged.map(key), list.map(key)) ? list : merged
 }
 
-const key = (d: RoutedDecision) => `${d.beadId} ${d.from} ${d.to} ${d.at.slice(0, 19)}`
+const key = (d: RoutedDecision) => `${d.id} ${d.beadId} ${d.from} ${d.to} ${d.at.slice(0, 19)}`
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b)
 
@@ -102,7 +112,11 @@ export const useScheduler = create<SchedulerState>()((set, get) => ({
     try {
       // The recent routing is the ledger's (actor mayor), so decisions made before this page connected show too.
       const [status, events] = await Promise.all([getClient().call('scheduler.status', {}), getClient().call('ledger.list', { kinds: ['scheduler.routed'], limit: ROUTED_KEPT })])
-      if (mine === readToken) set({ status: stableStatus(get().status, status), routed: routedFromLedger(events, get().routed), error: null })
+      // An event heard meanwhile has a newer status, but the ledger's decisions from before this page connected
+      // are in no event: they are merged in either way.
+      const routed = routedFromLedger(events, get().routed)
+      if (mine === readToken) set({ status: stableStatus(get().status, status), routed, error: null })
+      else if (routed !== get().routed) set({ routed })
     } catch (err) {
       if (mine === readToken) set({ error: errorText(err) })
     }
