@@ -2,7 +2,7 @@
 // Figures, not assertions: it prints what it measured, the ratios against their baselines, and the targets,
 // and ends with a summary table (Markdown) to paste into a note.
 //
-//   1. raw PTY     node-pty reading the producer's bytes directly in Node (what reading a PTY costs here)
+//   1. raw PTY     node-pty reading the producer's bytes directly in Node, as the core reads them (what reading a PTY costs here)
 //   2. e2e solo    real core + web host + Chromium showing the terminal: until xterm has parsed the sentinel;
 //                  then its baselines: xterm alone in the same page fed the same bytes from memory (the
 //                  ceiling: xterm's parser, not the PTY, bounds the pipeline), and the core + WebSocket with
@@ -66,6 +66,7 @@ import type { Terminal } from '@xterm/xterm'
 import { createCore, type Core } from '../src/main/core/core'
 import { FLOW } from '../src/shared/contract'
 import { BackgroundBudget } from '../src/main/core/terminals/background-budget'
+import { READ_BYTES, readPtyInPlace } from '../src/main/core/terminals/pty-reader'
 import type { CallContext } from '../src/main/core/connection'
 import { startWebHost, type WebHost } from '../src/main/host/web'
 import type { Bead, Polecat } from '../src/shared/domain'
@@ -218,8 +219,9 @@ async function rawPty(dir: string): Promise<RawResult> {
     let t0 = 0
     let cpu: (() => CpuReport) | null = null
     const timer = setTimeout(() => reject(new Error(`raw PTY: no sentinel after ${CFG.timeoutMs} ms (${bytesRead} bytes read)`)), CFG.timeoutMs)
-    const sub = p.onData((data: string | Buffer) => {
-      const d = typeof data === 'string' ? Buffer.from(data) : data
+    let done = false
+    const onBytes = (d: Buffer) => {
+      if (done) return
       if (!ready) {
         head += d.toString('latin1')
         if (head.includes('producer ready')) {
@@ -235,16 +237,23 @@ async function rawPty(dir: string): Promise<RawResult> {
       if (Buffer.concat([tail, d.subarray(0, SENT.length)]).includes(SENT) || d.includes(SENT)) {
         const ms = wall() - t0
         clearTimeout(timer)
-        sub.dispose()
+        done = true
         const report = cpu!()
         p.kill('SIGKILL')
         resolve({ mibps: bytes / MiB / (ms / 1000), ms, bytesRead, chunks, cpu: report })
         return
       }
       tail = Buffer.from(d.subarray(-SENT.length))
-    })
+    }
+    // Read as the core reads (terminals/pty-reader.ts): into a buffer of its own where this Node allows it.
+    const buf = Buffer.allocUnsafe(READ_BYTES)
+    rawReadsInPlace = readPtyInPlace(p, () => buf, (n) => onBytes(buf.subarray(0, n)))
+    if (!rawReadsInPlace) p.onData((data: string | Buffer) => onBytes(typeof data === 'string' ? Buffer.from(data) : data))
   })
 }
+
+/** Whether phase 1 read in place, as the core does, or through node-pty's stream (another Node). */
+let rawReadsInPlace = false
 
 // ---------------------------------------------------------------- the browser side
 
@@ -830,7 +839,7 @@ async function main(): Promise<void> {
   // 1. raw PTY, before anything else runs
   log('\n[1/3] raw PTY throughput (node-pty in Node, no core)…')
   const raw = await rawPty(root)
-  log(`  ${f1(raw.mibps)} MiB/s (${f1(raw.ms)} ms; ${raw.bytesRead} bytes read in ${raw.chunks} reads, avg ${f1(raw.bytesRead / raw.chunks / 1024)} KiB)`)
+  log(`  ${f1(raw.mibps)} MiB/s (${f1(raw.ms)} ms; ${raw.bytesRead} bytes read in ${raw.chunks} reads, avg ${f1(raw.bytesRead / raw.chunks / 1024)} KiB, ${rawReadsInPlace ? 'in place, as the core reads' : "through node-pty's stream: this Node cannot read in place"})`)
   log(`    CPU: ${cpuLine(raw.cpu)}; per MiB: reader ${cpuMsPerMiB(raw.cpu, 'bench', CFG.mb)}, producer ${cpuMsPerMiB(raw.cpu, 'producer', CFG.mb)}`)
 
   // the town, the rig, the host, the browser

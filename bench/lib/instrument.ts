@@ -1,6 +1,6 @@
 // Diagnostics for the benchmark: wraps the core's terminal pipeline at runtime (nothing in src/ changes) to
 // count where the core's main thread spends its time per terminal, and how often its PTY is paused.
-//   onData   node-pty 'data' handler (batching), without the flushes it triggers
+//   onRead   each node-pty read (batching; older cores: the 'data' handler onData), without the flushes it triggers
 //   flush    one batch: concatenating the reads, replay buffer + session log + frame encoding + ws.send
 //            to each viewer
 //   log      SessionLog.output (base64 of the chunk into the line; its writes every 50 ms, and its periodic
@@ -93,7 +93,8 @@ function wrap(proto: Proto, name: string, where: string, make: (orig: Fn) => Fn)
 /** The TerminalStream fields the pause accounting reads; absent ones read as undefined. */
 interface StreamFields {
   polecatId: string
-  /** bytes waiting to be sent (older cores: `pending`, a string) */
+  /** bytes waiting to be sent (older cores: `pendingBytes`, or `pending`, a string) */
+  batch?: { bytes: number }
   pendingBytes?: number
   pending?: unknown
   isPaused?: boolean
@@ -115,7 +116,7 @@ export function installInstrumentation(exp: Experiments = {}): string[] {
   installed = true
   const tp = TerminalStream.prototype as unknown as Proto
 
-  wrap(tp, 'onData', 'TerminalStream', (orig) =>
+  wrap(tp, typeof tp.onRead === 'function' ? 'onRead' : 'onData', 'TerminalStream', (orig) =>
     function (this: StreamFields, ...args: unknown[]) {
       if (this.polecatId === traced) trace.reads.push(wall())
       const t = performance.now()
@@ -125,7 +126,7 @@ export function installInstrumentation(exp: Experiments = {}): string[] {
       } finally {
         const s = of(this.polecatId)
         s.dataEvents++
-        s.dataBytes += (args[0] as { length: number }).length
+        s.dataBytes += typeof args[0] === 'number' ? args[0] : (args[0] as { length: number }).length
         s.dataMs += performance.now() - t - (flushClock - f)
       }
     }
@@ -133,7 +134,7 @@ export function installInstrumentation(exp: Experiments = {}): string[] {
 
   wrap(tp, 'flush', 'TerminalStream', (orig) =>
     function (this: StreamFields, ...args: unknown[]) {
-      const pending = this.pendingBytes ?? (typeof this.pending === 'string' ? this.pending.length : 0)
+      const pending = this.batch?.bytes ?? this.pendingBytes ?? (typeof this.pending === 'string' ? this.pending.length : 0)
       if (!pending) return orig.apply(this, args)
       const t = performance.now()
       const prev = inLogOf

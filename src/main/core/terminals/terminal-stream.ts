@@ -8,14 +8,16 @@
 // Output stays the PTY's bytes from end to end: node-pty reads without decoding (`encoding: null`), the log,
 // the replay buffer, the WebSocket frame and the IPC event all take bytes, and only xterm decodes UTF-8.
 // Decoding here and encoding again for each of them was a fifth of the core's CPU per MiB (bench/run.ts).
-// Batches are cut at character boundaries (utf8.ts), so each chunk decodes on its own.
+// Batches are cut at character boundaries (utf8.ts), so each chunk decodes on its own. Reads land in the
+// batch's own buffer where this Node allows it (pty-reader.ts), not in a chunk per read.
 import * as pty from 'node-pty'
 import { FLOW, type CoreEvent } from '../../../shared/contract'
 import type { ClientConnection } from '../connection'
 import { ReplayBuffer } from './replay-buffer'
 import { typingClients } from './typing-clients'
 import { watchingClients } from './watching-clients'
-import { completeUtf8Length } from './utf8'
+import { OutputBatch } from './output-batch'
+import { readPtyInPlace } from './pty-reader'
 import type { SessionLog } from '../sessions/session-log'
 import type { BackgroundBudget, Throttleable } from './background-budget'
 
@@ -57,8 +59,9 @@ export class TerminalStream implements Throttleable {
   private viewers = new Map<string, Viewer>()
   private replay = new ReplayBuffer(FLOW.replayBytes)
   /** Reads not yet sent, and their size; may start with the tail of a character cut short by the last batch. */
-  private pending: Buffer[] = []
-  private pendingBytes = 0
+  private batch = new OutputBatch(FLOW.batchMaxBytes)
+  /** Reads land in `batch` itself (pty-reader.ts); false: they come as 'data' chunks, copied in. */
+  readonly readsInPlace: boolean
   private timer: NodeJS.Timeout | null = null
   private lastFlush = 0
   private flowPaused = false // a viewer is too far behind
@@ -95,8 +98,21 @@ export class TerminalStream implements Throttleable {
       env: spawn.env,
       encoding: null
     })
+    this.readsInPlace = readPtyInPlace(
+      this.proc,
+      () => this.batch.readTarget(),
+      (n) => {
+        this.batch.landed(n)
+        this.onRead(n)
+      }
+    )
     // Buffers with `encoding: null`, except on Windows, where node-pty hands over strings whatever it is told.
-    this.proc.onData((data: string | Buffer) => this.onData(typeof data === 'string' ? Buffer.from(data) : data))
+    if (!this.readsInPlace)
+      this.proc.onData((data: string | Buffer) => {
+        const bytes = typeof data === 'string' ? Buffer.from(data) : data
+        this.batch.append(bytes)
+        this.onRead(bytes.length)
+      })
     this.proc.onExit(({ exitCode, signal }) => this.handleExit(exitCode, signal ?? null))
     this.offTyping = typingClients.onChange(() => this.viewers.size && this.applyFlowControl())
     this.offWatching = watchingClients.onChange(() => this.viewers.size && this.applyFlowControl())
@@ -106,14 +122,13 @@ export class TerminalStream implements Throttleable {
     return this.proc.pid
   }
 
-  private onData(data: Buffer): void {
-    this.pending.push(data)
-    this.pendingBytes += data.length
-    this.outputBytes += data.length
+  /** `n` bytes more in the batch. */
+  private onRead(n: number): void {
+    this.outputBytes += n
     if (this.firstOutput.length) for (const f of this.firstOutput.splice(0)) f()
     // Unwatched terminals are charged per read, so the shared budget holds whatever the batch size.
-    if (this.viewers.size === 0) this.budget.take(this, data.length)
-    if (this.pendingBytes >= FLOW.batchMaxBytes) return this.flush()
+    if (this.viewers.size === 0) this.budget.take(this, n)
+    if (this.batch.bytes >= FLOW.batchMaxBytes) return this.flush()
     if (this.timer) return
     // The first output after a quiet spell (a keystroke's echo) goes at once; what follows is batched.
     if (performance.now() - this.lastFlush >= FLOW.batchMs) return this.flush()
@@ -126,15 +141,10 @@ export class TerminalStream implements Throttleable {
       clearTimeout(this.timer)
       this.timer = null
     }
-    if (!this.pendingBytes) return
-    const all = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes)
-    const cut = whole ? all.length : completeUtf8Length(all)
-    // What is left is the start of a character whose rest the next read brings (a copy: not a view that
-    // would keep the whole batch alive).
-    this.pending = cut < all.length ? [Buffer.from(all.subarray(cut))] : []
-    this.pendingBytes = all.length - cut
-    if (cut === 0) return
-    const data = cut < all.length ? all.subarray(0, cut) : all
+    if (!this.batch.bytes) return
+    // What is left is the start of a character whose rest the next read brings.
+    const data = this.batch.take(whole)
+    if (!data) return
     this.lastFlush = performance.now()
     const seq = this.replay.push(data)
     this.log.output(seq, data)
