@@ -58,7 +58,7 @@ export class TerminalStream implements Throttleable {
   private proc: pty.IPty
   private viewers = new Map<string, Viewer>()
   private replay = new ReplayBuffer(FLOW.replayBytes)
-  /** Reads not yet sent, and their size; may start with the tail of a character cut short by the last batch. */
+  /** Reads not yet sent; may start with the tail of a character cut short by the last batch. */
   private batch = new OutputBatch(FLOW.batchMaxBytes)
   /** Reads land in `batch` itself (pty-reader.ts); false: they come as 'data' chunks, copied in. */
   readonly readsInPlace: boolean
