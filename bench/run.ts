@@ -189,6 +189,8 @@ interface RawResult {
   bytesRead: number
   chunks: number
   cpu: CpuReport
+  /** read in place, as the core does (false: through node-pty's stream, on a Node without it) */
+  inPlace: boolean
 }
 
 async function rawPty(dir: string): Promise<RawResult> {
@@ -240,20 +242,17 @@ async function rawPty(dir: string): Promise<RawResult> {
         done = true
         const report = cpu!()
         p.kill('SIGKILL')
-        resolve({ mibps: bytes / MiB / (ms / 1000), ms, bytesRead, chunks, cpu: report })
+        resolve({ mibps: bytes / MiB / (ms / 1000), ms, bytesRead, chunks, cpu: report, inPlace })
         return
       }
       tail = Buffer.from(d.subarray(-SENT.length))
     }
     // Read as the core reads (terminals/pty-reader.ts): into a buffer of its own where this Node allows it.
     const buf = Buffer.allocUnsafe(READ_BYTES)
-    rawReadsInPlace = readPtyInPlace(p, () => buf, (n) => onBytes(buf.subarray(0, n)))
-    if (!rawReadsInPlace) p.onData((data: string | Buffer) => onBytes(typeof data === 'string' ? Buffer.from(data) : data))
+    const inPlace = readPtyInPlace(p, () => buf, (n) => onBytes(buf.subarray(0, n)))
+    if (!inPlace) p.onData((data: string | Buffer) => onBytes(typeof data === 'string' ? Buffer.from(data) : data))
   })
 }
-
-/** Whether phase 1 read in place, as the core does, or through node-pty's stream (another Node). */
-let rawReadsInPlace = false
 
 // ---------------------------------------------------------------- the browser side
 
@@ -839,7 +838,7 @@ async function main(): Promise<void> {
   // 1. raw PTY, before anything else runs
   log('\n[1/3] raw PTY throughput (node-pty in Node, no core)…')
   const raw = await rawPty(root)
-  log(`  ${f1(raw.mibps)} MiB/s (${f1(raw.ms)} ms; ${raw.bytesRead} bytes read in ${raw.chunks} reads, avg ${f1(raw.bytesRead / raw.chunks / 1024)} KiB, ${rawReadsInPlace ? 'in place, as the core reads' : "through node-pty's stream: this Node cannot read in place"})`)
+  log(`  ${f1(raw.mibps)} MiB/s (${f1(raw.ms)} ms; ${raw.bytesRead} bytes read in ${raw.chunks} reads, avg ${f1(raw.bytesRead / raw.chunks / 1024)} KiB, ${raw.inPlace ? 'in place, as the core reads' : "through node-pty's stream: this Node cannot read in place"})`)
   log(`    CPU: ${cpuLine(raw.cpu)}; per MiB: reader ${cpuMsPerMiB(raw.cpu, 'bench', CFG.mb)}, producer ${cpuMsPerMiB(raw.cpu, 'producer', CFG.mb)}`)
 
   // the town, the rig, the host, the browser

@@ -38,9 +38,8 @@ export function readPtyInPlace(proc: IPty, target: () => Buffer, landed: (bytes:
   const handle = socket._handle
   if (!kBuffer || !kBufferCb || !kBufferGen || typeof handle?.useUserBuffer !== 'function') return false
   // The generator runs after each callback, so the buffer for the next read is taken once this one landed.
-  socket[kBufferCb] = (bytes: number) => {
-    landed(bytes)
-  }
+  // (A callback returning false would pause the socket; `landed` returns nothing.)
+  socket[kBufferCb] = landed
   socket[kBufferGen] = target
   const first = target()
   socket[kBuffer] = first

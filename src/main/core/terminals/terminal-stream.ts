@@ -141,8 +141,7 @@ export class TerminalStream implements Throttleable {
       clearTimeout(this.timer)
       this.timer = null
     }
-    if (!this.batch.bytes) return
-    // What is left is the start of a character whose rest the next read brings.
+    // What is left is the start of a character whose rest the next read brings; nothing at all: null.
     const data = this.batch.take(whole)
     if (!data) return
     this.lastFlush = performance.now()
